@@ -1,0 +1,460 @@
+//! The command line: argument parsing and one library function per subcommand.
+//!
+//! Every subcommand returns an [`Exit`] code; `main` only parses, runs and exits, so tests
+//! call [`run`] in-process with their own output buffers.
+
+use crate::diagnostic::{Diag, Diags};
+use crate::engine;
+use crate::parse::{Limits, parse_document, read_file};
+use crate::report::{self, Checked, Format};
+use crate::rules::load::{RuleSources, load};
+use crate::rules::{Level, Logic, RuleSet, Within};
+use crate::topology::Topology;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Exit codes (DESIGN contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Nothing at or above `--fail-on`.
+    Clean = 0,
+    /// Findings at or above `--fail-on` (or failing rule tests).
+    Findings = 1,
+    /// Invalid input: topology, rules, arguments.
+    Invalid = 2,
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "kbcheck", version, about = "Check a described mail topology against Microsoft Knowledge Base rules, before anything is deployed.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check topology files against the rules (the main job).
+    Check(CheckArgs),
+    /// Check topology files for format, reference and vocabulary errors only.
+    Validate(ValidateArgs),
+    /// Run the test cases the rules carry.
+    Test(TestArgs),
+    /// List the rules.
+    Rules(RulesArgs),
+    /// Show a rule's KB article details and its logic in plain words.
+    Explain(ExplainArgs),
+    /// Print a JSON Schema (for editors and tools).
+    Schema(SchemaArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RuleArgs {
+    /// Add rules from a file, a folder or a glob pattern (repeatable).
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<String>,
+    /// Leave out the rules built into kbcheck.
+    #[arg(long)]
+    pub no_default_rules: bool,
+}
+
+impl RuleArgs {
+    fn sources(&self) -> RuleSources {
+        RuleSources { bundled: !self.no_default_rules, paths: self.rules.clone() }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LimitArgs {
+    /// Largest input file, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_file_bytes)]
+    pub max_file_bytes: usize,
+    /// Deepest nesting of lists and maps in an input file.
+    #[arg(long, value_name = "LEVELS", default_value_t = Limits::default().max_depth)]
+    pub max_depth: usize,
+    /// Most YAML nodes (scalars, lists, maps) in one input file.
+    #[arg(long, value_name = "COUNT", default_value_t = Limits::default().max_yaml_nodes)]
+    pub max_yaml_nodes: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits { max_file_bytes: self.max_file_bytes, max_depth: self.max_depth, max_yaml_nodes: self.max_yaml_nodes, ..Limits::default() }
+    }
+}
+
+/// The lowest severity that makes `check` exit 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Level> {
+        match self {
+            FailOn::Error => Some(Level::Error),
+            FailOn::Warning => Some(Level::Warning),
+            FailOn::Info => Some(Level::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Topology files (YAML or JSON).
+    #[arg(required = true, value_name = "TOPOLOGY")]
+    pub topologies: Vec<PathBuf>,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to a file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// Topology files (YAML or JSON).
+    #[arg(required = true, value_name = "TOPOLOGY")]
+    pub topologies: Vec<PathBuf>,
+    /// Rule packs whose vocabularies the topologies use.
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct TestArgs {
+    /// Rule files, folders or globs to test (default: the bundled rules).
+    #[arg(value_name = "RULES")]
+    pub paths: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Only rules for this KB article (e.g. Q151228).
+    #[arg(long)]
+    pub kb: Option<String>,
+    /// Only rules whose products mention this text.
+    #[arg(long)]
+    pub product: Option<String>,
+    /// Only rules with this tag.
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Output as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The rule id.
+    pub id: String,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// Topology files, with the vocabulary's kinds and attributes.
+    Topology,
+    /// Rule files.
+    Rule,
+    /// Vocabulary files.
+    Vocabulary,
+}
+
+#[derive(Args, Debug)]
+pub struct SchemaArgs {
+    pub kind: SchemaKind,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}
+
+/// Where a run writes, and whether it may use colour.
+pub struct Io<'a> {
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    pub color: bool,
+}
+
+impl Io<'_> {
+    fn diags(&mut self, diags: &Diags) {
+        for d in diags.iter() {
+            let _ = self.err.write_all(report::render_diagnostic(d, self.color).as_bytes());
+        }
+    }
+    fn diag(&mut self, d: &Diag) {
+        let _ = self.err.write_all(report::render_diagnostic(d, self.color).as_bytes());
+    }
+}
+
+/// Parse arguments and run; argument errors exit 2 (help and version exit 0).
+pub fn run(args: Vec<OsString>, io: &mut Io<'_>) -> Exit {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let text = if io.color { e.render().ansi().to_string() } else { e.render().to_string() };
+            return if e.use_stderr() {
+                let _ = io.err.write_all(text.as_bytes());
+                Exit::Invalid
+            } else {
+                let _ = io.out.write_all(text.as_bytes());
+                Exit::Clean
+            };
+        }
+    };
+    match cli.command {
+        Command::Check(a) => check(&a, io),
+        Command::Validate(a) => validate(&a, io),
+        Command::Test(a) => test(&a, io),
+        Command::Rules(a) => list_rules(&a, io),
+        Command::Explain(a) => explain(&a, io),
+        Command::Schema(a) => schema(&a, io),
+    }
+}
+
+fn load_rules(args: &RuleArgs, limits: &Limits, io: &mut Io<'_>) -> Option<RuleSet> {
+    match load(&args.sources(), limits) {
+        Ok(set) => Some(set),
+        Err(diags) => {
+            io.diags(&diags);
+            let n = diags.iter().filter(|d| d.is_error()).count();
+            let _ = writeln!(io.err, "error: {n} problem{} in the rules; nothing was checked", if n == 1 { "" } else { "s" });
+            None
+        }
+    }
+}
+
+/// Load one topology file: read, parse, validate, index.
+pub fn load_topology(path: &Path, set: &RuleSet, limits: &Limits) -> Result<(Topology, Diags), Diags> {
+    let file = read_file(path, limits)?;
+    let tree = parse_document(&file, limits)?;
+    match Topology::load(&file, &tree, &set.vocab) {
+        (Some(t), warnings) => Ok((t, warnings)),
+        (None, diags) => Err(diags),
+    }
+}
+
+/// Load every topology, collecting every file's errors.
+fn load_topologies(paths: &[PathBuf], set: &RuleSet, limits: &Limits, io: &mut Io<'_>) -> Option<Vec<(Topology, Diags)>> {
+    let mut out = Vec::new();
+    let mut failed = false;
+    for p in paths {
+        match load_topology(p, set, limits) {
+            Ok(t) => out.push(t),
+            Err(diags) => {
+                io.diags(&diags);
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        let _ = writeln!(io.err, "error: invalid topology; nothing was checked");
+        return None;
+    }
+    Some(out)
+}
+
+pub fn check(a: &CheckArgs, io: &mut Io<'_>) -> Exit {
+    let limits = a.limits.limits();
+    let Some(set) = load_rules(&a.rules, &limits, io) else { return Exit::Invalid };
+    let Some(topos) = load_topologies(&a.topologies, &set, &limits, io) else { return Exit::Invalid };
+    let mut checked = Vec::new();
+    for (topology, warnings) in topos {
+        if a.format == Format::Human {
+            io.diags(&warnings);
+        }
+        let findings = engine::evaluate(&set, &topology);
+        checked.push(Checked { topology, findings, warnings });
+    }
+    let color = io.color && a.output.is_none();
+    let text = report::render(a.format, &checked, &set, color);
+    if let Some(path) = &a.output {
+        if let Err(e) = std::fs::write(path, text) {
+            io.diag(
+                &Diag::error("io::write_failed", format!("cannot write `{}`: {e}", path.display()))
+                    .in_file(&path.display().to_string())
+                    .help("check that the folder exists and is writable"),
+            );
+            return Exit::Invalid;
+        }
+    } else {
+        let _ = io.out.write_all(text.as_bytes());
+    }
+    let failing = a.fail_on.threshold().is_some_and(|t| checked.iter().flat_map(|c| &c.findings).any(|f| f.severity >= t));
+    if failing { Exit::Findings } else { Exit::Clean }
+}
+
+pub fn validate(a: &ValidateArgs, io: &mut Io<'_>) -> Exit {
+    let limits = a.limits.limits();
+    let Some(set) = load_rules(&a.rules, &limits, io) else { return Exit::Invalid };
+    let Some(topos) = load_topologies(&a.topologies, &set, &limits, io) else { return Exit::Invalid };
+    for (t, warnings) in &topos {
+        io.diags(warnings);
+        let links = t.len() - t.node_count;
+        let _ = writeln!(io.out, "{}: valid ({} nodes, {links} links, {} warnings)", t.file.name(), t.node_count, warnings.0.len());
+    }
+    Exit::Clean
+}
+
+pub fn test(a: &TestArgs, io: &mut Io<'_>) -> Exit {
+    let args = RuleArgs { rules: a.paths.clone(), no_default_rules: !a.paths.is_empty() };
+    let Some(set) = load_rules(&args, &Limits::default(), io) else { return Exit::Invalid };
+    if set.rules.is_empty() {
+        let _ = writeln!(io.err, "error: no rules to test");
+        return Exit::Invalid;
+    }
+    let results = crate::ruletest::run(&set);
+    let _ = io.out.write_all(crate::ruletest::render(&results).as_bytes());
+    if results.iter().all(crate::ruletest::RuleResult::passed) { Exit::Clean } else { Exit::Findings }
+}
+
+pub fn list_rules(a: &RulesArgs, io: &mut Io<'_>) -> Exit {
+    let Some(set) = load_rules(&a.rules, &Limits::default(), io) else { return Exit::Invalid };
+    let shown: Vec<_> = set
+        .rules
+        .iter()
+        .filter(|r| a.kb.as_ref().is_none_or(|kb| r.meta.kb.iter().any(|k| k.eq_ignore_ascii_case(kb))))
+        .filter(|r| a.product.as_ref().is_none_or(|p| r.meta.products.iter().any(|x| x.to_lowercase().contains(&p.to_lowercase()))))
+        .filter(|r| a.tag.as_ref().is_none_or(|t| r.meta.tags.contains(t)))
+        .collect();
+    if a.json {
+        let list: Vec<serde_json::Value> = shown
+            .iter()
+            .map(|r| serde_json::json!({"id": r.id, "severity": r.default_level(), "kb": r.meta.kb, "title": r.meta.title, "kind": kind_word(r), "tags": r.meta.tags, "file": r.file.name()}))
+            .collect();
+        let _ = writeln!(io.out, "{}", serde_json::to_string_pretty(&list).unwrap_or_default());
+        return Exit::Clean;
+    }
+    let width = shown.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
+    let _ = writeln!(io.out, "{:width$}  {:8}  {:8}  {:10}  TITLE", "ID", "SEVERITY", "KIND", "KB");
+    for r in &shown {
+        let sev = if r.is_derivation() { "-" } else { r.max_level().word() };
+        let _ = writeln!(io.out, "{:width$}  {:8}  {:8}  {:10}  {}", r.id, sev, kind_word(r), r.meta.kb.join(","), r.meta.title);
+    }
+    let _ = writeln!(io.out, "{} rules", shown.len());
+    Exit::Clean
+}
+
+fn kind_word(r: &crate::rules::Rule) -> &'static str {
+    match r.logic {
+        Logic::Check(_) => "check",
+        Logic::Group(_) => "group",
+        Logic::Derive(_) => "derive",
+    }
+}
+
+pub fn explain(a: &ExplainArgs, io: &mut Io<'_>) -> Exit {
+    let Some(set) = load_rules(&a.rules, &Limits::default(), io) else { return Exit::Invalid };
+    let Some(rule) = set.get(&a.id) else {
+        let ids: Vec<&str> = set.rules.iter().map(|r| r.id.as_str()).collect();
+        io.diag(&Diag::error("cli::unknown_rule", format!("no rule has the id `{}`", a.id)).help(crate::diagnostic::suggestion_help(&a.id, &ids, "rule ids")));
+        return Exit::Invalid;
+    };
+    let _ = io.out.write_all(describe_rule(rule).as_bytes());
+    Exit::Clean
+}
+
+/// A rule's metadata and logic in plain words.
+pub fn describe_rule(rule: &crate::rules::Rule) -> String {
+    let m = &rule.meta;
+    let mut s = format!("{}: {}\n", rule.id, m.title);
+    let mut field = |name: &str, value: String| {
+        if !value.is_empty() {
+            s.push_str(&format!("\n{name}:\n"));
+            for line in value.lines() {
+                s.push_str(&format!("  {line}\n"));
+            }
+        }
+    };
+    field("KB articles", m.kb.join(", "));
+    field("Products", m.products.join("\n"));
+    field("Symptoms", m.symptoms.join("\n"));
+    field("Cause", m.cause.clone());
+    field("Resolution", m.resolution.clone());
+    field("References", m.references.join("\n"));
+    let mut logic = Vec::new();
+    let sel = &rule.select;
+    let what = if sel.kinds.is_empty() { format!("every {}", sel.class.word()) } else { format!("each {}", sel.kinds.join(" or ")) };
+    let tags = if sel.tags.is_empty() { String::new() } else { format!(" tagged {}", sel.tags.join(", ")) };
+    logic.push(format!("Looks at {what}{tags}{}", if sel.cond.is_some() { " where:" } else { "" }));
+    if let Some(c) = &sel.cond {
+        c.describe(1, &mut logic);
+    }
+    match &rule.logic {
+        Logic::Check(None) => logic.push("and fires on every one of them.".to_owned()),
+        Logic::Check(Some(c)) => {
+            logic.push("and fires when:".to_owned());
+            c.describe(1, &mut logic);
+        }
+        Logic::Group(g) => {
+            let by: Vec<String> = g.by.iter().map(|p| format!("`{}`", p.join("."))).collect();
+            let within = match &g.within {
+                Within::Topology => "the whole topology".to_owned(),
+                Within::Parent => "the same parent".to_owned(),
+                Within::Site => "the same site".to_owned(),
+                Within::Component(w) => format!("the same connected component over {}", w.describe()),
+            };
+            let size = match g.max {
+                Some(m) => format!("between {} and {m}", g.min),
+                None => format!("at least {}", g.min),
+            };
+            logic.push(format!("groups them by {} within {within},", by.join(" and ")));
+            logic.push(format!("and fires on each group of {size} members, naming every member."));
+        }
+        Logic::Derive(d) => {
+            if let Some(c) = &d.when {
+                logic.push("when:".to_owned());
+                c.describe(1, &mut logic);
+            }
+            let sets: Vec<String> = d.set.iter().map(|(p, v)| format!("`{}` = `{}`", p.join("."), v.display())).collect();
+            logic.push(format!("and, where not written, derives {}.", sets.join(", ")));
+        }
+    }
+    if !rule.is_derivation() {
+        for (cond, level) in &rule.severity {
+            match cond {
+                Some(c) => {
+                    logic.push(format!("Severity {} when:", level.word()));
+                    c.describe(1, &mut logic);
+                }
+                None if rule.severity.len() > 1 => logic.push(format!("Otherwise severity {}.", level.word())),
+                None => logic.push(format!("Severity {}.", level.word())),
+            }
+        }
+    }
+    field("Logic", logic.join("\n"));
+    s.push_str(&format!("\nDefined in {}; {} test cases.\n", rule.file.name(), rule.tests.len()));
+    s
+}
+
+pub fn schema(a: &SchemaArgs, io: &mut Io<'_>) -> Exit {
+    let text = match a.kind {
+        SchemaKind::Topology => {
+            let Some(set) = load_rules(&a.rules, &Limits::default(), io) else { return Exit::Invalid };
+            let mut t = serde_json::to_string_pretty(&set.vocab.topology_schema()).unwrap_or_default();
+            t.push('\n');
+            t
+        }
+        SchemaKind::Rule => include_str!("../schemas/rule.schema.json").to_owned(),
+        SchemaKind::Vocabulary => include_str!("../schemas/vocabulary.schema.json").to_owned(),
+    };
+    let _ = io.out.write_all(text.as_bytes());
+    Exit::Clean
+}

@@ -1,0 +1,211 @@
+//! Input errors and warnings as miette diagnostics.
+//!
+//! Every problem with a topology, rule, vocabulary or command line becomes a [`Diag`]:
+//! a code (`kbcheck::topology::duplicate_id`), a one-line message, labels on the source
+//! text, and help on how to fix it. Stages collect them in [`Diags`] instead of stopping
+//! at the first one.
+
+use crate::source::SourceFile;
+use crate::value::Pos;
+use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode};
+use std::fmt;
+use std::sync::Arc;
+
+/// One diagnostic about some input.
+#[derive(Debug, Clone)]
+pub struct Diag {
+    pub code: String,
+    pub message: String,
+    pub help: Option<String>,
+    pub url: Option<String>,
+    pub severity: Severity,
+    pub source: Option<NamedSource<Arc<String>>>,
+    pub labels: Vec<LabeledSpan>,
+    /// File, line and column of the first label, for plain-text and JSON output.
+    pub location: Option<(String, u32, u32)>,
+}
+
+impl Diag {
+    pub fn error(code: &str, message: impl Into<String>) -> Diag {
+        Diag {
+            code: format!("kbcheck::{code}"),
+            message: message.into(),
+            help: None,
+            url: None,
+            severity: Severity::Error,
+            source: None,
+            labels: Vec::new(),
+            location: None,
+        }
+    }
+
+    pub fn warning(code: &str, message: impl Into<String>) -> Diag {
+        Diag {
+            severity: Severity::Warning,
+            ..Diag::error(code, message)
+        }
+    }
+
+    /// Point at `pos` in `file` with a label; the first call sets the source.
+    pub fn at(mut self, file: &SourceFile, pos: Pos, label: impl Into<String>) -> Diag {
+        if self.source.is_none() {
+            self.source = Some(file.named_source());
+            self.location = Some((file.name().to_owned(), pos.line, pos.column));
+        }
+        let label: String = label.into();
+        let label = if label.is_empty() { None } else { Some(label) };
+        self.labels.push(LabeledSpan::new_with_span(label, file.span(pos)));
+        self
+    }
+
+    /// Name a file without a position (a file that could not be read at all).
+    pub fn in_file(mut self, name: &str) -> Diag {
+        if self.location.is_none() {
+            self.location = Some((name.to_owned(), 0, 0));
+        }
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Diag {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Diag {}
+
+impl Diagnostic for Diag {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(&self.code))
+    }
+    fn severity(&self) -> Option<Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.url.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+}
+
+/// Diagnostics collected by a stage. A stage fails when any of them is an error.
+#[derive(Debug, Default, Clone)]
+pub struct Diags(pub Vec<Diag>);
+
+impl Diags {
+    pub fn push(&mut self, d: Diag) {
+        self.0.push(d);
+    }
+    pub fn extend(&mut self, other: Diags) {
+        self.0.extend(other.0);
+    }
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diag::is_error)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &Diag> {
+        self.0.iter()
+    }
+}
+
+impl From<Diag> for Diags {
+    fn from(d: Diag) -> Diags {
+        Diags(vec![d])
+    }
+}
+
+/// The closest candidate to `word` by edit distance, if it is close enough to be a typo.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1) + 1;
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+/// "did you mean `x`?" help text, or the list of known names when nothing is close.
+pub fn suggestion_help(word: &str, candidates: &[&str], what: &str) -> String {
+    match did_you_mean(word, candidates.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => {
+            let mut known: Vec<&str> = candidates.to_vec();
+            known.sort_unstable();
+            known.dedup();
+            if known.len() > 40 {
+                format!("see `kbcheck schema` for the known {what}")
+            } else {
+                format!("known {what}: {}", known.join(", "))
+            }
+        }
+    }
+}
+
+/// Optimal string alignment distance (Levenshtein plus adjacent transposition).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for (i, cell) in d.iter_mut().step_by(w).enumerate() {
+        *cell = i;
+    }
+    for (j, cell) in d.iter_mut().take(w).enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a.get(i - 1) != b.get(j - 1));
+            let mut best = (d.get((i - 1) * w + j).copied().unwrap_or(0) + 1)
+                .min(d.get(i * w + j - 1).copied().unwrap_or(0) + 1)
+                .min(d.get((i - 1) * w + j - 1).copied().unwrap_or(0) + cost);
+            if i > 1 && j > 1 && a.get(i - 1) == b.get(j - 2) && a.get(i - 2) == b.get(j - 1) {
+                best = best.min(d.get((i - 2) * w + j - 2).copied().unwrap_or(0) + 1);
+            }
+            if let Some(cell) = d.get_mut(i * w + j) {
+                *cell = best;
+            }
+        }
+    }
+    d.last().copied().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_words_only() {
+        assert_eq!(did_you_mean("serail", ["serial", "site", "share"]), Some("serial"));
+        assert_eq!(did_you_mean("equal", ["equals", "in"]), Some("equals"));
+        assert_eq!(did_you_mean("zzzzzz", ["serial", "site"]), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("ab", "ba"), 1);
+    }
+}

@@ -1,0 +1,153 @@
+//! Group rules: bucket selected entities by key within a scope and fire on groups whose
+//! size is in range — duplicates (`size: {min: 2}`) or a missing partner (`size: {max: 1}`).
+
+use super::cond::Env;
+use super::relation::Walk;
+use super::{DerivedStore, DerivedUse, group_message, level, selected};
+use crate::finding::Finding;
+use crate::rules::{GroupSpec, Rule, RuleSet, Within};
+use crate::topology::{Idx, Topology};
+use crate::value::Value;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// Connected components per walk, computed once per distinct walk and shared by rules.
+#[derive(Default)]
+pub struct Components {
+    cache: HashMap<String, Vec<Idx>>,
+}
+
+impl Components {
+    /// The component id (a representative node) of every node, for this walk.
+    pub fn of(&mut self, topo: &Topology, walk: &Walk) -> &[Idx] {
+        let key = format!("{:?}", (&walk.steps, &walk.links));
+        self.cache.entry(key).or_insert_with(|| union_find(topo, walk))
+    }
+}
+
+fn find(parent: &mut [Idx], mut x: Idx) -> Idx {
+    let mut root = x;
+    while let Some(&p) = parent.get(root as usize) {
+        if p == root {
+            break;
+        }
+        root = p;
+    }
+    // Path compression keeps later finds near constant time.
+    while let Some(p) = parent.get_mut(x as usize) {
+        if *p == root {
+            break;
+        }
+        let next = *p;
+        *p = root;
+        x = next;
+    }
+    root
+}
+
+fn union_find(topo: &Topology, walk: &Walk) -> Vec<Idx> {
+    let n = topo.node_count;
+    let mut parent: Vec<Idx> = (0..n).filter_map(|i| Idx::try_from(i).ok()).collect();
+    let mut rank = vec![0u8; n];
+    let mut neighbours = Vec::new();
+    for i in 0..n {
+        let Ok(i) = Idx::try_from(i) else { continue };
+        neighbours.clear();
+        walk.neighbours(topo, i, &mut neighbours);
+        for &j in &neighbours {
+            let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+            if a == b {
+                continue;
+            }
+            let (ra, rb) = (rank.get(a as usize).copied().unwrap_or(0), rank.get(b as usize).copied().unwrap_or(0));
+            let (child, root) = if ra < rb { (a, b) } else { (b, a) };
+            if let Some(p) = parent.get_mut(child as usize) {
+                *p = root;
+            }
+            if ra == rb
+                && let Some(r) = rank.get_mut(root as usize)
+            {
+                *r = r.saturating_add(1);
+            }
+        }
+    }
+    (0..n).filter_map(|i| Idx::try_from(i).ok()).map(|i| find(&mut parent, i)).collect()
+}
+
+/// The scope key of an entity (links belong where their `from` node belongs).
+fn scope_key(topo: &Topology, within: &Within, comps: &[Idx], i: Idx) -> Option<String> {
+    let e = topo.entity(i);
+    let node = if (i as usize) < topo.node_count { Some(i) } else { e.from };
+    match within {
+        Within::Topology => Some(String::new()),
+        Within::Parent => Some(node.and_then(|n| topo.entity(n).parent).map_or_else(String::new, |p| p.to_string())),
+        Within::Site => node.and_then(|n| topo.site(n)).map(|v| v.display()),
+        Within::Component(_) => node.and_then(|n| comps.get(n as usize)).map(ToString::to_string),
+    }
+}
+
+pub fn run(
+    rule: &Rule,
+    spec: &GroupSpec,
+    topo: &Topology,
+    derived: &DerivedStore,
+    components: &mut Components,
+    out: &mut Vec<Finding>,
+) {
+    let comps: Vec<Idx> = match &spec.within {
+        Within::Component(walk) => components.of(topo, walk).to_vec(),
+        _ => Vec::new(),
+    };
+    // (scope, key) → members, in first-seen order so output is deterministic.
+    let mut groups: HashMap<(String, String), usize> = HashMap::new();
+    let mut buckets: Vec<(String, Vec<Idx>, Vec<DerivedUse>)> = Vec::new();
+    for i in RuleSet::candidates(rule, topo) {
+        let uses = RefCell::new(Vec::new());
+        let env = Env { topo, derived, current: i, subject: i, uses: &uses };
+        if !selected(rule, &env) {
+            continue;
+        }
+        let Some(scope) = scope_key(topo, &spec.within, &comps, i) else { continue };
+        let mut parts = Vec::with_capacity(spec.by.len());
+        for path in &spec.by {
+            let field = super::cond::FieldRef { target: super::cond::Target::Itself, path: path.clone() };
+            match env.field(&field) {
+                Some(v) if *v != Value::Null => parts.push(v.display()),
+                // An entity without the key cannot be said to share it.
+                _ => break,
+            }
+        }
+        if parts.len() != spec.by.len() {
+            continue;
+        }
+        let key = parts.join(" / ");
+        let slot = *groups.entry((scope, key.clone())).or_insert_with(|| {
+            buckets.push((key, Vec::new(), Vec::new()));
+            buckets.len() - 1
+        });
+        if let Some(b) = buckets.get_mut(slot) {
+            b.1.push(i);
+            b.2.extend(uses.into_inner());
+        }
+    }
+    for (key, mut members, uses) in buckets {
+        let size = members.len() as u64;
+        if size < spec.min || spec.max.is_some_and(|m| size > m) {
+            continue;
+        }
+        members.sort_by(|a, b| topo.entity(*a).id.cmp(&topo.entity(*b).id));
+        let ids: Vec<String> = members.iter().map(|m| topo.entity(*m).id.clone()).collect();
+        let first = members.first().copied().unwrap_or(0);
+        let msg_uses = RefCell::new(Vec::new());
+        let env = Env { topo, derived, current: first, subject: first, uses: &msg_uses };
+        let severity = level(rule, &members, &env);
+        let message = group_message(rule, &env, &ids, &key);
+        let mut all_uses = uses;
+        for u in msg_uses.into_inner() {
+            if !all_uses.contains(&u) {
+                all_uses.push(u);
+            }
+        }
+        out.push(Finding::new(rule, severity, message, members, all_uses));
+    }
+}

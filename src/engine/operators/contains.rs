@@ -1,0 +1,48 @@
+//! `contains`: a list field has the value as an element, or a text field has it as a substring.
+
+use super::{CompareAs, OpCx, Operand, Operator, loose_eq};
+use crate::engine::cond::Env;
+use crate::value::{Node, Value};
+
+#[derive(Debug)]
+struct Contains {
+    operand: Operand,
+}
+
+pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>) -> Option<Box<dyn Operator>> {
+    let operand = cx.operand(arg)?;
+    Some(Box::new(Contains { operand }))
+}
+
+impl Operator for Contains {
+    fn test(&self, actual: Option<&Value>, env: &Env<'_>) -> bool {
+        let (Some(actual), Some(needle)) = (actual, self.operand.resolve(env)) else {
+            return false;
+        };
+        match actual {
+            Value::List(items) => items.iter().any(|i| loose_eq(&i.value, &needle, CompareAs::Value)),
+            Value::Str(s) => s.contains(needle.display().as_str()),
+            _ => false,
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!("contains {}", self.operand.describe())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::operators::testing::literal_op;
+    use crate::value::{Node, Pos, Value};
+
+    #[test]
+    fn contains_in_lists_and_text() {
+        let op = literal_op("contains", "production");
+        let list = Value::List(vec![Node { value: Value::Str("production".into()), pos: Pos::default() }]);
+        assert!(op.holds(Some(&list)));
+        assert!(!op.holds(Some(&Value::List(vec![]))));
+        assert!(op.holds(Some(&Value::Str("pre-production".into()))));
+        assert!(!op.holds(None));
+    }
+}

@@ -1,0 +1,69 @@
+//! `equals` and `not-equals`: the field has (or has not) the given value.
+
+use super::{CompareAs, OpCx, Operand, Operator, loose_eq};
+use crate::engine::cond::Env;
+use crate::value::{Node, Value};
+
+#[derive(Debug)]
+struct Equals {
+    operand: Operand,
+    negate: bool,
+    how: CompareAs,
+}
+
+pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>, negate: bool) -> Option<Box<dyn Operator>> {
+    let operand = cx.operand(arg)?;
+    Some(Box::new(Equals { operand, negate, how: cx.compare_as }))
+}
+
+impl Operator for Equals {
+    fn test(&self, actual: Option<&Value>, env: &Env<'_>) -> bool {
+        // A missing field neither equals nor differs from anything: use `missing` for that.
+        let (Some(actual), Some(expected)) = (actual, self.operand.resolve(env)) else {
+            return false;
+        };
+        loose_eq(actual, &expected, self.how) != self.negate
+    }
+
+    fn describe(&self) -> String {
+        let word = if self.negate { "is not" } else { "is" };
+        format!("{word} {}", self.operand.describe())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::operators::testing::{field_op, literal_op};
+    use crate::value::Value;
+
+    #[test]
+    fn equals_matches_same_value_only() {
+        let op = literal_op("equals", "\"0799-99992\"");
+        assert!(op.holds(Some(&Value::Str("0799-99992".into()))));
+        assert!(!op.holds(Some(&Value::Str("22-28798".into()))));
+        assert!(!op.holds(None));
+    }
+
+    #[test]
+    fn numbers_compare_by_value() {
+        let op = literal_op("equals", "2");
+        assert!(op.holds(Some(&Value::Float(2.0))));
+        assert!(op.holds(Some(&Value::Str("2".into()))));
+        assert!(!op.holds(Some(&Value::Int(1))));
+    }
+
+    #[test]
+    fn not_equals_is_false_on_missing_field() {
+        let op = literal_op("not-equals", "a");
+        assert!(op.holds(Some(&Value::Str("b".into()))));
+        assert!(!op.holds(Some(&Value::Str("a".into()))));
+        assert!(!op.holds(None));
+    }
+
+    #[test]
+    fn compares_with_another_field() {
+        assert!(field_op("equals", "version", "version", "parent"));
+        assert!(!field_op("equals", "network", "version", "parent"));
+        assert!(!field_op("equals", "serial", "serial", "parent"), "the server has no serial");
+    }
+}

@@ -1,0 +1,74 @@
+//! `matches`: the field's text matches a regular expression (linear time, no backtracking).
+
+use super::{OpCx, Operator};
+use crate::engine::cond::Env;
+use crate::value::{Node, Value};
+
+/// Regexes larger than this (compiled) are refused, so a rule cannot exhaust memory.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+#[derive(Debug)]
+struct Matches {
+    regex: regex::Regex,
+}
+
+pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>) -> Option<Box<dyn Operator>> {
+    let Value::Str(pattern) = &arg.value else {
+        cx.error(
+            arg,
+            "bad_argument",
+            format!("`matches` takes a regular expression string, found a {}", arg.value.type_name()),
+            "write the pattern as a quoted string: `matches: '^22-'`",
+        );
+        return None;
+    };
+    match regex::RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build() {
+        Ok(regex) => Some(Box::new(Matches { regex })),
+        Err(e) => {
+            let detail = e.to_string();
+            let last = detail.lines().last().unwrap_or(&detail).trim().to_owned();
+            cx.error(
+                arg,
+                "bad_regex",
+                format!("invalid regular expression: {last}"),
+                "kbcheck uses Rust regex syntax (no look-around or backreferences); escape special characters with `\\`",
+            );
+            None
+        }
+    }
+}
+
+impl Operator for Matches {
+    fn test(&self, actual: Option<&Value>, _env: &Env<'_>) -> bool {
+        match actual {
+            Some(Value::Str(s)) => self.regex.is_match(s),
+            Some(v @ (Value::Int(_) | Value::Float(_) | Value::Bool(_))) => {
+                self.regex.is_match(&v.display())
+            }
+            _ => false,
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!("matches /{}/", self.regex.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::operators::testing::{compile_error, literal_op};
+    use crate::value::Value;
+
+    #[test]
+    fn matches_text() {
+        let op = literal_op("matches", "'^\\\\\\\\EXCH'");
+        assert!(op.holds(Some(&Value::Str("\\\\EXCH1\\MAILDAT$".into()))));
+        assert!(!op.holds(Some(&Value::Str("\\\\MAIL\\X".into()))));
+        assert!(!op.holds(None));
+    }
+
+    #[test]
+    fn bad_regex_is_a_compile_error() {
+        assert_eq!(compile_error("matches", "'(unclosed'"), "kbcheck::rule::bad_regex");
+    }
+}

@@ -1,0 +1,265 @@
+//! Field operators: one file per operator, one match arm in [`compile`].
+//!
+//! A condition `{field: serial, equals: "0799-99992"}` names a field and one operator.
+//! The operator compiles its argument once (regexes, version ranges, value lists) and
+//! then tests field values. Adding an operator means adding a file here and an arm below.
+
+mod compare;
+mod contains;
+mod equals;
+mod exists;
+mod in_list;
+mod matches;
+mod version;
+
+pub use version::{Version, VersionRange};
+
+use crate::diagnostic::{Diag, Diags};
+use crate::engine::cond::{Env, FieldRef};
+use crate::source::SourceFile;
+use crate::value::{Node, Value};
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::fmt::Debug;
+
+/// A compiled operator.
+pub trait Operator: Debug + Send + Sync {
+    /// Test a field's value (`None` when the entity does not have the field).
+    fn test(&self, actual: Option<&Value>, env: &Env<'_>) -> bool;
+    /// The operator in plain words, for `kbcheck explain`.
+    fn describe(&self) -> String;
+}
+
+/// Every operator name, for suggestions and the schema.
+pub const NAMES: &[&str] = &[
+    "equals",
+    "not-equals",
+    "in",
+    "not-in",
+    "matches",
+    "exists",
+    "missing",
+    "contains",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "version",
+];
+
+/// How values are compared by `equals`, `gt` and friends (the condition's `as` key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompareAs {
+    /// Numbers numerically, text as text.
+    Value,
+    /// Dotted versions component by component (`4` = `4.0` < `4.10`).
+    Version,
+}
+
+/// What an operator needs while compiling its argument.
+pub struct OpCx<'a, 'd> {
+    pub file: &'a SourceFile,
+    pub diags: &'d mut Diags,
+    pub compare_as: CompareAs,
+    /// Compiles `{field: ..., of: ...}` operands (checks the field exists).
+    pub operand_ref: &'a dyn Fn(&Node, &mut Diags) -> Option<FieldRef>,
+}
+
+impl OpCx<'_, '_> {
+    pub fn error(&mut self, node: &Node, code: &str, message: String, help: &str) {
+        self.diags.push(
+            Diag::error(&format!("rule::{code}"), message)
+                .at(self.file, node.pos, "here")
+                .help(help.to_owned()),
+        );
+    }
+
+    /// Compile an operand: a literal value, or `{field: ..., of: ...}` naming another field.
+    pub fn operand(&mut self, node: &Node) -> Option<Operand> {
+        if let Value::Map(_) = node.value {
+            if node.value.get("field").is_some() {
+                return (self.operand_ref)(node, self.diags).map(Operand::Field);
+            }
+            self.error(
+                node,
+                "bad_operand",
+                "an operand must be a value or `{field: ..., of: ...}`".to_owned(),
+                "compare with a plain value, or name another field with `{field: version, of: parent}`",
+            );
+            return None;
+        }
+        if self.compare_as == CompareAs::Version && Version::from_value(&node.value).is_none() {
+            self.error(
+                node,
+                "bad_version",
+                format!("`{}` is not a version", node.value.display()),
+                "write versions as dotted numbers, e.g. \"5.5\" or \"4.0\"",
+            );
+            return None;
+        }
+        Some(Operand::Literal(node.value.clone()))
+    }
+}
+
+/// An operator's argument: a literal, or another field read at evaluation.
+#[derive(Debug, Clone)]
+pub enum Operand {
+    Literal(Value),
+    Field(FieldRef),
+}
+
+impl Operand {
+    pub fn resolve<'e>(&'e self, env: &'e Env<'_>) -> Option<Cow<'e, Value>> {
+        match self {
+            Operand::Literal(v) => Some(Cow::Borrowed(v)),
+            Operand::Field(r) => env.field(r),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Operand::Literal(v) => format!("`{}`", v.display()),
+            Operand::Field(r) => r.describe(),
+        }
+    }
+}
+
+/// Compile operator `name` with its argument.
+pub fn compile(name: &str, arg: &Node, cx: &mut OpCx<'_, '_>) -> Option<Box<dyn Operator>> {
+    match name {
+        "equals" => equals::compile(arg, cx, false),
+        "not-equals" => equals::compile(arg, cx, true),
+        "in" => in_list::compile(arg, cx, false),
+        "not-in" => in_list::compile(arg, cx, true),
+        "matches" => matches::compile(arg, cx),
+        "exists" => exists::compile(arg, cx, false),
+        "missing" => exists::compile(arg, cx, true),
+        "contains" => contains::compile(arg, cx),
+        "gt" => compare::compile(arg, cx, compare::Cmp::Gt),
+        "gte" => compare::compile(arg, cx, compare::Cmp::Gte),
+        "lt" => compare::compile(arg, cx, compare::Cmp::Lt),
+        "lte" => compare::compile(arg, cx, compare::Cmp::Lte),
+        "version" => version::compile(arg, cx),
+        _ => None,
+    }
+}
+
+/// Order two values: numbers numerically, strings as text (or both as versions).
+pub fn order(a: &Value, b: &Value, how: CompareAs) -> Option<Ordering> {
+    if how == CompareAs::Version {
+        return Some(Version::from_value(a)?.cmp(&Version::from_value(b)?));
+    }
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+        _ => a.as_f64()?.partial_cmp(&b.as_f64()?),
+    }
+}
+
+/// Equality as a rule author expects it: `2` = `2.0`, and a number equals its text.
+pub fn loose_eq(a: &Value, b: &Value, how: CompareAs) -> bool {
+    if how == CompareAs::Version {
+        return order(a, b, how) == Some(Ordering::Equal);
+    }
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+            a.as_f64() == b.as_f64()
+        }
+        (Value::Str(s), Value::Int(_) | Value::Float(_))
+        | (Value::Int(_) | Value::Float(_), Value::Str(s)) => {
+            let n = if let Value::Str(_) = a { b } else { a };
+            *s == n.display()
+        }
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| loose_eq(&p.value, &q.value, how))
+        }
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+pub mod testing {
+    //! Helpers for operator unit tests: compile an operator from YAML text and test values.
+    use super::*;
+    use crate::engine::DerivedStore;
+    use crate::engine::cond::{CondCx, Scope};
+    use crate::topology::Topology;
+    use crate::vocabulary::{Class, Vocabulary};
+    use std::cell::RefCell;
+
+    pub fn vocab() -> Vocabulary {
+        let text = include_str!("../../../schemas/vocabulary/mail.yaml");
+        let file = SourceFile::new("mail.yaml", text.to_owned());
+        let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
+        let mut v = Vocabulary::default();
+        let mut d = Diags::default();
+        v.add_file(&file, &tree, &mut d);
+        assert!(!d.has_errors(), "{d:?}");
+        v
+    }
+
+    fn topo(v: &Vocabulary) -> Topology {
+        let text = "version: 1\nnodes:\n  - {id: S, kind: server, product: exchange, version: '5.5'}\n  - {id: P, kind: postoffice, parent: S, serial: '22-28798', network: N, version: '5.5'}\n";
+        let file = SourceFile::new("t.yaml", text.to_owned());
+        let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
+        let (t, d) = Topology::load(&file, &tree, v);
+        assert!(!d.has_errors(), "{d:?}");
+        t.unwrap()
+    }
+
+    pub struct Compiled {
+        op: Box<dyn Operator>,
+        v: Vocabulary,
+    }
+
+    impl Compiled {
+        pub fn holds(&self, actual: Option<&Value>) -> bool {
+            let t = topo(&self.v);
+            let store = DerivedStore::default();
+            let uses = RefCell::new(Vec::new());
+            let env = Env { topo: &t, derived: &store, current: 1, subject: 1, uses: &uses };
+            self.op.test(actual, &env)
+        }
+    }
+
+    fn compile_with(name: &str, arg: &str, how: CompareAs) -> (Option<Box<dyn Operator>>, Diags, Vocabulary) {
+        let v = vocab();
+        let file = SourceFile::new("rule.yaml", arg.to_owned());
+        let node = crate::parse::parse_document(&file, &Default::default()).unwrap();
+        let mut diags = Diags::default();
+        let op = {
+            let cx = CondCx { file: &file, vocab: &v, subject: Scope { class: Class::Node, kinds: vec!["postoffice".into()] } };
+            let scope = cx.subject.clone();
+            let operand_ref = |n: &Node, d: &mut Diags| cx.field_ref(n, &scope, d);
+            let mut ocx = OpCx { file: &file, diags: &mut diags, compare_as: how, operand_ref: &operand_ref };
+            compile(name, &node, &mut ocx)
+        };
+        (op, diags, v)
+    }
+
+    pub fn literal_op(name: &str, arg: &str) -> Compiled {
+        let (op, diags, v) = compile_with(name, arg, CompareAs::Value);
+        assert!(!diags.has_errors(), "{diags:?}");
+        Compiled { op: op.unwrap(), v }
+    }
+
+    /// The diagnostic code compiling `name: arg` gives.
+    pub fn compile_error(name: &str, arg: &str) -> String {
+        let (op, diags, _) = compile_with(name, arg, CompareAs::Value);
+        assert!(op.is_none());
+        diags.0.first().map(|d| d.code.clone()).unwrap_or_default()
+    }
+
+    /// Test `{field: field, <name>: {field: other, of: of}}` on the postoffice P (parent S).
+    pub fn field_op(name: &str, field: &str, other: &str, of: &str) -> bool {
+        let arg = format!("{{field: {other}, of: {of}}}");
+        let (op, diags, v) = compile_with(name, &arg, CompareAs::Value);
+        assert!(!diags.has_errors(), "{diags:?}");
+        let t = topo(&v);
+        let store = DerivedStore::default();
+        let uses = RefCell::new(Vec::new());
+        let env = Env { topo: &t, derived: &store, current: 1, subject: 1, uses: &uses };
+        let actual = t.get(1, &[field.to_owned()]);
+        op.unwrap().test(actual.as_deref(), &env)
+    }
+}

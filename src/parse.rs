@@ -1,0 +1,289 @@
+//! Reading files into spanned value trees, within limits.
+//!
+//! YAML and JSON both go through serde-saphyr (JSON is YAML's flow subset), so every
+//! value of either format keeps its line and column. The limits bound what a hostile
+//! file can cost: size, nesting depth, node count and alias expansion.
+
+use crate::diagnostic::Diag;
+use crate::source::SourceFile;
+use crate::value::{Node, Pos};
+use std::path::Path;
+
+/// Bounds on what one input file may cost. The defaults load a million-node topology.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest file read, in bytes.
+    pub max_file_bytes: usize,
+    /// Deepest nesting of lists and maps.
+    pub max_depth: usize,
+    /// Most YAML nodes (scalars, lists, maps) in one file.
+    pub max_yaml_nodes: usize,
+    /// Most alias (`*name`) uses in one file.
+    pub max_aliases: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_file_bytes: 1 << 30,
+            max_depth: 64,
+            max_yaml_nodes: 50_000_000,
+            max_aliases: 10_000,
+        }
+    }
+}
+
+/// Read a file from disk as UTF-8 text, refusing files over the size limit.
+pub fn read_file(path: &Path, limits: &Limits) -> Result<SourceFile, Diag> {
+    let name = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| io_diag(&name, &e))?;
+    if meta.is_dir() {
+        return Err(Diag::error("io::is_directory", format!("`{name}` is a folder, not a file"))
+            .in_file(&name)
+            .help("name a topology file (.yaml, .yml or .json)"));
+    }
+    if meta.len() > limits.max_file_bytes as u64 {
+        return Err(too_large(&name, meta.len(), limits));
+    }
+    let bytes = std::fs::read(path).map_err(|e| io_diag(&name, &e))?;
+    if bytes.len() > limits.max_file_bytes {
+        return Err(too_large(&name, bytes.len() as u64, limits));
+    }
+    decode(name, bytes)
+}
+
+/// Turn bytes into a source file, or say where the first invalid UTF-8 byte is.
+pub fn decode(name: String, bytes: Vec<u8>) -> Result<SourceFile, Diag> {
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(name, text)),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let good = String::from_utf8_lossy(bytes.get(..valid).unwrap_or_default()).into_owned();
+            let line = good.matches('\n').count() + 1;
+            let column = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let shown = SourceFile::new(name.clone(), String::from_utf8_lossy(&bytes).into_owned());
+            let pos = Pos {
+                offset: u32::try_from(valid).unwrap_or(u32::MAX),
+                len: 1,
+                line: u32::try_from(line).unwrap_or(u32::MAX),
+                column: u32::try_from(column).unwrap_or(u32::MAX),
+            };
+            Err(Diag::error(
+                "parse::invalid_utf8",
+                format!("`{name}` is not valid UTF-8 (byte {valid})"),
+            )
+            .at(&shown, pos, "this byte is not UTF-8")
+            .help("save the file as UTF-8; kbcheck reads YAML and JSON as UTF-8 text"))
+        }
+    }
+}
+
+fn io_diag(name: &str, e: &std::io::Error) -> Diag {
+    let (code, msg, help) = match e.kind() {
+        std::io::ErrorKind::NotFound => (
+            "io::not_found",
+            format!("cannot find `{name}`"),
+            "check the path; it is relative to the current folder",
+        ),
+        std::io::ErrorKind::PermissionDenied => (
+            "io::permission_denied",
+            format!("cannot read `{name}`: permission denied"),
+            "give the user running kbcheck read access to the file",
+        ),
+        _ => (
+            "io::read_failed",
+            format!("cannot read `{name}`: {e}"),
+            "check that the path names a readable file",
+        ),
+    };
+    Diag::error(code, msg).in_file(name).help(help)
+}
+
+fn too_large(name: &str, size: u64, limits: &Limits) -> Diag {
+    Diag::error(
+        "limits::file_too_large",
+        format!(
+            "`{name}` is {size} bytes, over the limit of {} bytes",
+            limits.max_file_bytes
+        ),
+    )
+    .in_file(name)
+    .help("split the file, or raise the limit with `--max-file-bytes` if the file is genuine")
+}
+
+/// Parse a YAML or JSON document into a spanned tree.
+pub fn parse_document(file: &SourceFile, limits: &Limits) -> Result<Node, Diag> {
+    let text = file.text();
+    if is_blank(text) {
+        return Err(Diag::error("parse::empty", format!("`{}` is empty", file.name()))
+            .in_file(file.name())
+            .help("a topology starts with `version: 1` and a `nodes:` list; a rule with `id:`"));
+    }
+    let mut options = serde_saphyr::Options::default();
+    options.with_snippet = false;
+    options.emit_comments = false;
+    // YAML 1.2 booleans only: `N` or `no` is a network name, not false.
+    options.strict_booleans = true;
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = limits.max_depth;
+    budget.max_nodes = limits.max_yaml_nodes;
+    budget.max_events = limits.max_yaml_nodes.saturating_mul(4);
+    budget.max_aliases = limits.max_aliases;
+    budget.max_total_scalar_bytes = limits.max_file_bytes;
+    budget.max_documents = 1;
+    budget.max_recorded_anchor_events = 100_000;
+    budget.max_recorded_anchor_bytes = 16 << 20;
+    options.budget = Some(budget);
+    serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|e| syntax_diag(file, &e, limits))
+}
+
+fn is_blank(text: &str) -> bool {
+    text.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#') || t == "---" || t == "..."
+    })
+}
+
+/// Map a parser error to a diagnostic at its location.
+fn syntax_diag(file: &SourceFile, e: &serde_saphyr::Error, limits: &Limits) -> Diag {
+    let inner = e.without_snippet();
+    let raw = inner.to_string();
+    let message = strip_location_prefix(&raw);
+    let (code, help) = classify(inner, &message);
+    let message = if code == "limits::document_too_big" {
+        limit_message(&message, limits)
+    } else {
+        message
+    };
+    let mut d = Diag::error(code, message.clone()).help(help);
+    match inner.location() {
+        Some(loc) if loc.line() > 0 => {
+            let line = u32::try_from(loc.line()).unwrap_or(u32::MAX);
+            let column = u32::try_from(loc.column()).unwrap_or(u32::MAX);
+            let offset = file.offset_of(line, column);
+            let pos = Pos {
+                offset: u32::try_from(offset).unwrap_or(u32::MAX),
+                len: 1,
+                line,
+                column,
+            };
+            d = d.at(file, pos, message);
+        }
+        _ => d = d.in_file(file.name()),
+    }
+    d
+}
+
+fn strip_location_prefix(raw: &str) -> String {
+    let first = raw.lines().next().unwrap_or(raw).trim();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    if let Some(rest) = first.strip_prefix("line ")
+        && let Some((_, msg)) = rest.split_once(": ")
+    {
+        return msg.trim().to_owned();
+    }
+    first.to_owned()
+}
+
+/// Say which limit a document broke, in words rather than the parser's.
+fn limit_message(raw: &str, limits: &Limits) -> String {
+    let lower = raw.to_ascii_lowercase();
+    if lower.contains("depth") || lower.contains("recursion") || lower.contains("nesting") {
+        format!("nesting is deeper than the limit of {} levels", limits.max_depth)
+    } else if lower.contains("alias") || lower.contains("anchor") {
+        format!(
+            "aliases expand beyond the limit ({} uses); this looks like an alias bomb",
+            limits.max_aliases
+        )
+    } else {
+        format!("the document has more than {} YAML nodes", limits.max_yaml_nodes)
+    }
+}
+
+fn classify(e: &serde_saphyr::Error, message: &str) -> (&'static str, &'static str) {
+    use serde_saphyr::Error as E;
+    match e {
+        E::DuplicateMappingKey { .. } => (
+            "parse::duplicate_key",
+            "remove or rename one of the two keys; YAML keeps only one and kbcheck will not guess which",
+        ),
+        E::Budget { .. }
+        | E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. } => (
+            "limits::document_too_big",
+            "the file is too deep, has too many nodes or expands too many aliases; flatten it, or raise the limits (`--max-depth`, `--max-yaml-nodes`) if it is genuine",
+        ),
+        E::MultipleDocuments { .. } => (
+            "parse::multiple_documents",
+            "put one topology or rule in each file; remove the extra `---` document",
+        ),
+        _ if message.contains("budget breached")
+            || message.contains("recursion limit")
+            || message.contains("nesting limit") =>
+        {
+            (
+                "limits::document_too_big",
+                "the file is too deep, has too many nodes or expands too many aliases; flatten it, or raise the limits (`--max-depth`, `--max-yaml-nodes`) if it is genuine",
+            )
+        }
+        _ if message.contains("document") && message.contains("more than") => (
+            "parse::multiple_documents",
+            "put one topology or rule in each file; remove the extra `---` document",
+        ),
+        _ => (
+            "parse::syntax",
+            "fix the YAML (or JSON) syntax at the marked place",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Node, Diag> {
+        parse_document(&SourceFile::new("t.yaml", text.to_owned()), &Limits::default())
+    }
+
+    #[test]
+    fn duplicate_key_is_refused_at_its_line() {
+        let e = parse("a: 1\na: 2\n").err().unwrap();
+        assert_eq!(e.code, "kbcheck::parse::duplicate_key");
+        assert_eq!(e.location, Some(("t.yaml".into(), 2, 1)));
+    }
+
+    #[test]
+    fn blank_file_is_empty() {
+        let e = parse("# nothing\n\n").err().unwrap();
+        assert_eq!(e.code, "kbcheck::parse::empty");
+    }
+
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        let mut prev = 'a';
+        for c in 'b'..='k' {
+            text.push_str(&format!(
+                "{c}: &{c} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+            ));
+            prev = c;
+        }
+        let e = parse(&text).err().unwrap();
+        assert_eq!(e.code, "kbcheck::limits::document_too_big", "{}", e.message);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let e = parse(&text).err().unwrap();
+        assert_eq!(e.code, "kbcheck::limits::document_too_big", "{}", e.message);
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_line() {
+        let e = decode("t.yaml".into(), b"a: 1\nb: \xff\n".to_vec()).err().unwrap();
+        assert_eq!(e.location, Some(("t.yaml".into(), 2, 4)));
+    }
+}

@@ -1,0 +1,191 @@
+//! Reading maps out of spanned trees while collecting every error.
+//!
+//! The rule, vocabulary and topology loaders walk [`Node`] trees with a [`MapReader`]:
+//! each key a loader understands is taken; whatever is left over is reported as an
+//! unknown key with a "did you mean" suggestion. Type errors are collected, not thrown,
+//! so one pass reports every problem in a file.
+
+use crate::diagnostic::{Diag, Diags, suggestion_help};
+use crate::source::SourceFile;
+use crate::value::{Key, Node, Pos, Value};
+
+/// Reads one map, remembering which keys were used.
+pub struct MapReader<'a> {
+    pub file: &'a SourceFile,
+    pub node: &'a Node,
+    entries: &'a [(Key, Node)],
+    used: Vec<bool>,
+    /// Diagnostic code area, e.g. `rule` or `topology`.
+    area: &'static str,
+}
+
+impl<'a> MapReader<'a> {
+    /// A reader over `node`, or an error (pushed to `diags`) if it is not a map.
+    pub fn new(
+        file: &'a SourceFile,
+        node: &'a Node,
+        area: &'static str,
+        what: &str,
+        diags: &mut Diags,
+    ) -> Option<MapReader<'a>> {
+        match &node.value {
+            Value::Map(entries) => Some(MapReader {
+                file,
+                node,
+                entries,
+                used: vec![false; entries.len()],
+                area,
+            }),
+            other => {
+                diags.push(
+                    Diag::error(
+                        &format!("{area}::expected_map"),
+                        format!("{what} must be a map, found a {}", other.type_name()),
+                    )
+                    .at(file, node.pos, "expected a map of `key: value` entries")
+                    .help(format!("write {what} as `key: value` lines")),
+                );
+                None
+            }
+        }
+    }
+
+    /// Take the value of `key`, marking it used.
+    pub fn take(&mut self, key: &str) -> Option<&'a Node> {
+        let entries = self.entries;
+        for (i, (k, v)) in entries.iter().enumerate() {
+            if k.name == key {
+                if let Some(u) = self.used.get_mut(i) {
+                    *u = true;
+                }
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    /// Whether `key` is present (without taking it).
+    pub fn has(&self, key: &str) -> bool {
+        self.entries.iter().any(|(k, _)| k.name == key)
+    }
+
+    /// Take a string value; a non-string is an error.
+    pub fn string(&mut self, key: &str, diags: &mut Diags) -> Option<(&'a str, Pos)> {
+        let node = self.take(key)?;
+        match &node.value {
+            Value::Str(s) => Some((s.as_str(), node.pos)),
+            other => {
+                diags.push(self.type_error(key, node, "a string", other));
+                None
+            }
+        }
+    }
+
+    /// Take a required string value; absence is an error.
+    pub fn required_string(
+        &mut self,
+        key: &str,
+        what: &str,
+        diags: &mut Diags,
+    ) -> Option<(&'a str, Pos)> {
+        if !self.has(key) {
+            diags.push(self.missing(key, what));
+            return None;
+        }
+        self.string(key, diags)
+    }
+
+    /// Take a string or a list of strings.
+    pub fn strings(&mut self, key: &str, diags: &mut Diags) -> Option<Vec<(&'a str, Pos)>> {
+        let node = self.take(key)?;
+        string_list(self.file, node, self.area, key, diags)
+    }
+
+    /// The error for a missing required key.
+    pub fn missing(&self, key: &str, what: &str) -> Diag {
+        Diag::error(
+            &format!("{}::missing_key", self.area),
+            format!("{what} has no `{key}`"),
+        )
+        .at(self.file, self.node.pos, format!("`{key}` is missing here"))
+        .help(format!("add `{key}:` to {what}"))
+    }
+
+    pub fn type_error(&self, key: &str, node: &Node, expected: &str, found: &Value) -> Diag {
+        Diag::error(
+            &format!("{}::wrong_type", self.area),
+            format!("`{key}` must be {expected}, found a {}", found.type_name()),
+        )
+        .at(self.file, node.pos, format!("expected {expected}"))
+        .help(format!("write `{key}` as {expected}"))
+    }
+
+    /// Report every key that was not taken, suggesting the closest known key.
+    pub fn finish(self, known: &[&str], what: &str, diags: &mut Diags) {
+        for ((k, _), used) in self.entries.iter().zip(&self.used) {
+            if !used {
+                diags.push(
+                    Diag::error(
+                        &format!("{}::unknown_key", self.area),
+                        format!("unknown key `{}` in {what}", k.name),
+                    )
+                    .at(self.file, k.pos, "not a key kbcheck knows here")
+                    .help(suggestion_help(&k.name, known, "keys")),
+                );
+            }
+        }
+    }
+
+    /// The entries not taken so far (for maps whose other keys are data).
+    pub fn rest(&self) -> impl Iterator<Item = &'a (Key, Node)> + '_ {
+        self.entries
+            .iter()
+            .zip(&self.used)
+            .filter(|(_, u)| !**u)
+            .map(|(e, _)| e)
+    }
+}
+
+/// A string or a list of strings, as a list.
+pub fn string_list<'a>(
+    file: &SourceFile,
+    node: &'a Node,
+    area: &'static str,
+    key: &str,
+    diags: &mut Diags,
+) -> Option<Vec<(&'a str, Pos)>> {
+    match &node.value {
+        Value::Str(s) => Some(vec![(s.as_str(), node.pos)]),
+        Value::List(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                match &item.value {
+                    Value::Str(s) => out.push((s.as_str(), item.pos)),
+                    other => diags.push(
+                        Diag::error(
+                            &format!("{area}::wrong_type"),
+                            format!("`{key}` must list strings, found a {}", other.type_name()),
+                        )
+                        .at(file, item.pos, "expected a string")
+                        .help(format!("write each entry of `{key}` as a string")),
+                    ),
+                }
+            }
+            Some(out)
+        }
+        other => {
+            diags.push(
+                Diag::error(
+                    &format!("{area}::wrong_type"),
+                    format!(
+                        "`{key}` must be a string or a list of strings, found a {}",
+                        other.type_name()
+                    ),
+                )
+                .at(file, node.pos, "expected a string or a list")
+                .help(format!("write `{key}: [a, b]`")),
+            );
+            None
+        }
+    }
+}

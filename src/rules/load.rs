@@ -1,0 +1,271 @@
+//! Finding and loading rule files: the bundled pack, folders, files, globs and packs.
+//!
+//! Vocabulary files are read first (the bundled one, then any `vocabulary.yaml` or
+//! `vocabulary/*.yaml` a rules folder brings), then every rule is compiled against the
+//! merged vocabulary. Every error from every file is collected; any error fails the load.
+
+use super::{Rule, RuleSet, compile};
+use crate::diagnostic::{Diag, Diags};
+use crate::parse::{Limits, parse_document, read_file};
+use crate::reader::MapReader;
+use crate::source::SourceFile;
+use crate::vocabulary::Vocabulary;
+use include_dir::{Dir, include_dir};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+static BUNDLED_RULES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/rules");
+static BUNDLED_VOCABULARY: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/schemas/vocabulary");
+
+/// Where rules come from.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSources {
+    /// Include the rules built into the binary.
+    pub bundled: bool,
+    /// Files, folders or glob patterns given with `--rules`.
+    pub paths: Vec<String>,
+}
+
+/// A file to read, from disk or from the binary.
+struct Input {
+    file: SourceFile,
+    role: Role,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Rule,
+    Vocabulary,
+    Pack,
+}
+
+fn role_of(path: &Path) -> Role {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let in_vocab_dir = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .is_some_and(|n| n == "vocabulary");
+    if name.starts_with("vocabulary.") || in_vocab_dir {
+        Role::Vocabulary
+    } else if name.starts_with("pack.") {
+        Role::Pack
+    } else {
+        Role::Rule
+    }
+}
+
+fn is_data_file(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json"))
+}
+
+/// Load and compile every rule from the sources.
+pub fn load(sources: &RuleSources, limits: &Limits) -> Result<RuleSet, Diags> {
+    let mut diags = Diags::default();
+    let mut inputs = Vec::new();
+    for f in BUNDLED_VOCABULARY.files() {
+        if is_data_file(f.path()) {
+            push_bundled(&mut inputs, &mut diags, "builtin:schemas/vocabulary", f, Role::Vocabulary);
+        }
+    }
+    if sources.bundled {
+        bundled_rules(&BUNDLED_RULES, &mut inputs, &mut diags);
+    }
+    let mut seen = BTreeSet::new();
+    for p in &sources.paths {
+        for path in expand(p, &mut diags) {
+            let key = path.canonicalize().unwrap_or_else(|_| path.clone());
+            if seen.insert(key) {
+                match read_file(&path, limits) {
+                    Ok(file) => inputs.push(Input { file, role: role_of(&path) }),
+                    Err(d) => diags.push(d),
+                }
+            }
+        }
+    }
+    build(inputs, limits, diags)
+}
+
+fn push_bundled(inputs: &mut Vec<Input>, diags: &mut Diags, prefix: &str, f: &include_dir::File<'_>, role: Role) {
+    let name = format!("{prefix}/{}", f.path().display());
+    match crate::parse::decode(name, f.contents().to_vec()) {
+        Ok(file) => inputs.push(Input { file, role }),
+        Err(d) => diags.push(d),
+    }
+}
+
+fn bundled_rules(dir: &Dir<'_>, inputs: &mut Vec<Input>, diags: &mut Diags) {
+    for f in dir.files() {
+        if is_data_file(f.path()) {
+            let role = role_of(f.path());
+            push_bundled(inputs, diags, "builtin:rules", f, role);
+        }
+    }
+    for d in dir.dirs() {
+        bundled_rules(d, inputs, diags);
+    }
+}
+
+/// Expand a `--rules` argument: a file, a folder (recursively), or a glob pattern.
+fn expand(arg: &str, diags: &mut Diags) -> Vec<PathBuf> {
+    let path = Path::new(arg);
+    if path.is_file() {
+        let mut out = vec![path.to_path_buf()];
+        // A single rule file brings its folder's vocabulary along.
+        if let Some(dir) = path.parent() {
+            out.extend(vocabulary_beside(dir));
+        }
+        return out;
+    }
+    if path.is_dir() {
+        let mut out = Vec::new();
+        walk(path, &mut out);
+        if out.is_empty() {
+            diags.push(
+                Diag::error("rules::empty_folder", format!("`{arg}` has no rule files (.yaml, .yml, .json)"))
+                    .in_file(arg)
+                    .help("point `--rules` at a folder of rule files, a rule file, or a glob such as `rules/**/*.yaml`"),
+            );
+        }
+        return out;
+    }
+    if arg.contains(['*', '?', '[']) {
+        let mut out = Vec::new();
+        match glob::glob(arg) {
+            Ok(paths) => {
+                for p in paths.flatten() {
+                    if p.is_file() && is_data_file(&p) {
+                        if let Some(dir) = p.parent() {
+                            out.extend(vocabulary_beside(dir));
+                        }
+                        out.push(p);
+                    }
+                }
+            }
+            Err(e) => diags.push(
+                Diag::error("rules::bad_glob", format!("invalid glob pattern `{arg}`: {}", e.msg))
+                    .in_file(arg)
+                    .help("use `*`, `**` and `?`; quote the pattern so the shell does not expand it"),
+            ),
+        }
+        if out.is_empty() && !diags.has_errors() {
+            diags.push(
+                Diag::error("rules::no_match", format!("`{arg}` matches no rule files"))
+                    .in_file(arg)
+                    .help("check the pattern; a gate must not pass because its rules went missing"),
+            );
+        }
+        out.sort();
+        return out;
+    }
+    diags.push(
+        Diag::error("io::not_found", format!("cannot find rules at `{arg}`"))
+            .in_file(arg)
+            .help("`--rules` takes a rule file, a folder of rule files, or a glob pattern"),
+    );
+    Vec::new()
+}
+
+fn vocabulary_beside(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for name in ["vocabulary.yaml", "vocabulary.yml", "vocabulary.json", "pack.yaml", "pack.yml"] {
+        let p = dir.join(name);
+        if p.is_file() {
+            out.push(p);
+        }
+    }
+    let vdir = dir.join("vocabulary");
+    if vdir.is_dir() {
+        walk(&vdir, &mut out);
+    }
+    out
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            walk(&p, out);
+        } else if is_data_file(&p) {
+            out.push(p);
+        }
+    }
+}
+
+fn build(inputs: Vec<Input>, limits: &Limits, mut diags: Diags) -> Result<RuleSet, Diags> {
+    let mut set = RuleSet::default();
+    let mut vocab = Vocabulary::default();
+    let mut trees = Vec::new();
+    for input in inputs {
+        match parse_document(&input.file, limits) {
+            Ok(tree) => trees.push((input, tree)),
+            Err(d) => diags.push(d),
+        }
+    }
+    for (input, tree) in &trees {
+        match input.role {
+            Role::Vocabulary => vocab.add_file(&input.file, tree, &mut diags),
+            Role::Pack => {
+                if let Some(p) = pack(&input.file, tree, &mut diags) {
+                    set.packs.push(p);
+                }
+            }
+            Role::Rule => {}
+        }
+    }
+    let mut rules: Vec<Rule> = Vec::new();
+    for (input, tree) in &trees {
+        if input.role == Role::Rule
+            && let Some(rule) = compile::compile(&input.file, tree, &vocab, &mut diags)
+        {
+            rules.push(rule);
+        }
+    }
+    let mut first: HashMap<String, usize> = HashMap::new();
+    for (i, r) in rules.iter().enumerate() {
+        if let Some(&j) = first.get(&r.id) {
+            if let Some(other) = rules.get(j) {
+                diags.push(
+                    Diag::error("rule::duplicate_id", format!("rule id `{}` is used twice", r.id))
+                        .at(&r.file, r.pos, "used again here")
+                        .help(format!("the id is first used in `{}`; rule ids must be unique across everything loaded", other.file.name())),
+                );
+            }
+        } else {
+            first.insert(r.id.clone(), i);
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    set.rules = rules;
+    set.vocab = vocab;
+    Ok(set)
+}
+
+/// Read a `pack.yaml`: name, version, description, and the lowest kbcheck it needs.
+fn pack(file: &SourceFile, tree: &crate::value::Node, diags: &mut Diags) -> Option<(String, String)> {
+    let mut r = MapReader::new(file, tree, "pack", "a pack", diags)?;
+    let name = r.required_string("name", "the pack", diags);
+    let version = r.string("version", diags).map(|s| s.0.to_owned()).unwrap_or_default();
+    let _ = r.string("description", diags);
+    if let Some((needs, pos)) = r.string("kbcheck", diags) {
+        match crate::engine::operators::VersionRange::parse(needs) {
+            Ok(range) => {
+                let ours = crate::engine::operators::Version::parse(env!("CARGO_PKG_VERSION"));
+                if !ours.is_some_and(|v| range.contains(&v)) {
+                    diags.push(
+                        Diag::error("pack::needs_newer", format!("the pack needs kbcheck `{needs}`; this is {}", env!("CARGO_PKG_VERSION")))
+                            .at(file, pos, "required version")
+                            .help("upgrade kbcheck, or use a release of the pack made for this version"),
+                    );
+                }
+            }
+            Err(why) => diags.push(Diag::error("pack::bad_version_range", format!("invalid version range `{needs}`: {why}")).at(file, pos, "here").help("write e.g. `kbcheck: \">=0.1\"`")),
+        }
+    }
+    r.finish(&["name", "version", "description", "kbcheck"], "a pack", diags);
+    name.map(|(n, _)| (n.to_owned(), version))
+}

@@ -1,0 +1,213 @@
+//! Rules: what a rule file says once compiled, and the set of rules a run uses.
+//!
+//! `load` finds rule files (bundled, folders, globs, packs); `compile` turns one file's
+//! tree into a [`Rule`], checking every name; [`RuleSet`] indexes rules by the kinds
+//! they select so the engine dispatches instead of scanning.
+
+pub mod compile;
+pub mod load;
+pub mod template;
+
+use crate::engine::cond::Cond;
+use crate::engine::relation::Walk;
+use crate::source::SourceFile;
+use crate::topology::Path;
+use crate::value::{Node, Pos, Value};
+use crate::vocabulary::{Class, Vocabulary};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use template::Template;
+
+/// Finding severity, ordered `info` < `warning` < `error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub const NAMES: &'static [&'static str] = &["error", "warning", "info"];
+
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "error" => Some(Level::Error),
+            "warning" => Some(Level::Warning),
+            "info" => Some(Level::Info),
+            _ => None,
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Info => "info",
+        }
+    }
+}
+
+/// What a rule says about its KB article.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Meta {
+    pub title: String,
+    pub kb: Vec<String>,
+    pub products: Vec<String>,
+    pub symptoms: Vec<String>,
+    pub cause: String,
+    pub resolution: String,
+    pub references: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+/// Which entities a rule looks at.
+#[derive(Debug)]
+pub struct Select {
+    pub class: Class,
+    /// Kinds selected (empty: every kind of the class).
+    pub kinds: Vec<String>,
+    /// Tags every selected entity must carry.
+    pub tags: Vec<String>,
+    pub cond: Option<Cond>,
+}
+
+/// The scope a group is formed within.
+#[derive(Debug)]
+pub enum Within {
+    Topology,
+    Parent,
+    Site,
+    /// The connected component over a walk (link kinds, containment).
+    Component(Walk),
+}
+
+/// Group selected entities by key within a scope; fire when a group's size is in range.
+#[derive(Debug)]
+pub struct GroupSpec {
+    pub by: Vec<Vec<String>>,
+    pub within: Within,
+    pub min: u64,
+    pub max: Option<u64>,
+}
+
+/// Values a KB article implies for selected entities that do not set them.
+#[derive(Debug)]
+pub struct DeriveSpec {
+    pub set: Vec<(Vec<String>, Value)>,
+    /// Where the article's condition holds (always, if none).
+    pub when: Option<Cond>,
+}
+
+/// What a rule does with its selected entities.
+#[derive(Debug)]
+pub enum Logic {
+    /// Fire on each selected entity where the condition holds (always, if none).
+    Check(Option<Cond>),
+    Group(GroupSpec),
+    Derive(DeriveSpec),
+}
+
+/// A rule's own test case, kept as written and run by `kbcheck test`.
+#[derive(Debug, Clone)]
+pub struct TestCase {
+    pub name: String,
+    pub topology: Node,
+    /// Expected findings: (entity ids, severity if stated). Empty: must not fire.
+    pub expect: Vec<(Vec<String>, Option<Level>)>,
+    pub todo: bool,
+    pub pos: Pos,
+}
+
+/// A compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub meta: Meta,
+    pub select: Select,
+    pub logic: Logic,
+    /// Conditional levels, first match wins; the last has no condition.
+    pub severity: Vec<(Option<Cond>, Level)>,
+    pub message: Template,
+    pub tests: Vec<TestCase>,
+    pub file: SourceFile,
+    pub pos: Pos,
+}
+
+impl Rule {
+    pub fn is_derivation(&self) -> bool {
+        matches!(self.logic, Logic::Derive(_))
+    }
+
+    /// The level shown in listings: the unconditional default.
+    pub fn default_level(&self) -> Level {
+        self.severity.last().map_or(Level::Error, |s| s.1)
+    }
+
+    /// Highest level the rule can report.
+    pub fn max_level(&self) -> Level {
+        self.severity.iter().map(|s| s.1).max().unwrap_or(Level::Error)
+    }
+
+    /// The KB article's address, for reports.
+    pub fn url(&self) -> Option<String> {
+        if let Some(r) = self.meta.references.iter().find(|r| r.starts_with("http")) {
+            return Some(r.clone());
+        }
+        let kb = self.meta.kb.first()?;
+        let number = kb.trim_start_matches(['Q', 'q']);
+        Some(format!("https://support.microsoft.com/kb/{number}"))
+    }
+}
+
+/// Everything a run checks with: the vocabulary and the compiled rules.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    pub vocab: Vocabulary,
+    /// Sorted by id.
+    pub rules: Vec<Rule>,
+    /// Packs loaded (name, version).
+    pub packs: Vec<(String, String)>,
+}
+
+impl RuleSet {
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Entities a rule selects, from the kind index.
+    pub fn candidates(rule: &Rule, topo: &crate::topology::Topology) -> Vec<crate::topology::Idx> {
+        if rule.select.kinds.is_empty() {
+            let range = match rule.select.class {
+                Class::Node => 0..topo.node_count,
+                Class::Link => topo.node_count..topo.len(),
+            };
+            return range.filter_map(|i| crate::topology::Idx::try_from(i).ok()).collect();
+        }
+        let mut out: Vec<crate::topology::Idx> =
+            rule.select.kinds.iter().flat_map(|k| topo.of_kind(k).iter().copied()).collect();
+        if rule.select.kinds.len() > 1 {
+            out.sort_unstable();
+        }
+        out
+    }
+
+    /// Rules grouped by the kinds they select (for listings and dispatch).
+    pub fn by_kind(&self) -> BTreeMap<&str, Vec<&Rule>> {
+        let mut map: BTreeMap<&str, Vec<&Rule>> = BTreeMap::new();
+        for r in &self.rules {
+            if r.select.kinds.is_empty() {
+                map.entry("*").or_default().push(r);
+            }
+            for k in &r.select.kinds {
+                map.entry(k.as_str()).or_default().push(r);
+            }
+        }
+        map
+    }
+}
+
+/// Display a field path.
+pub fn path_text(p: &Path) -> String {
+    p.join(".")
+}

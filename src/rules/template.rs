@@ -1,0 +1,135 @@
+//! Message templates: `"postoffice `{id}` ({network}/{name}) ..."`.
+//!
+//! Placeholders name a field of the selected entity (`{serial}`, `{install.source}`),
+//! a field of a related one (`{parent:name}`, `{from:id}`), or a group value
+//! (`{members}`, `{count}`, `{key}`). `{{` and `}}` write braces.
+
+use crate::diagnostic::Diags;
+use crate::engine::cond::{CondCx, Env, FieldRef, Scope, Target};
+use crate::value::Pos;
+
+#[derive(Debug, Clone)]
+enum Part {
+    Text(String),
+    Field(FieldRef),
+    Members,
+    Count,
+    Key,
+}
+
+/// A compiled message template.
+#[derive(Debug, Clone, Default)]
+pub struct Template {
+    parts: Vec<Part>,
+}
+
+/// Group values a message may show.
+pub struct GroupInfo<'a> {
+    pub members: &'a [String],
+    pub key: &'a str,
+}
+
+impl Template {
+    pub fn compile(cx: &CondCx<'_>, text: &str, pos: Pos, scope: &Scope, group: bool, diags: &mut Diags) -> Option<Template> {
+        let mut parts = Vec::new();
+        let mut lit = String::new();
+        let mut chars = text.chars().peekable();
+        let mut ok = true;
+        while let Some(c) = chars.next() {
+            match c {
+                '{' if chars.peek() == Some(&'{') => {
+                    chars.next();
+                    lit.push('{');
+                }
+                '}' if chars.peek() == Some(&'}') => {
+                    chars.next();
+                    lit.push('}');
+                }
+                '{' => {
+                    let mut name = String::new();
+                    let mut closed = false;
+                    for c in chars.by_ref() {
+                        if c == '}' {
+                            closed = true;
+                            break;
+                        }
+                        name.push(c);
+                    }
+                    if !closed {
+                        cx.error(diags, pos, "bad_message", "the message has an unclosed `{`".into(), "close the placeholder with `}`, or write `{{` for a brace".into());
+                        return None;
+                    }
+                    if !lit.is_empty() {
+                        parts.push(Part::Text(std::mem::take(&mut lit)));
+                    }
+                    let name = name.trim();
+                    let part = match name {
+                        "members" | "count" | "key" if !group => {
+                            cx.error(diags, pos, "bad_message", format!("`{{{name}}}` is only known in group rules"), "use it in a rule with `group:`".into());
+                            ok = false;
+                            continue;
+                        }
+                        "members" => Part::Members,
+                        "count" => Part::Count,
+                        "key" => Part::Key,
+                        _ => {
+                            let (target, path) = match name.split_once(':') {
+                                Some(("parent", p)) => (Target::Parent, p),
+                                Some(("from", p)) => (Target::From, p),
+                                Some(("to", p)) => (Target::To, p),
+                                Some((other, _)) => {
+                                    cx.error(diags, pos, "bad_message", format!("unknown placeholder prefix `{other}:`"), "write `{field}`, `{parent:field}`, `{from:field}` or `{to:field}`".into());
+                                    ok = false;
+                                    continue;
+                                }
+                                None => (Target::Itself, name),
+                            };
+                            let target_scope = match target {
+                                Target::Itself | Target::Subject => scope.clone(),
+                                _ => Scope { class: crate::vocabulary::Class::Node, kinds: Vec::new() },
+                            };
+                            match cx.check_path(path, pos, &target_scope, diags) {
+                                Some(path) => Part::Field(FieldRef { target, path }),
+                                None => {
+                                    ok = false;
+                                    continue;
+                                }
+                            }
+                        }
+                    };
+                    parts.push(part);
+                }
+                c => lit.push(c),
+            }
+        }
+        if !lit.is_empty() {
+            parts.push(Part::Text(lit));
+        }
+        ok.then_some(Template { parts })
+    }
+
+    /// Render for one entity (and its group, for group rules).
+    pub fn render(&self, env: &Env<'_>, group: Option<&GroupInfo<'_>>) -> String {
+        let mut out = String::new();
+        for p in &self.parts {
+            match p {
+                Part::Text(t) => out.push_str(t),
+                Part::Field(f) => match env.field(f) {
+                    Some(v) => out.push_str(&v.display()),
+                    None => out.push('?'),
+                },
+                Part::Members => {
+                    let ms = group.map(|g| g.members.join(", ")).unwrap_or_default();
+                    out.push_str(&ms);
+                }
+                Part::Count => out.push_str(&group.map_or(0, |g| g.members.len()).to_string()),
+                Part::Key => out.push_str(group.map_or("", |g| g.key)),
+            }
+        }
+        out
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+}

@@ -1,0 +1,155 @@
+//! `kbcheck test`: runs the cases each rule carries and compares findings.
+//!
+//! A case is a small topology and the findings it must give (entity ids, optionally the
+//! severity), or `expect: []` for none. A rule passes when every case gives exactly what
+//! it expects; it fails if a finding is **missing** (a false negative) or **noisy** (a
+//! false positive), or if it lacks a firing case or a non-firing case. Cases marked
+//! `todo` are reported but do not fail.
+
+use crate::engine;
+use crate::finding::Finding;
+use crate::rules::{Level, Logic, Rule, RuleSet};
+use crate::topology::Topology;
+
+/// What one case gave.
+#[derive(Debug, Default)]
+pub struct CaseResult {
+    pub name: String,
+    pub todo: bool,
+    /// Expected but not found: (entities, severity).
+    pub missing: Vec<(Vec<String>, Option<Level>)>,
+    /// Found but not expected: (entities, severity).
+    pub noisy: Vec<(Vec<String>, Level)>,
+    /// The case's topology did not load.
+    pub invalid: Vec<String>,
+}
+
+impl CaseResult {
+    pub fn passed(&self) -> bool {
+        self.missing.is_empty() && self.noisy.is_empty() && self.invalid.is_empty()
+    }
+}
+
+/// What one rule's cases gave.
+#[derive(Debug, Default)]
+pub struct RuleResult {
+    pub rule: String,
+    pub cases: Vec<CaseResult>,
+    /// Structural problems: no firing case, no non-firing case.
+    pub problems: Vec<String>,
+}
+
+impl RuleResult {
+    pub fn passed(&self) -> bool {
+        self.problems.is_empty() && self.cases.iter().all(|c| c.todo || c.passed())
+    }
+}
+
+/// Run every case of every rule in the set.
+pub fn run(set: &RuleSet) -> Vec<RuleResult> {
+    set.rules.iter().map(|r| run_rule(set, r)).collect()
+}
+
+fn run_rule(set: &RuleSet, rule: &Rule) -> RuleResult {
+    let mut result = RuleResult { rule: rule.id.clone(), ..RuleResult::default() };
+    let firing = rule.tests.iter().filter(|t| !t.todo && !t.expect.is_empty()).count();
+    let quiet = rule.tests.iter().filter(|t| !t.todo && t.expect.is_empty()).count();
+    if firing == 0 {
+        result.problems.push("has no case that must fire".to_owned());
+    }
+    if quiet == 0 {
+        result.problems.push("has no case that must not fire".to_owned());
+    }
+    for case in &rule.tests {
+        let mut cr = CaseResult { name: case.name.clone(), todo: case.todo, ..CaseResult::default() };
+        let (topo, diags) = Topology::load(&rule.file, &case.topology, &set.vocab);
+        let Some(topo) = topo else {
+            cr.invalid = diags.iter().filter(|d| d.is_error()).map(|d| {
+                let (_, line, col) = d.location.clone().unwrap_or_default();
+                format!("{}:{line}:{col}: {}", rule.file.name(), d.message)
+            }).collect();
+            result.cases.push(cr);
+            continue;
+        };
+        let actual = findings_of(set, rule, &topo);
+        let mut unmatched: Vec<(Vec<String>, Level)> = actual;
+        for (ids, level) in &case.expect {
+            let mut want = ids.clone();
+            want.sort();
+            let pos = unmatched.iter().position(|(got, l)| *got == want && level.is_none_or(|x| x == *l));
+            match pos {
+                Some(p) => {
+                    unmatched.remove(p);
+                }
+                None => cr.missing.push((want, *level)),
+            }
+        }
+        cr.noisy = unmatched;
+        result.cases.push(cr);
+    }
+    result
+}
+
+/// The rule's findings on a topology, as (sorted entity ids, level). For a derivation,
+/// the entities it gave a value to.
+pub fn findings_of(set: &RuleSet, rule: &Rule, topo: &Topology) -> Vec<(Vec<String>, Level)> {
+    let derived = engine::derive(set, topo);
+    if let Logic::Derive(_) = rule.logic {
+        let mut ents: Vec<String> = derived
+            .all()
+            .filter(|(_, d)| d.rule == rule.id)
+            .map(|(i, _)| topo.entity(i).id.clone())
+            .collect();
+        ents.sort();
+        ents.dedup();
+        return ents.into_iter().map(|e| (vec![e], Level::Info)).collect();
+    }
+    let mut out: Vec<Finding> = Vec::new();
+    engine::run_rule(rule, topo, &derived, &mut engine::group::Components::default(), &mut out);
+    out.into_iter()
+        .map(|f| {
+            let mut ids: Vec<String> = f.entities.iter().map(|&i| topo.entity(i).id.clone()).collect();
+            ids.sort();
+            (ids, f.severity)
+        })
+        .collect()
+}
+
+/// Text report of the results; the last line is `N passed, N failed`.
+pub fn render(results: &[RuleResult]) -> String {
+    let mut out = String::new();
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for r in results {
+        let ok = r.passed();
+        if ok {
+            passed += 1;
+        } else {
+            failed += 1;
+        }
+        let todo = r.cases.iter().filter(|c| c.todo).count();
+        let todo_note = if todo > 0 { format!(", {todo} todo") } else { String::new() };
+        out.push_str(&format!("{} {} ({} cases{todo_note})\n", if ok { "ok  " } else { "FAIL" }, r.rule, r.cases.len()));
+        for p in &r.problems {
+            out.push_str(&format!("     rule {p}\n"));
+        }
+        for c in &r.cases {
+            if c.passed() {
+                continue;
+            }
+            let tag = if c.todo { "todo" } else { "case" };
+            out.push_str(&format!("     {tag} `{}`:\n", c.name));
+            for i in &c.invalid {
+                out.push_str(&format!("       invalid topology: {i}\n"));
+            }
+            for (ids, level) in &c.missing {
+                let l = level.map(|l| format!(" ({})", l.word())).unwrap_or_default();
+                out.push_str(&format!("       missing: expected a finding on [{}]{l}, none came\n", ids.join(", ")));
+            }
+            for (ids, level) in &c.noisy {
+                out.push_str(&format!("       noisy:   unexpected finding on [{}] ({})\n", ids.join(", "), level.word()));
+            }
+        }
+    }
+    out.push_str(&format!("{passed} passed, {failed} failed\n"));
+    out
+}

@@ -1,0 +1,602 @@
+//! The topology: nodes and links read from a file, validated, and indexed.
+//!
+//! Loading checks everything DESIGN.md lists (ids, references, kinds, attribute types)
+//! and collects every problem; only a topology without errors is returned. The indexes
+//! (by id, by kind, children, links in and out of each node) are built in the same pass
+//! so the engine never scans for pairs.
+
+use crate::diagnostic::{Diag, Diags, did_you_mean, suggestion_help};
+use crate::reader::{MapReader, string_list};
+use crate::source::SourceFile;
+use crate::value::{Key, Node, Pos, Value};
+use crate::vocabulary::{Class, Vocabulary};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// Index of an entity (node or link) in [`Topology::entities`].
+pub type Idx = u32;
+
+/// A node or a link.
+#[derive(Debug, Clone)]
+pub struct Entity {
+    pub class: Class,
+    pub id: String,
+    pub kind: String,
+    /// For nodes: the containing node.
+    pub parent: Option<Idx>,
+    /// For links: the nodes at each end.
+    pub from: Option<Idx>,
+    pub to: Option<Idx>,
+    /// Own tags; `None` means the topology's default tags apply.
+    pub tags: Option<Vec<String>>,
+    /// Attributes written on the entity (reserved keys excluded).
+    pub attrs: Vec<(Key, Node)>,
+    /// Where the entity starts in the file.
+    pub pos: Pos,
+    /// The text to underline for the entity: its id (or, for a link without one, its kind).
+    pub label_pos: Pos,
+}
+
+/// A loaded, validated and indexed topology.
+#[derive(Debug)]
+pub struct Topology {
+    pub file: SourceFile,
+    pub name: Option<String>,
+    /// Nodes first, then links.
+    pub entities: Vec<Entity>,
+    pub node_count: usize,
+    pub by_id: HashMap<String, Idx>,
+    pub by_kind: HashMap<String, Vec<Idx>>,
+    /// For each node, its children.
+    pub children: Vec<Vec<Idx>>,
+    /// For each node, the links that start (out) and end (in) at it.
+    pub out_links: Vec<Vec<Idx>>,
+    pub in_links: Vec<Vec<Idx>>,
+    /// Attributes from `defaults` that nodes get unless they set them.
+    pub default_attrs: Vec<(Key, Node)>,
+    pub default_tags: Vec<String>,
+}
+
+/// A dotted attribute path, parsed once (`install.source` → `["install", "source"]`).
+pub type Path = [String];
+
+impl Topology {
+    pub fn entity(&self, i: Idx) -> &Entity {
+        // Indexes come from this topology; an out-of-range index is a bug, not input.
+        #[expect(clippy::indexing_slicing, reason = "indexes are created by this topology")]
+        &self.entities[i as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.entities.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entities.is_empty()
+    }
+
+    /// The tags of an entity (its own, or the defaults).
+    pub fn tags(&self, i: Idx) -> &[String] {
+        self.entity(i).tags.as_deref().unwrap_or(&self.default_tags)
+    }
+
+    /// Read a field of an entity: a reserved key (`id`, `kind`, `parent`, `from`, `to`,
+    /// `tags`) or an attribute path. Defaults apply to nodes.
+    pub fn get(&self, i: Idx, path: &Path) -> Option<Cow<'_, Value>> {
+        let e = self.entity(i);
+        let (first, rest) = path.split_first()?;
+        let reserved = |v: Option<Value>| -> Option<Cow<'_, Value>> {
+            if rest.is_empty() { v.map(Cow::Owned) } else { None }
+        };
+        match first.as_str() {
+            "id" => return reserved(Some(Value::Str(e.id.clone()))),
+            "kind" => return reserved(Some(Value::Str(e.kind.clone()))),
+            "tags" => {
+                let tags = self.tags(i);
+                let list = tags
+                    .iter()
+                    .map(|t| Node { value: Value::Str(t.clone()), pos: e.pos })
+                    .collect();
+                return reserved(Some(Value::List(list)));
+            }
+            "parent" if e.class == Class::Node => {
+                return reserved(e.parent.map(|p| Value::Str(self.entity(p).id.clone())));
+            }
+            "from" if e.class == Class::Link => {
+                return reserved(e.from.map(|p| Value::Str(self.entity(p).id.clone())));
+            }
+            "to" if e.class == Class::Link => {
+                return reserved(e.to.map(|p| Value::Str(self.entity(p).id.clone())));
+            }
+            _ => {}
+        }
+        let own = lookup(&e.attrs, path);
+        if own.is_some() || e.class == Class::Link {
+            return own.map(Cow::Borrowed);
+        }
+        lookup(&self.default_attrs, path).map(Cow::Borrowed)
+    }
+
+    /// The position of an attribute value of an entity, if written.
+    pub fn attr_pos(&self, i: Idx, path: &Path) -> Option<Pos> {
+        let e = self.entity(i);
+        let (first, rest) = path.split_first()?;
+        let mut node = e.attrs.iter().find(|(k, _)| &k.name == first).map(|(_, v)| v)?;
+        for seg in rest {
+            node = node.value.get(seg)?;
+        }
+        Some(node.pos)
+    }
+
+    /// The site of a node: its own `site`, else its nearest ancestor's.
+    pub fn site(&self, i: Idx) -> Option<Cow<'_, Value>> {
+        let path = ["site".to_owned()];
+        let mut cur = Some(i);
+        let mut steps = 0usize;
+        while let Some(c) = cur {
+            if let Some(v) = self.get(c, &path) {
+                return Some(v);
+            }
+            cur = self.entity(c).parent;
+            steps += 1;
+            if steps > self.node_count {
+                break;
+            }
+        }
+        None
+    }
+
+    /// Entities of a kind (empty slice if none).
+    pub fn of_kind(&self, kind: &str) -> &[Idx] {
+        self.by_kind.get(kind).map_or(&[], Vec::as_slice)
+    }
+
+    /// Load a topology from a parsed document. Warnings come back with the topology;
+    /// any error means no topology.
+    pub fn load(file: &SourceFile, root: &Node, vocab: &Vocabulary) -> (Option<Topology>, Diags) {
+        let mut diags = Diags::default();
+        let topo = Loader { file, vocab, diags: &mut diags }.load(root);
+        if diags.has_errors() {
+            (None, diags)
+        } else {
+            (topo, diags)
+        }
+    }
+}
+
+fn lookup<'a>(attrs: &'a [(Key, Node)], path: &Path) -> Option<&'a Value> {
+    let (first, rest) = path.split_first()?;
+    let mut v = &attrs.iter().find(|(k, _)| &k.name == first)?.1.value;
+    for seg in rest {
+        v = &v.get(seg)?.value;
+    }
+    Some(v)
+}
+
+struct Loader<'a> {
+    file: &'a SourceFile,
+    vocab: &'a Vocabulary,
+    diags: &'a mut Diags,
+}
+
+/// A reference to a node by id, resolved after every id is known.
+struct PendingRef {
+    entity: Idx,
+    role: &'static str,
+    id: String,
+    pos: Pos,
+}
+
+const TOP_KEYS: &[&str] = &["version", "name", "defaults", "nodes", "links", "$schema"];
+
+impl Loader<'_> {
+    fn load(&mut self, root: &Node) -> Option<Topology> {
+        let file = self.file;
+        let mut top = MapReader::new(file, root, "topology", "a topology", self.diags)?;
+        self.check_version(&mut top);
+        let name = top.string("name", self.diags).map(|s| s.0.to_owned());
+        let (default_attrs, default_tags) = match top.take("defaults") {
+            Some(d) => self.defaults(d),
+            None => (Vec::new(), Vec::new()),
+        };
+        let nodes = top.take("nodes");
+        let links = top.take("links");
+        if nodes.is_none() {
+            self.diags.push(top.missing("nodes", "the topology"));
+        }
+        let _ = top.take("$schema");
+        top.finish(TOP_KEYS, "the topology", self.diags);
+
+        let mut entities = Vec::new();
+        let mut pending = Vec::new();
+        if let Some(nodes) = nodes {
+            for item in self.list(nodes, "nodes") {
+                if let Some(e) = self.entity(item, Class::Node, entities.len(), &mut pending) {
+                    entities.push(e);
+                }
+            }
+        }
+        let node_count = entities.len();
+        if let Some(links) = links {
+            for item in self.list(links, "links") {
+                if let Some(e) = self.entity(item, Class::Link, entities.len(), &mut pending) {
+                    entities.push(e);
+                }
+            }
+        }
+        let by_id = self.index_ids(&mut entities, node_count);
+        self.resolve(&mut entities, &by_id, node_count, pending);
+        self.check_cycles(&entities, node_count);
+        self.check_endpoints(&entities, node_count);
+        if self.diags.has_errors() {
+            return None;
+        }
+        let mut by_kind: HashMap<String, Vec<Idx>> = HashMap::new();
+        let mut children = vec![Vec::new(); node_count];
+        let mut out_links = vec![Vec::new(); node_count];
+        let mut in_links = vec![Vec::new(); node_count];
+        for (i, e) in entities.iter().enumerate() {
+            let i = idx(i);
+            by_kind.entry(e.kind.clone()).or_default().push(i);
+            if let Some(c) = e.parent.and_then(|p| children.get_mut(p as usize)) {
+                c.push(i);
+            }
+            if let Some(l) = e.from.and_then(|f| out_links.get_mut(f as usize)) {
+                l.push(i);
+            }
+            if let Some(l) = e.to.and_then(|t| in_links.get_mut(t as usize)) {
+                l.push(i);
+            }
+        }
+        Some(Topology {
+            file: file.clone(),
+            name,
+            entities,
+            node_count,
+            by_id,
+            by_kind,
+            children,
+            out_links,
+            in_links,
+            default_attrs,
+            default_tags,
+        })
+    }
+
+    fn check_version(&mut self, top: &mut MapReader<'_>) {
+        let file = self.file;
+        match top.take("version") {
+            None => self.diags.push(
+                top.missing("version", "the topology")
+                    .help("start the file with `version: 1`, the topology format version"),
+            ),
+            Some(v) if v.value == Value::Int(1) => {}
+            Some(v) => self.diags.push(
+                Diag::error(
+                    "topology::unsupported_version",
+                    format!("unsupported topology format version `{}`", v.value.display()),
+                )
+                .at(file, v.pos, "this kbcheck reads version 1")
+                .help("write `version: 1`; it is the only topology format version so far"),
+            ),
+        }
+    }
+
+    fn list<'n>(&mut self, node: &'n Node, key: &str) -> &'n [Node] {
+        match &node.value {
+            Value::List(items) => items,
+            Value::Null => &[],
+            other => {
+                self.diags.push(
+                    Diag::error(
+                        "topology::wrong_type",
+                        format!("`{key}` must be a list, found a {}", other.type_name()),
+                    )
+                    .at(self.file, node.pos, "expected a list of `- id: ...` entries")
+                    .help(format!("write `{key}:` followed by `- ` entries, one per item")),
+                );
+                &[]
+            }
+        }
+    }
+
+    fn defaults(&mut self, node: &Node) -> (Vec<(Key, Node)>, Vec<String>) {
+        let file = self.file;
+        let Some(mut r) = MapReader::new(file, node, "topology", "`defaults`", self.diags) else {
+            return (Vec::new(), Vec::new());
+        };
+        let tags = r
+            .take("tags")
+            .and_then(|t| string_list(file, t, "topology", "tags", self.diags))
+            .map(|t| t.into_iter().map(|(s, _)| s.to_owned()).collect())
+            .unwrap_or_default();
+        let mut attrs = Vec::new();
+        for (k, v) in r.rest() {
+            let declaring: Vec<String> = self
+                .vocab
+                .kinds
+                .iter()
+                .filter(|(_, d)| d.class == Class::Node && d.attributes.contains_key(&k.name))
+                .map(|(n, _)| n.clone())
+                .collect();
+            if declaring.is_empty() && !self.vocab.common.contains_key(&k.name) {
+                let kind = self.vocab.kind_names(Class::Node).first().map(|s| (*s).to_owned());
+                self.vocab.check_attribute(file, kind.as_deref().unwrap_or("node"), k, v, self.diags);
+            }
+            for kind in declaring {
+                self.vocab.check_attribute(file, &kind, k, v, self.diags);
+            }
+            attrs.push((k.clone(), v.clone()));
+        }
+        (attrs, tags)
+    }
+
+    fn entity(
+        &mut self,
+        node: &Node,
+        class: Class,
+        index: usize,
+        pending: &mut Vec<PendingRef>,
+    ) -> Option<Entity> {
+        let file = self.file;
+        let what = format!("a {}", class.word());
+        let mut r = MapReader::new(file, node, "topology", &what, self.diags)?;
+        let i = idx(index);
+        let id = match class {
+            Class::Node => r.required_string("id", &what, self.diags),
+            Class::Link => r.string("id", self.diags),
+        };
+        if let Some((id, pos)) = id
+            && id.trim().is_empty()
+        {
+            self.diags.push(
+                Diag::error("topology::empty_id", "an id must not be empty")
+                    .at(file, pos, "empty id")
+                    .help("give every node (and named link) a unique, non-empty id"),
+            );
+        }
+        let kind = r.required_string("kind", &what, self.diags);
+        let tags = r
+            .take("tags")
+            .and_then(|t| string_list(file, t, "topology", "tags", self.diags))
+            .map(|t| t.into_iter().map(|(s, _)| s.to_owned()).collect());
+        let refs: &[&'static str] = match class {
+            Class::Node => &["parent"],
+            Class::Link => &["from", "to"],
+        };
+        for role in refs {
+            let required = class == Class::Link;
+            let value = if required {
+                r.required_string(role, &what, self.diags)
+            } else {
+                r.string(role, self.diags)
+            };
+            if let Some((target, pos)) = value {
+                pending.push(PendingRef { entity: i, role, id: target.to_owned(), pos });
+            }
+        }
+        let kind_ok = kind.is_some_and(|(k, pos)| self.check_kind(k, pos, class));
+        let mut attrs = Vec::new();
+        let kind_name = kind.map(|k| k.0).unwrap_or_default();
+        for (k, v) in r.rest() {
+            if kind_ok {
+                self.vocab.check_attribute(file, kind_name, k, v, self.diags);
+            }
+            attrs.push((k.clone(), v.clone()));
+        }
+        let label_pos = id.or(kind).map_or(node.pos, |(_, p)| p);
+        let (id, _) = id.unwrap_or(("", node.pos));
+        Some(Entity {
+            class,
+            id: id.to_owned(),
+            kind: kind_name.to_owned(),
+            parent: None,
+            from: None,
+            to: None,
+            tags,
+            attrs,
+            pos: node.pos,
+            label_pos,
+        })
+    }
+
+    fn check_kind(&mut self, kind: &str, pos: Pos, class: Class) -> bool {
+        match self.vocab.kind(kind) {
+            Some(def) if def.class == class => true,
+            Some(_) => {
+                let (list, other) = match class {
+                    Class::Node => ("nodes", "links"),
+                    Class::Link => ("links", "nodes"),
+                };
+                self.diags.push(
+                    Diag::error(
+                        "topology::kind_misplaced",
+                        format!("`{kind}` is a {} kind, but it is listed under `{list}`", match class {
+                            Class::Node => "link",
+                            Class::Link => "node",
+                        }),
+                    )
+                    .at(self.file, pos, format!("a {} kind", match class {
+                        Class::Node => "link",
+                        Class::Link => "node",
+                    }))
+                    .help(format!("move this entry to `{other}`")),
+                );
+                false
+            }
+            None => {
+                let names = self.vocab.kind_names(class);
+                self.diags.push(
+                    Diag::error(
+                        "topology::unknown_kind",
+                        format!("unknown {} kind `{kind}`", class.word()),
+                    )
+                    .at(self.file, pos, "no vocabulary declares this kind")
+                    .help(suggestion_help(kind, &names, &format!("{} kinds", class.word()))),
+                );
+                false
+            }
+        }
+    }
+
+    /// Give links without an id a stable one, and report duplicate ids.
+    fn index_ids(&mut self, entities: &mut [Entity], node_count: usize) -> HashMap<String, Idx> {
+        let mut by_id: HashMap<String, Idx> = HashMap::with_capacity(entities.len());
+        let mut first_pos: HashMap<String, Pos> = HashMap::new();
+        for (i, e) in entities.iter_mut().enumerate() {
+            if e.id.is_empty() {
+                if i < node_count {
+                    continue; // reported as missing already
+                }
+                continue; // named after resolution
+            }
+            match by_id.get(&e.id) {
+                Some(&first) => {
+                    let first_at = first_pos.get(&e.id).copied().unwrap_or_default();
+                    let _ = first;
+                    self.diags.push(
+                        Diag::error("topology::duplicate_id", format!("duplicate id `{}`", e.id))
+                            .at(self.file, e.pos, "this entity reuses the id")
+                            .at(self.file, first_at, "first used here")
+                            .help("ids must be unique across nodes and links; rename one of them"),
+                    );
+                }
+                None => {
+                    by_id.insert(e.id.clone(), idx(i));
+                    first_pos.insert(e.id.clone(), e.pos);
+                }
+            }
+        }
+        by_id
+    }
+
+    fn resolve(
+        &mut self,
+        entities: &mut [Entity],
+        by_id: &HashMap<String, Idx>,
+        node_count: usize,
+        pending: Vec<PendingRef>,
+    ) {
+        for p in pending {
+            match by_id.get(&p.id).copied().filter(|&t| (t as usize) < node_count) {
+                Some(target) => {
+                    if let Some(e) = entities.get_mut(p.entity as usize) {
+                        match p.role {
+                            "parent" => e.parent = Some(target),
+                            "from" => e.from = Some(target),
+                            _ => e.to = Some(target),
+                        }
+                    }
+                }
+                None => {
+                    let ids = by_id.keys().map(String::as_str);
+                    let help = match did_you_mean(&p.id, ids) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("`{}` must be the id of a node in `nodes`", p.role),
+                    };
+                    self.diags.push(
+                        Diag::error(
+                            "topology::unknown_reference",
+                            format!("`{}` names `{}`, which is not a node", p.role, p.id),
+                        )
+                        .at(self.file, p.pos, "no node has this id")
+                        .help(help),
+                    );
+                }
+            }
+        }
+        // Name links that have no id after their ends: `kind:from->to`, then `#2`, `#3`.
+        let mut used: HashMap<String, usize> = HashMap::new();
+        for i in node_count..entities.len() {
+            let Some(e) = entities.get(i) else { continue };
+            if !e.id.is_empty() {
+                continue;
+            }
+            let end = |x: Option<Idx>| {
+                x.and_then(|t| entities.get(t as usize)).map_or("?", |n| n.id.as_str())
+            };
+            let base = format!("{}:{}->{}", e.kind, end(e.from), end(e.to));
+            let n = used.entry(base.clone()).or_insert(0);
+            *n += 1;
+            let mut name = if *n == 1 { base.clone() } else { format!("{base}#{n}") };
+            while by_id.contains_key(&name) {
+                *n += 1;
+                name = format!("{base}#{n}");
+            }
+            if let Some(e) = entities.get_mut(i) {
+                e.id = name;
+            }
+        }
+    }
+
+    fn check_cycles(&mut self, entities: &[Entity], node_count: usize) {
+        // 0 = unvisited, 1 = on the current path, 2 = done.
+        let mut state = vec![0u8; node_count];
+        for start in 0..node_count {
+            let mut path = Vec::new();
+            let mut cur = Some(idx(start));
+            while let Some(c) = cur {
+                match state.get(c as usize).copied().unwrap_or(2) {
+                    0 => {
+                        if let Some(s) = state.get_mut(c as usize) {
+                            *s = 1;
+                        }
+                        path.push(c);
+                        cur = entities.get(c as usize).and_then(|e| e.parent);
+                    }
+                    1 => {
+                        let e = entities.get(c as usize);
+                        let ids: Vec<&str> = path
+                            .iter()
+                            .skip_while(|&&p| p != c)
+                            .filter_map(|&p| entities.get(p as usize).map(|e| e.id.as_str()))
+                            .collect();
+                        if let Some(e) = e {
+                            self.diags.push(
+                                Diag::error(
+                                    "topology::parent_cycle",
+                                    format!("`parent` forms a cycle: {} -> {}", ids.join(" -> "), e.id),
+                                )
+                                .at(self.file, e.pos, "this node is its own ancestor")
+                                .help("containment must be a tree: a node cannot live on itself or on one of its children"),
+                            );
+                        }
+                        break;
+                    }
+                    _ => break,
+                }
+            }
+            for p in path {
+                if let Some(s) = state.get_mut(p as usize) {
+                    *s = 2;
+                }
+            }
+        }
+    }
+
+    fn check_endpoints(&mut self, entities: &[Entity], node_count: usize) {
+        for e in entities.iter().skip(node_count) {
+            let Some(def) = self.vocab.kind(&e.kind) else { continue };
+            for (end, allowed, role) in [(e.from, &def.from, "from"), (e.to, &def.to, "to")] {
+                let Some(node) = end.and_then(|n| entities.get(n as usize)) else { continue };
+                if !allowed.is_empty() && !allowed.contains(&node.kind) {
+                    self.diags.push(
+                        Diag::error(
+                            "topology::bad_link_end",
+                            format!(
+                                "a `{}` link cannot have a `{}` at its `{role}` end",
+                                e.kind, node.kind
+                            ),
+                        )
+                        .at(self.file, e.pos, format!("`{role}` is `{}`, a `{}`", node.id, node.kind))
+                        .help(format!("`{}` links go {role} {}", e.kind, allowed.join(" or "))),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn idx(i: usize) -> Idx {
+    Idx::try_from(i).unwrap_or(Idx::MAX)
+}
