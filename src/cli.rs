@@ -167,6 +167,12 @@ pub struct ExplainArgs {
     pub id: String,
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// Explain why the rule did or did not fire on this topology.
+    #[arg(long, value_name = "FILE")]
+    pub topology: Option<PathBuf>,
+    /// With `--topology`: only this entity.
+    #[arg(long, value_name = "ID", requires = "topology")]
+    pub entity: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -367,7 +373,25 @@ pub fn explain(a: &ExplainArgs, io: &mut Io<'_>) -> Exit {
         io.diag(&Diag::error("cli::unknown_rule", format!("no rule has the id `{}`", a.id)).help(crate::diagnostic::suggestion_help(&a.id, &ids, "rule ids")));
         return Exit::Invalid;
     };
-    let _ = io.out.write_all(describe_rule(rule).as_bytes());
+    let Some(path) = &a.topology else {
+        let _ = io.out.write_all(describe_rule(rule).as_bytes());
+        return Exit::Clean;
+    };
+    let limits = Limits::default();
+    let Some(mut topos) = load_topologies(std::slice::from_ref(path), &set, &limits, io) else { return Exit::Invalid };
+    let Some((topo, _)) = topos.pop() else { return Exit::Invalid };
+    let only = match &a.entity {
+        None => None,
+        Some(id) => match topo.by_id.get(id) {
+            Some(i) => Some(*i),
+            None => {
+                let ids: Vec<&str> = topo.by_id.keys().map(String::as_str).collect();
+                io.diag(&Diag::error("cli::unknown_entity", format!("`{}` has no entity `{id}`", path.display())).help(crate::diagnostic::suggestion_help(id, &ids, "ids")));
+                return Exit::Invalid;
+            }
+        },
+    };
+    let _ = io.out.write_all(crate::explain::why(rule, &set, &topo, only).as_bytes());
     Exit::Clean
 }
 

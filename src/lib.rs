@@ -7,6 +7,7 @@
 
 pub mod diagnostic;
 pub mod engine;
+pub mod explain;
 pub mod finding;
 pub mod parse;
 pub mod reader;
