@@ -3,10 +3,12 @@
 //! Every subcommand returns an [`Exit`] code; `main` only parses, runs and exits, so tests
 //! call [`run`] in-process with their own output buffers.
 
+use crate::config::{self, Config};
+use crate::date::{Date, TODAY_ENV};
 use crate::diagnostic::{Diag, Diags};
 use crate::engine;
 use crate::parse::{Limits, parse_document, read_file};
-use crate::report::{self, Checked, Format};
+use crate::report::{self, Checked, Format, Gate, Report};
 use crate::rules::load::{RuleSources, load};
 use crate::rules::{Level, Logic, RuleSet, Within};
 use crate::topology::Topology;
@@ -27,7 +29,11 @@ pub enum Exit {
 }
 
 #[derive(Parser, Debug)]
-#[command(name = "kbcheck", version, about = "Check a described mail topology against Microsoft Knowledge Base rules, before anything is deployed.")]
+#[command(
+    name = "kbcheck",
+    version,
+    about = "Check a described mail topology against Microsoft Knowledge Base rules, before anything is deployed."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -57,11 +63,56 @@ pub struct RuleArgs {
     /// Leave out the rules built into kbcheck.
     #[arg(long)]
     pub no_default_rules: bool,
+    /// Keep the built-in rules even if kbcheck.yaml says `no-default-rules: true`.
+    #[arg(long, conflicts_with = "no_default_rules")]
+    pub default_rules: bool,
+    /// Read project settings from this file instead of ./kbcheck.yaml.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore ./kbcheck.yaml.
+    #[arg(long)]
+    pub no_config: bool,
 }
 
 impl RuleArgs {
-    fn sources(&self) -> RuleSources {
-        RuleSources { bundled: !self.no_default_rules, paths: self.rules.clone() }
+    /// Rule sources: flags first, then the project config, then the defaults.
+    fn sources(&self, config: Option<&Config>) -> RuleSources {
+        let paths = match config.and_then(|c| c.rules.as_ref()) {
+            Some(from_config) if self.rules.is_empty() => from_config.clone(),
+            _ => self.rules.clone(),
+        };
+        let no_default = if self.no_default_rules || self.default_rules {
+            self.no_default_rules
+        } else {
+            config.and_then(|c| c.no_default_rules).unwrap_or(false)
+        };
+        RuleSources {
+            bundled: !no_default,
+            paths,
+        }
+    }
+
+    /// The project config: `--config FILE`, else `kbcheck.yaml` in the current folder
+    /// (unless `--no-config`). An invalid one is reported and is an error.
+    fn project_config(&self, io: &mut Io<'_>) -> Result<Option<Config>, Exit> {
+        let path = match (&self.config, self.no_config) {
+            (_, true) => None,
+            (Some(p), false) => Some(p.clone()),
+            (None, false) => config::discover(),
+        };
+        let Some(path) = path else { return Ok(None) };
+        match config::load(&path) {
+            Ok(c) => Ok(Some(c)),
+            Err(diags) => {
+                io.diags(&diags);
+                let _ = writeln!(
+                    io.err,
+                    "error: invalid config file `{}`; nothing was checked",
+                    path.display()
+                );
+                Err(Exit::Invalid)
+            }
+        }
     }
 }
 
@@ -80,7 +131,12 @@ pub struct LimitArgs {
 
 impl LimitArgs {
     fn limits(&self) -> Limits {
-        Limits { max_file_bytes: self.max_file_bytes, max_depth: self.max_depth, max_yaml_nodes: self.max_yaml_nodes, ..Limits::default() }
+        Limits {
+            max_file_bytes: self.max_file_bytes,
+            max_depth: self.max_depth,
+            max_yaml_nodes: self.max_yaml_nodes,
+            ..Limits::default()
+        }
     }
 }
 
@@ -111,15 +167,28 @@ pub struct CheckArgs {
     pub topologies: Vec<PathBuf>,
     #[command(flatten)]
     pub rules: RuleArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Output format [default: human, or `format` in kbcheck.yaml].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Write the report to a file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Exit 1 when a finding is at or above this severity.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    /// Exit 1 when a finding is at or above this severity [default: error, or `fail-on` in kbcheck.yaml].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Waivers file: accepted findings, each with a reason, an owner and an expiry date.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// The date waivers expire against, YYYY-MM-DD [default: $KBCHECK_TODAY, else the system date].
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<String>,
+    /// Compare with this earlier version of the topology: report what the change introduces,
+    /// resolves and leaves; `--fail-on` then counts introduced findings only.
+    #[arg(long, value_name = "OLD")]
+    pub base: Option<PathBuf>,
+    /// With `--base`: let findings the change leaves unchanged fail the run too.
+    #[arg(long, requires = "base")]
+    pub fail_on_existing: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -183,6 +252,10 @@ pub enum SchemaKind {
     Rule,
     /// Vocabulary files.
     Vocabulary,
+    /// Waivers files (`--waivers`).
+    Waivers,
+    /// The project config file, kbcheck.yaml.
+    Config,
 }
 
 #[derive(Args, Debug)]
@@ -202,11 +275,15 @@ pub struct Io<'a> {
 impl Io<'_> {
     fn diags(&mut self, diags: &Diags) {
         for d in diags.iter() {
-            let _ = self.err.write_all(report::render_diagnostic(d, self.color).as_bytes());
+            let _ = self
+                .err
+                .write_all(report::render_diagnostic(d, self.color).as_bytes());
         }
     }
     fn diag(&mut self, d: &Diag) {
-        let _ = self.err.write_all(report::render_diagnostic(d, self.color).as_bytes());
+        let _ = self
+            .err
+            .write_all(report::render_diagnostic(d, self.color).as_bytes());
     }
 }
 
@@ -215,7 +292,11 @@ pub fn run(args: Vec<OsString>, io: &mut Io<'_>) -> Exit {
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
-            let text = if io.color { e.render().ansi().to_string() } else { e.render().to_string() };
+            let text = if io.color {
+                e.render().ansi().to_string()
+            } else {
+                e.render().to_string()
+            };
             return if e.use_stderr() {
                 let _ = io.err.write_all(text.as_bytes());
                 Exit::Invalid
@@ -235,30 +316,49 @@ pub fn run(args: Vec<OsString>, io: &mut Io<'_>) -> Exit {
     }
 }
 
+/// Load the rules named by the flags and the project config.
 fn load_rules(args: &RuleArgs, limits: &Limits, io: &mut Io<'_>) -> Option<RuleSet> {
-    match load(&args.sources(), limits) {
+    let config = args.project_config(io).ok()?;
+    load_sources(&args.sources(config.as_ref()), limits, io)
+}
+
+fn load_sources(sources: &RuleSources, limits: &Limits, io: &mut Io<'_>) -> Option<RuleSet> {
+    match load(sources, limits) {
         Ok(set) => Some(set),
         Err(diags) => {
             io.diags(&diags);
             let n = diags.iter().filter(|d| d.is_error()).count();
-            let _ = writeln!(io.err, "error: {n} problem{} in the rules; nothing was checked", if n == 1 { "" } else { "s" });
+            let _ = writeln!(
+                io.err,
+                "error: {n} problem{} in the rules; nothing was checked",
+                if n == 1 { "" } else { "s" }
+            );
             None
         }
     }
 }
 
 /// Load one topology file: read, parse, validate, index.
-pub fn load_topology(path: &Path, set: &RuleSet, limits: &Limits) -> Result<(Topology, Diags), Diags> {
+pub fn load_topology(
+    path: &Path,
+    set: &RuleSet,
+    limits: &Limits,
+) -> Result<(Topology, Diags), Diags> {
     let file = read_file(path, limits)?;
     let tree = parse_document(&file, limits)?;
-    match Topology::load(&file, &tree, &set.vocab) {
+    match Topology::load(&file, tree, &set.vocab) {
         (Some(t), warnings) => Ok((t, warnings)),
         (None, diags) => Err(diags),
     }
 }
 
 /// Load every topology, collecting every file's errors.
-fn load_topologies(paths: &[PathBuf], set: &RuleSet, limits: &Limits, io: &mut Io<'_>) -> Option<Vec<(Topology, Diags)>> {
+fn load_topologies(
+    paths: &[PathBuf],
+    set: &RuleSet,
+    limits: &Limits,
+    io: &mut Io<'_>,
+) -> Option<Vec<(Topology, Diags)>> {
     let mut out = Vec::new();
     let mut failed = false;
     for p in paths {
@@ -279,65 +379,218 @@ fn load_topologies(paths: &[PathBuf], set: &RuleSet, limits: &Limits, io: &mut I
 
 pub fn check(a: &CheckArgs, io: &mut Io<'_>) -> Exit {
     let limits = a.limits.limits();
-    let Some(set) = load_rules(&a.rules, &limits, io) else { return Exit::Invalid };
-    let Some(topos) = load_topologies(&a.topologies, &set, &limits, io) else { return Exit::Invalid };
+    let config = match a.rules.project_config(io) {
+        Ok(c) => c,
+        Err(exit) => return exit,
+    };
+    let format = a
+        .format
+        .or(config.as_ref().and_then(|c| c.format))
+        .unwrap_or(Format::Human);
+    let fail_on = a
+        .fail_on
+        .or(config.as_ref().and_then(|c| c.fail_on))
+        .unwrap_or(FailOn::Error);
+    let waivers_path = a
+        .waivers
+        .clone()
+        .or_else(|| config.as_ref().and_then(|c| c.waivers.clone()));
+    if a.base.is_some() && a.topologies.len() != 1 {
+        io.diag(
+            &Diag::error(
+                "cli::base_needs_one_topology",
+                format!(
+                    "`--base` compares one topology, but {} were given",
+                    a.topologies.len()
+                ),
+            )
+            .help("run `kbcheck check --base OLD.yaml NEW.yaml` once per topology"),
+        );
+        return Exit::Invalid;
+    }
+    let today = match today(a.today.as_deref()) {
+        Ok(d) => d,
+        Err(d) => {
+            io.diag(&d);
+            return Exit::Invalid;
+        }
+    };
+    // The limits bound the topology files; rules (bundled ones included) keep the defaults,
+    // or `--max-depth 5` would refuse the bundled rules before the topology is read.
+    let Some(set) = load_sources(&a.rules.sources(config.as_ref()), &Limits::default(), io) else {
+        return Exit::Invalid;
+    };
+    // Waivers and topologies are both read before giving up, so one run reports both.
+    let mut waivers_failed = false;
+    let waivers = match &waivers_path {
+        None => None,
+        Some(path) => match crate::waivers::load(path, &set) {
+            Ok(w) => Some(w),
+            Err(diags) => {
+                io.diags(&diags);
+                let n = diags.iter().filter(|d| d.is_error()).count();
+                let _ = writeln!(
+                    io.err,
+                    "error: {n} problem{} in the waivers file `{}`; nothing was checked",
+                    report::plural(n),
+                    path.display()
+                );
+                waivers_failed = true;
+                None
+            }
+        },
+    };
+    let mut paths = a.topologies.clone();
+    paths.extend(a.base.clone());
+    let Some(mut topos) = load_topologies(&paths, &set, &limits, io) else {
+        return Exit::Invalid;
+    };
+    if waivers_failed {
+        return Exit::Invalid;
+    }
+    let base = if a.base.is_some() { topos.pop() } else { None };
     let mut checked = Vec::new();
     for (topology, warnings) in topos {
-        if a.format == Format::Human {
+        if format == Format::Human {
             io.diags(&warnings);
         }
-        let findings = engine::evaluate(&set, &topology);
-        checked.push(Checked { topology, findings, warnings });
+        checked.push(evaluate(&set, topology, warnings));
     }
+    let diff = base.map(|(topology, warnings)| {
+        crate::diff::compare(evaluate(&set, topology, warnings), &mut checked)
+    });
+    let outcome = waivers.map(|w| w.apply(&mut checked, today));
+    if format == Format::Human
+        && let Some(o) = &outcome
+    {
+        io.diags(&o.problems);
+    }
+    let gate = Gate {
+        threshold: fail_on.threshold(),
+        existing: a.fail_on_existing,
+    };
+    let report = Report {
+        checked: &checked,
+        rules: &set,
+        gate,
+        waivers: outcome.as_ref(),
+        diff: diff.as_ref(),
+    };
     let color = io.color && a.output.is_none();
-    let text = report::render(a.format, &checked, &set, color);
+    let text = report::render(format, &report, color);
     if let Some(path) = &a.output {
         if let Err(e) = std::fs::write(path, text) {
             io.diag(
-                &Diag::error("io::write_failed", format!("cannot write `{}`: {e}", path.display()))
-                    .in_file(&path.display().to_string())
-                    .help("check that the folder exists and is writable"),
+                &Diag::error(
+                    "io::write_failed",
+                    format!("cannot write `{}`: {e}", path.display()),
+                )
+                .in_file(&path.display().to_string())
+                .help("check that the folder exists and is writable"),
             );
             return Exit::Invalid;
         }
     } else {
         let _ = io.out.write_all(text.as_bytes());
     }
-    let failing = a.fail_on.threshold().is_some_and(|t| checked.iter().flat_map(|c| &c.findings).any(|f| f.severity >= t));
-    if failing { Exit::Findings } else { Exit::Clean }
+    if report.failing() > 0 {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    }
+}
+
+/// Evaluate the rules over one topology and give each finding its fingerprint.
+fn evaluate(set: &RuleSet, topology: Topology, warnings: Diags) -> Checked {
+    let mut findings = engine::evaluate(set, &topology);
+    crate::finding::identify(&mut findings, &topology);
+    Checked {
+        topology,
+        findings,
+        warnings,
+    }
+}
+
+/// "Today" for waiver expiry: `--today`, else `$KBCHECK_TODAY`, else the system date.
+fn today(flag: Option<&str>) -> Result<Date, Diag> {
+    let (text, source) = match (flag, std::env::var(TODAY_ENV).ok()) {
+        (Some(t), _) => (t.to_owned(), "`--today`".to_owned()),
+        (None, Some(t)) if !t.is_empty() => (t, format!("the environment variable `{TODAY_ENV}`")),
+        _ => return Ok(Date::system_today()),
+    };
+    Date::parse(text.trim()).map_err(|message| {
+        Diag::error("cli::bad_date", format!("{source}: {message}"))
+            .help("give today's date as `YYYY-MM-DD`, e.g. `--today 2025-06-30`")
+    })
 }
 
 pub fn validate(a: &ValidateArgs, io: &mut Io<'_>) -> Exit {
     let limits = a.limits.limits();
-    let Some(set) = load_rules(&a.rules, &limits, io) else { return Exit::Invalid };
-    let Some(topos) = load_topologies(&a.topologies, &set, &limits, io) else { return Exit::Invalid };
+    let Some(set) = load_rules(&a.rules, &Limits::default(), io) else {
+        return Exit::Invalid;
+    };
+    let Some(topos) = load_topologies(&a.topologies, &set, &limits, io) else {
+        return Exit::Invalid;
+    };
     for (t, warnings) in &topos {
         io.diags(warnings);
         let links = t.len() - t.node_count;
-        let _ = writeln!(io.out, "{}: valid ({} nodes, {links} links, {} warnings)", t.file.name(), t.node_count, warnings.0.len());
+        let _ = writeln!(
+            io.out,
+            "{}: valid ({} nodes, {links} links, {} warnings)",
+            t.file.name(),
+            t.node_count,
+            warnings.0.len()
+        );
     }
     Exit::Clean
 }
 
 pub fn test(a: &TestArgs, io: &mut Io<'_>) -> Exit {
-    let args = RuleArgs { rules: a.paths.clone(), no_default_rules: !a.paths.is_empty() };
-    let Some(set) = load_rules(&args, &Limits::default(), io) else { return Exit::Invalid };
+    let args = RuleArgs {
+        rules: a.paths.clone(),
+        no_default_rules: !a.paths.is_empty(),
+        default_rules: false,
+        config: None,
+        no_config: true,
+    };
+    let Some(set) = load_rules(&args, &Limits::default(), io) else {
+        return Exit::Invalid;
+    };
     if set.rules.is_empty() {
         let _ = writeln!(io.err, "error: no rules to test");
         return Exit::Invalid;
     }
     let results = crate::ruletest::run(&set);
-    let _ = io.out.write_all(crate::ruletest::render(&results).as_bytes());
-    if results.iter().all(crate::ruletest::RuleResult::passed) { Exit::Clean } else { Exit::Findings }
+    let _ = io
+        .out
+        .write_all(crate::ruletest::render(&results).as_bytes());
+    if results.iter().all(crate::ruletest::RuleResult::passed) {
+        Exit::Clean
+    } else {
+        Exit::Findings
+    }
 }
 
 pub fn list_rules(a: &RulesArgs, io: &mut Io<'_>) -> Exit {
-    let Some(set) = load_rules(&a.rules, &Limits::default(), io) else { return Exit::Invalid };
+    let Some(set) = load_rules(&a.rules, &Limits::default(), io) else {
+        return Exit::Invalid;
+    };
     let shown: Vec<_> = set
         .rules
         .iter()
-        .filter(|r| a.kb.as_ref().is_none_or(|kb| r.meta.kb.iter().any(|k| k.eq_ignore_ascii_case(kb))))
-        .filter(|r| a.product.as_ref().is_none_or(|p| r.meta.products.iter().any(|x| x.to_lowercase().contains(&p.to_lowercase()))))
+        .filter(|r| {
+            a.kb.as_ref()
+                .is_none_or(|kb| r.meta.kb.iter().any(|k| k.eq_ignore_ascii_case(kb)))
+        })
+        .filter(|r| {
+            a.product.as_ref().is_none_or(|p| {
+                r.meta
+                    .products
+                    .iter()
+                    .any(|x| x.to_lowercase().contains(&p.to_lowercase()))
+            })
+        })
         .filter(|r| a.tag.as_ref().is_none_or(|t| r.meta.tags.contains(t)))
         .collect();
     if a.json {
@@ -345,14 +598,34 @@ pub fn list_rules(a: &RulesArgs, io: &mut Io<'_>) -> Exit {
             .iter()
             .map(|r| serde_json::json!({"id": r.id, "severity": r.default_level(), "kb": r.meta.kb, "title": r.meta.title, "kind": kind_word(r), "tags": r.meta.tags, "file": r.file.name()}))
             .collect();
-        let _ = writeln!(io.out, "{}", serde_json::to_string_pretty(&list).unwrap_or_default());
+        let _ = writeln!(
+            io.out,
+            "{}",
+            serde_json::to_string_pretty(&list).unwrap_or_default()
+        );
         return Exit::Clean;
     }
     let width = shown.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
-    let _ = writeln!(io.out, "{:width$}  {:8}  {:8}  {:10}  TITLE", "ID", "SEVERITY", "KIND", "KB");
+    let _ = writeln!(
+        io.out,
+        "{:width$}  {:8}  {:8}  {:10}  TITLE",
+        "ID", "SEVERITY", "KIND", "KB"
+    );
     for r in &shown {
-        let sev = if r.is_derivation() { "-" } else { r.max_level().word() };
-        let _ = writeln!(io.out, "{:width$}  {:8}  {:8}  {:10}  {}", r.id, sev, kind_word(r), r.meta.kb.join(","), r.meta.title);
+        let sev = if r.is_derivation() {
+            "-"
+        } else {
+            r.max_level().word()
+        };
+        let _ = writeln!(
+            io.out,
+            "{:width$}  {:8}  {:8}  {:10}  {}",
+            r.id,
+            sev,
+            kind_word(r),
+            r.meta.kb.join(","),
+            r.meta.title
+        );
     }
     let _ = writeln!(io.out, "{} rules", shown.len());
     Exit::Clean
@@ -367,10 +640,18 @@ fn kind_word(r: &crate::rules::Rule) -> &'static str {
 }
 
 pub fn explain(a: &ExplainArgs, io: &mut Io<'_>) -> Exit {
-    let Some(set) = load_rules(&a.rules, &Limits::default(), io) else { return Exit::Invalid };
+    let Some(set) = load_rules(&a.rules, &Limits::default(), io) else {
+        return Exit::Invalid;
+    };
     let Some(rule) = set.get(&a.id) else {
         let ids: Vec<&str> = set.rules.iter().map(|r| r.id.as_str()).collect();
-        io.diag(&Diag::error("cli::unknown_rule", format!("no rule has the id `{}`", a.id)).help(crate::diagnostic::suggestion_help(&a.id, &ids, "rule ids")));
+        io.diag(
+            &Diag::error(
+                "cli::unknown_rule",
+                format!("no rule has the id `{}`", a.id),
+            )
+            .help(crate::diagnostic::suggestion_help(&a.id, &ids, "rule ids")),
+        );
         return Exit::Invalid;
     };
     let Some(path) = &a.topology else {
@@ -378,20 +659,32 @@ pub fn explain(a: &ExplainArgs, io: &mut Io<'_>) -> Exit {
         return Exit::Clean;
     };
     let limits = Limits::default();
-    let Some(mut topos) = load_topologies(std::slice::from_ref(path), &set, &limits, io) else { return Exit::Invalid };
-    let Some((topo, _)) = topos.pop() else { return Exit::Invalid };
+    let Some(mut topos) = load_topologies(std::slice::from_ref(path), &set, &limits, io) else {
+        return Exit::Invalid;
+    };
+    let Some((topo, _)) = topos.pop() else {
+        return Exit::Invalid;
+    };
     let only = match &a.entity {
         None => None,
         Some(id) => match topo.by_id.get(id) {
             Some(i) => Some(*i),
             None => {
                 let ids: Vec<&str> = topo.by_id.keys().map(String::as_str).collect();
-                io.diag(&Diag::error("cli::unknown_entity", format!("`{}` has no entity `{id}`", path.display())).help(crate::diagnostic::suggestion_help(id, &ids, "ids")));
+                io.diag(
+                    &Diag::error(
+                        "cli::unknown_entity",
+                        format!("`{}` has no entity `{id}`", path.display()),
+                    )
+                    .help(crate::diagnostic::suggestion_help(id, &ids, "ids")),
+                );
                 return Exit::Invalid;
             }
         },
     };
-    let _ = io.out.write_all(crate::explain::why(rule, &set, &topo, only).as_bytes());
+    let _ = io
+        .out
+        .write_all(crate::explain::why(rule, &set, &topo, only).as_bytes());
     Exit::Clean
 }
 
@@ -415,9 +708,20 @@ pub fn describe_rule(rule: &crate::rules::Rule) -> String {
     field("References", m.references.join("\n"));
     let mut logic = Vec::new();
     let sel = &rule.select;
-    let what = if sel.kinds.is_empty() { format!("every {}", sel.class.word()) } else { format!("each {}", sel.kinds.join(" or ")) };
-    let tags = if sel.tags.is_empty() { String::new() } else { format!(" tagged {}", sel.tags.join(", ")) };
-    logic.push(format!("Looks at {what}{tags}{}", if sel.cond.is_some() { " where:" } else { "" }));
+    let what = if sel.kinds.is_empty() {
+        format!("every {}", sel.class.word())
+    } else {
+        format!("each {}", sel.kinds.join(" or "))
+    };
+    let tags = if sel.tags.is_empty() {
+        String::new()
+    } else {
+        format!(" tagged {}", sel.tags.join(", "))
+    };
+    logic.push(format!(
+        "Looks at {what}{tags}{}",
+        if sel.cond.is_some() { " where:" } else { "" }
+    ));
     if let Some(c) = &sel.cond {
         c.describe(1, &mut logic);
     }
@@ -428,27 +732,51 @@ pub fn describe_rule(rule: &crate::rules::Rule) -> String {
             c.describe(1, &mut logic);
         }
         Logic::Group(g) => {
-            let by: Vec<String> = g.by.iter().map(|p| format!("`{}`", p.join("."))).collect();
+            let by: Vec<String> =
+                g.by.iter()
+                    .zip(g.each.iter().chain(std::iter::repeat(&false)))
+                    .map(|(p, each)| {
+                        if *each {
+                            format!("each element of `{}`", p.join("."))
+                        } else {
+                            format!("`{}`", p.join("."))
+                        }
+                    })
+                    .collect();
             let within = match &g.within {
                 Within::Topology => "the whole topology".to_owned(),
                 Within::Parent => "the same parent".to_owned(),
                 Within::Site => "the same site".to_owned(),
-                Within::Component(w) => format!("the same connected component over {}", w.describe()),
+                Within::Component(w) => {
+                    format!("the same connected component over {}", w.describe())
+                }
             };
             let size = match g.max {
                 Some(m) => format!("between {} and {m}", g.min),
                 None => format!("at least {}", g.min),
             };
-            logic.push(format!("groups them by {} within {within},", by.join(" and ")));
-            logic.push(format!("and fires on each group of {size} members, naming every member."));
+            logic.push(format!(
+                "groups them by {} within {within},",
+                by.join(" and ")
+            ));
+            logic.push(format!(
+                "and fires on each group of {size} members, naming every member."
+            ));
         }
         Logic::Derive(d) => {
             if let Some(c) = &d.when {
                 logic.push("when:".to_owned());
                 c.describe(1, &mut logic);
             }
-            let sets: Vec<String> = d.set.iter().map(|(p, v)| format!("`{}` = `{}`", p.join("."), v.display())).collect();
-            logic.push(format!("and, where not written, derives {}.", sets.join(", ")));
+            let sets: Vec<String> = d
+                .set
+                .iter()
+                .map(|(p, v)| format!("`{}` = `{}`", p.join("."), v.display()))
+                .collect();
+            logic.push(format!(
+                "and, where not written, derives {}.",
+                sets.join(", ")
+            ));
         }
     }
     if !rule.is_derivation() {
@@ -458,26 +786,37 @@ pub fn describe_rule(rule: &crate::rules::Rule) -> String {
                     logic.push(format!("Severity {} when:", level.word()));
                     c.describe(1, &mut logic);
                 }
-                None if rule.severity.len() > 1 => logic.push(format!("Otherwise severity {}.", level.word())),
+                None if rule.severity.len() > 1 => {
+                    logic.push(format!("Otherwise severity {}.", level.word()))
+                }
                 None => logic.push(format!("Severity {}.", level.word())),
             }
         }
     }
     field("Logic", logic.join("\n"));
-    s.push_str(&format!("\nDefined in {}; {} test cases.\n", rule.file.name(), rule.tests.len()));
+    s.push_str(&format!(
+        "\nDefined in {}; {} test cases.\n",
+        rule.file.name(),
+        rule.tests.len()
+    ));
     s
 }
 
 pub fn schema(a: &SchemaArgs, io: &mut Io<'_>) -> Exit {
     let text = match a.kind {
         SchemaKind::Topology => {
-            let Some(set) = load_rules(&a.rules, &Limits::default(), io) else { return Exit::Invalid };
-            let mut t = serde_json::to_string_pretty(&set.vocab.topology_schema()).unwrap_or_default();
+            let Some(set) = load_rules(&a.rules, &Limits::default(), io) else {
+                return Exit::Invalid;
+            };
+            let mut t =
+                serde_json::to_string_pretty(&set.vocab.topology_schema()).unwrap_or_default();
             t.push('\n');
             t
         }
         SchemaKind::Rule => include_str!("../schemas/rule.schema.json").to_owned(),
         SchemaKind::Vocabulary => include_str!("../schemas/vocabulary.schema.json").to_owned(),
+        SchemaKind::Waivers => include_str!("../schemas/waivers.schema.json").to_owned(),
+        SchemaKind::Config => include_str!("../schemas/config.schema.json").to_owned(),
     };
     let _ = io.out.write_all(text.as_bytes());
     Exit::Clean

@@ -11,6 +11,9 @@ use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode};
 use std::fmt;
 use std::sync::Arc;
 
+/// Lines longer than this are not shown in snippets.
+const MAX_SNIPPET_LINE: usize = 400;
+
 /// One diagnostic about some input.
 #[derive(Debug, Clone)]
 pub struct Diag {
@@ -47,14 +50,29 @@ impl Diag {
     }
 
     /// Point at `pos` in `file` with a label; the first call sets the source.
+    /// Point at `pos` in `file` with a label. The first label is the primary one (its line
+    /// and column head the report); later ones add context such as "first used here".
     pub fn at(mut self, file: &SourceFile, pos: Pos, label: impl Into<String>) -> Diag {
+        let primary = self.location.is_none();
+        if primary {
+            self.location = Some((file.name().to_owned(), pos.line, pos.column));
+        }
+        // A snippet of a minified or pathological line would print the whole line: keep the
+        // file, line and column, and leave the text out.
+        if file.line_len_at(pos) > MAX_SNIPPET_LINE {
+            return self;
+        }
         if self.source.is_none() {
             self.source = Some(file.named_source());
-            self.location = Some((file.name().to_owned(), pos.line, pos.column));
         }
         let label: String = label.into();
         let label = if label.is_empty() { None } else { Some(label) };
-        self.labels.push(LabeledSpan::new_with_span(label, file.span(pos)));
+        let span = file.span(pos);
+        self.labels.push(if primary {
+            LabeledSpan::new_primary_with_span(label, span)
+        } else {
+            LabeledSpan::new_with_span(label, span)
+        });
         self
     }
 
@@ -77,8 +95,16 @@ impl Diag {
 }
 
 impl fmt::Display for Diag {
+    // The location is part of the snippet header when there is a snippet; without one
+    // (a file that could not be read, a line too long to show), the message names it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.message)?;
+        match &self.location {
+            Some((file, line, column)) if self.source.is_none() && *line > 0 => {
+                write!(f, " (at {file}:{line}:{column})")
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -97,7 +123,9 @@ impl Diagnostic for Diag {
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.url.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.url
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         self.source.as_ref().map(|s| s as &dyn SourceCode)
@@ -140,7 +168,10 @@ impl From<Diag> for Diags {
 }
 
 /// The closest candidate to `word` by edit distance, if it is close enough to be a typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1) + 1;
     candidates
         .into_iter()
@@ -202,7 +233,10 @@ mod tests {
 
     #[test]
     fn suggests_close_words_only() {
-        assert_eq!(did_you_mean("serail", ["serial", "site", "share"]), Some("serial"));
+        assert_eq!(
+            did_you_mean("serail", ["serial", "site", "share"]),
+            Some("serial")
+        );
         assert_eq!(did_you_mean("equal", ["equals", "in"]), Some("equals"));
         assert_eq!(did_you_mean("zzzzzz", ["serial", "site"]), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);

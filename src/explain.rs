@@ -16,16 +16,34 @@ pub fn why(rule: &Rule, set: &RuleSet, topo: &Topology, only: Option<Idx>) -> St
     let derived = engine::derive(set, topo);
     let mut out = Vec::new();
     let candidates = RuleSet::candidates(rule, topo);
-    let kinds = if rule.select.kinds.is_empty() { format!("every {}", rule.select.class.word()) } else { rule.select.kinds.join(", ") };
-    out.push(format!("{} over {} ({} entities of kind {kinds}):", rule.id, topo.file.name(), candidates.len()));
+    let kinds = if rule.select.kinds.is_empty() {
+        format!("every {}", rule.select.class.word())
+    } else {
+        rule.select.kinds.join(", ")
+    };
+    out.push(format!(
+        "{} over {} ({} entities of kind {kinds}):",
+        rule.id,
+        topo.file.name(),
+        candidates.len()
+    ));
     if let Some(i) = only
         && !candidates.contains(&i)
     {
         let e = topo.entity(i);
-        out.push(format!("  `{}` is a {} {}; the rule selects {kinds}, so it does not look at it", e.id, e.kind, e.class.word()));
+        out.push(format!(
+            "  `{}` is a {} {}; the rule selects {kinds}, so it does not look at it",
+            e.id,
+            e.kind,
+            e.class.word()
+        ));
         return finish(out);
     }
-    let shown: Vec<Idx> = candidates.iter().copied().filter(|i| only.is_none_or(|o| o == *i)).collect();
+    let shown: Vec<Idx> = candidates
+        .iter()
+        .copied()
+        .filter(|i| only.is_none_or(|o| o == *i))
+        .collect();
     match &rule.logic {
         Logic::Check(cond) => {
             for i in shown {
@@ -38,18 +56,33 @@ pub fn why(rule: &Rule, set: &RuleSet, topo: &Topology, only: Option<Idx>) -> St
                     Some(c) => trace_root(c, topo, &derived, i, &mut out),
                     None => true,
                 };
-                out.push(format!("    => {}", if ok { "FIRES" } else { "does not fire" }));
+                out.push(format!(
+                    "    => {}",
+                    if ok { "FIRES" } else { "does not fire" }
+                ));
             }
         }
         Logic::Derive(spec) => {
             for i in shown {
-                let Some(true) = entity_header(rule, topo, &derived, i, &mut out) else { continue };
-                let ok = spec.when.as_ref().is_none_or(|c| trace_root(c, topo, &derived, i, &mut out));
+                let Some(true) = entity_header(rule, topo, &derived, i, &mut out) else {
+                    continue;
+                };
+                let ok = spec
+                    .when
+                    .as_ref()
+                    .is_none_or(|c| trace_root(c, topo, &derived, i, &mut out));
                 for (path, value) in &spec.set {
                     let line = if topo.get(i, path).is_some() {
-                        format!("    => `{}` is written in the topology; nothing derived", path.join("."))
+                        format!(
+                            "    => `{}` is written in the topology; nothing derived",
+                            path.join(".")
+                        )
                     } else if ok {
-                        format!("    => derives `{}` = `{}`", path.join("."), value.display())
+                        format!(
+                            "    => derives `{}` = `{}`",
+                            path.join("."),
+                            value.display()
+                        )
                     } else {
                         format!("    => derives nothing for `{}`", path.join("."))
                     };
@@ -68,14 +101,29 @@ fn finish(mut out: Vec<String>) -> String {
 }
 
 /// Print the entity line and its selection; `Some(true)` if the rule goes on to test it.
-fn entity_header(rule: &Rule, topo: &Topology, derived: &DerivedStore, i: Idx, out: &mut Vec<String>) -> Option<bool> {
+fn entity_header(
+    rule: &Rule,
+    topo: &Topology,
+    derived: &DerivedStore,
+    i: Idx,
+    out: &mut Vec<String>,
+) -> Option<bool> {
     let e = topo.entity(i);
     out.push(format!("  {} `{}` (line {}):", e.kind, e.id, e.pos.line));
     let tags = topo.tags(i);
-    let missing: Vec<&String> = rule.select.tags.iter().filter(|t| !tags.contains(t)).collect();
+    let missing: Vec<&String> = rule
+        .select
+        .tags
+        .iter()
+        .filter(|t| !tags.contains(t))
+        .collect();
     if !missing.is_empty() {
         let list: Vec<String> = missing.iter().map(|t| format!("`{t}`")).collect();
-        out.push(format!("    not selected: lacks tag {} (has: {})", list.join(", "), tags.join(", ")));
+        out.push(format!(
+            "    not selected: lacks tag {} (has: {})",
+            list.join(", "),
+            tags.join(", ")
+        ));
         return Some(false);
     }
     if let Some(w) = &rule.select.cond {
@@ -88,19 +136,35 @@ fn entity_header(rule: &Rule, topo: &Topology, derived: &DerivedStore, i: Idx, o
     Some(true)
 }
 
-fn trace_root(c: &Cond, topo: &Topology, derived: &DerivedStore, i: Idx, out: &mut Vec<String>) -> bool {
+fn trace_root(
+    c: &Cond,
+    topo: &Topology,
+    derived: &DerivedStore,
+    i: Idx,
+    out: &mut Vec<String>,
+) -> bool {
     let uses = RefCell::new(Vec::new());
-    let env = Env { topo, derived, current: i, subject: i, uses: &uses };
+    let env = Env {
+        topo,
+        derived,
+        current: i,
+        subject: i,
+        uses: &uses,
+    };
     let mut first_failure = None;
     let start = out.len();
     let ok = trace(c, &env, 3, out, &mut first_failure);
-    if !ok
-        && let Some(line) = first_failure.and_then(|l: usize| out.get_mut(l + start))
-    {
+    if !ok && let Some(line) = first_failure.and_then(|l: usize| out.get_mut(l + start)) {
         line.push_str("   <- first failing condition");
     }
     for u in uses.into_inner() {
-        out.push(format!("      (`{}` of `{}` = `{}` is derived by {})", u.path.join("."), topo.entity(u.entity).id, u.value.display(), u.rule));
+        out.push(format!(
+            "      (`{}` of `{}` = `{}` is derived by {})",
+            u.path.join("."),
+            topo.entity(u.entity).id,
+            u.value.display(),
+            u.rule
+        ));
     }
     ok
 }
@@ -125,7 +189,13 @@ fn shown_value(env: &Env<'_>, f: &FieldRef) -> String {
 
 /// Evaluate `c` like the engine does, writing one line per condition. Lines are relative to
 /// where this call started writing; `first_failure` records the first false leaf.
-fn trace(c: &Cond, env: &Env<'_>, depth: usize, out: &mut Vec<String>, first_failure: &mut Option<usize>) -> bool {
+fn trace(
+    c: &Cond,
+    env: &Env<'_>,
+    depth: usize,
+    out: &mut Vec<String>,
+    first_failure: &mut Option<usize>,
+) -> bool {
     let pad = "  ".repeat(depth);
     let base = out.len();
     let here = out.len();
@@ -137,9 +207,17 @@ fn trace(c: &Cond, env: &Env<'_>, depth: usize, out: &mut Vec<String>, first_fai
             for sub in cs {
                 results.push(trace(sub, env, depth + 1, out, first_failure));
             }
-            let ok = if is_all { results.iter().all(|r| *r) } else { results.iter().any(|r| *r) };
+            let ok = if is_all {
+                results.iter().all(|r| *r)
+            } else {
+                results.iter().any(|r| *r)
+            };
             if let Some(line) = out.get_mut(here) {
-                *line = format!("{pad}{} {} of:", mark(ok), if is_all { "all" } else { "any" });
+                *line = format!(
+                    "{pad}{} {} of:",
+                    mark(ok),
+                    if is_all { "all" } else { "any" }
+                );
             }
             let _ = base;
             ok
@@ -159,7 +237,13 @@ fn trace(c: &Cond, env: &Env<'_>, depth: usize, out: &mut Vec<String>, first_fai
         Cond::Field { field, op } => {
             let v = env.field(field);
             let ok = op.test(v.as_deref(), env);
-            out.push(format!("{pad}{} {} {}: {}", mark(ok), field.describe(), op.describe(), shown_value(env, field)));
+            out.push(format!(
+                "{pad}{} {} {}: {}",
+                mark(ok),
+                field.describe(),
+                op.describe(),
+                shown_value(env, field)
+            ));
             if !ok && first_failure.is_none() {
                 *first_failure = Some(here);
             }
@@ -167,7 +251,11 @@ fn trace(c: &Cond, env: &Env<'_>, depth: usize, out: &mut Vec<String>, first_fai
         }
         Cond::Tag(t) => {
             let ok = c.eval(env);
-            out.push(format!("{pad}{} tagged `{t}`: tags are [{}]", mark(ok), env.topo.tags(env.current).join(", ")));
+            out.push(format!(
+                "{pad}{} tagged `{t}`: tags are [{}]",
+                mark(ok),
+                env.topo.tags(env.current).join(", ")
+            ));
             if !ok && first_failure.is_none() {
                 *first_failure = Some(here);
             }
@@ -175,7 +263,12 @@ fn trace(c: &Cond, env: &Env<'_>, depth: usize, out: &mut Vec<String>, first_fai
         }
         Cond::Kind(ks) => {
             let ok = c.eval(env);
-            out.push(format!("{pad}{} is a {}: it is a {}", mark(ok), ks.join(" or "), env.topo.entity(env.current).kind));
+            out.push(format!(
+                "{pad}{} is a {}: it is a {}",
+                mark(ok),
+                ks.join(" or "),
+                env.topo.entity(env.current).kind
+            ));
             if !ok && first_failure.is_none() {
                 *first_failure = Some(here);
             }
@@ -183,12 +276,16 @@ fn trace(c: &Cond, env: &Env<'_>, depth: usize, out: &mut Vec<String>, first_fai
         }
         Cond::Related(r) => {
             let ok = r.eval(env);
-            let reached = r.reach(env.topo, env.current);
+            let reached = r.reach(env, env.current);
             let mut desc = Vec::new();
             r.describe(0, &mut desc);
             let head = desc.first().cloned().unwrap_or_default();
             out.push(format!("{pad}{} {head}", mark(ok)));
-            let considered: Vec<Idx> = reached.iter().copied().filter(|&i| r.kinds.is_empty() || r.kinds.contains(&env.topo.entity(i).kind)).collect();
+            let considered: Vec<Idx> = reached
+                .iter()
+                .copied()
+                .filter(|&i| r.kinds.is_empty() || r.kinds.contains(&env.topo.entity(i).kind))
+                .collect();
             if considered.is_empty() {
                 out.push(format!("{pad}    reached nothing"));
             }
@@ -216,7 +313,14 @@ fn trace(c: &Cond, env: &Env<'_>, depth: usize, out: &mut Vec<String>, first_fai
     }
 }
 
-fn group(rule: &Rule, spec: &crate::rules::GroupSpec, topo: &Topology, derived: &DerivedStore, shown: &[Idx], out: &mut Vec<String>) {
+fn group(
+    rule: &Rule,
+    spec: &crate::rules::GroupSpec,
+    topo: &Topology,
+    derived: &DerivedStore,
+    shown: &[Idx],
+    out: &mut Vec<String>,
+) {
     let within = match &spec.within {
         Within::Topology => "the whole topology".to_owned(),
         Within::Parent => "the same parent".to_owned(),
@@ -224,16 +328,38 @@ fn group(rule: &Rule, spec: &crate::rules::GroupSpec, topo: &Topology, derived: 
         Within::Component(w) => format!("the same component over {}", w.describe()),
     };
     let by: Vec<String> = spec.by.iter().map(|p| p.join(".")).collect();
-    out.push(format!("  grouped by {} within {within}; fires on groups of {}{}", by.join(" + "), spec.min, spec.max.map_or(" or more".to_owned(), |m| format!("..{m}"))));
+    out.push(format!(
+        "  grouped by {} within {within}; fires on groups of {}{}",
+        by.join(" + "),
+        spec.min,
+        spec.max.map_or(" or more".to_owned(), |m| format!("..{m}"))
+    ));
     let mut findings = Vec::new();
-    engine::run_rule(rule, topo, derived, &mut engine::group::Components::default(), &mut findings);
+    engine::run_rule(
+        rule,
+        topo,
+        derived,
+        &mut engine::group::Components::default(),
+        &mut findings,
+    );
     for &i in shown {
-        let Some(true) = entity_header(rule, topo, derived, i, out) else { continue };
+        let Some(true) = entity_header(rule, topo, derived, i, out) else {
+            continue;
+        };
         let uses = RefCell::new(Vec::new());
-        let env = Env { topo, derived, current: i, subject: i, uses: &uses };
+        let env = Env {
+            topo,
+            derived,
+            current: i,
+            subject: i,
+            uses: &uses,
+        };
         let mut parts = Vec::new();
         for p in &spec.by {
-            let f = FieldRef { target: Target::Itself, path: p.clone() };
+            let f = FieldRef {
+                target: Target::Itself,
+                path: p.clone(),
+            };
             parts.push(format!("`{}` {}", p.join("."), shown_value(&env, &f)));
         }
         out.push(format!("    key: {}", parts.join(", ")));

@@ -1,8 +1,10 @@
 //! Findings: what a rule reports about a topology. Plain data that reporters render.
 
+use crate::date::Date;
 use crate::engine::DerivedUse;
 use crate::rules::{Level, Rule};
 use crate::topology::{Idx, Topology};
+use serde::Serialize;
 
 /// One finding of one rule about one entity or one group of entities.
 #[derive(Debug, Clone)]
@@ -15,11 +17,84 @@ pub struct Finding {
     pub entities: Vec<Idx>,
     /// Derived values the finding rests on.
     pub derived: Vec<DerivedUse>,
+    /// Stable identity from the rule id and the sorted entity ids (see [`crate::fingerprint`]);
+    /// empty until [`identify`] runs after evaluation.
+    pub fingerprint: String,
+    /// The waiver that covers the finding: still reported, but not counted by `--fail-on`.
+    pub waiver: Option<Waived>,
+    /// With `--base`: whether the change introduced, left or resolved the finding.
+    pub status: Option<Status>,
+}
+
+/// How a waiver covers a finding: who accepted it, why, until when, and where it is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Waived {
+    pub reason: String,
+    pub owner: String,
+    /// The first day the waiver no longer applies.
+    pub expires: Date,
+    /// The waivers file and the line and column of the waiver in it.
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A finding's place in a topology diff (`kbcheck check --base OLD NEW`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// In the new topology only: the change brings it in.
+    Introduced,
+    /// In both: the change leaves it.
+    Unchanged,
+    /// In the base only: the change fixes it.
+    Resolved,
+}
+
+impl Status {
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Introduced => "introduced",
+            Status::Unchanged => "unchanged",
+            Status::Resolved => "resolved",
+        }
+    }
 }
 
 impl Finding {
-    pub fn new(rule: &Rule, severity: Level, message: String, entities: Vec<Idx>, derived: Vec<DerivedUse>) -> Finding {
-        Finding { rule: rule.id.clone(), kb: rule.meta.kb.clone(), severity, message, entities, derived }
+    pub fn new(
+        rule: &Rule,
+        severity: Level,
+        message: String,
+        entities: Vec<Idx>,
+        derived: Vec<DerivedUse>,
+    ) -> Finding {
+        Finding {
+            rule: rule.id.clone(),
+            kb: rule.meta.kb.clone(),
+            severity,
+            message,
+            entities,
+            derived,
+            fingerprint: String::new(),
+            waiver: None,
+            status: None,
+        }
+    }
+
+    /// The ids of the entities involved, in the finding's order.
+    pub fn ids(&self, topo: &Topology) -> Vec<String> {
+        self.entities
+            .iter()
+            .map(|&i| topo.entity(i).id.clone())
+            .collect()
+    }
+}
+
+/// Give every finding its fingerprint (after evaluation, before waivers and diffs).
+pub fn identify(findings: &mut [Finding], topo: &Topology) {
+    for f in findings {
+        f.fingerprint = crate::fingerprint::fingerprint(&f.rule, &f.ids(topo));
     }
 }
 
@@ -27,7 +102,12 @@ impl Finding {
 pub fn sort(findings: &mut [Finding], topo: &Topology) {
     findings.sort_by(|a, b| {
         a.rule.cmp(&b.rule).then_with(|| {
-            let ids = |f: &Finding| f.entities.iter().map(|i| topo.entity(*i).id.clone()).collect::<Vec<_>>();
+            let ids = |f: &Finding| {
+                f.entities
+                    .iter()
+                    .map(|i| topo.entity(*i).id.clone())
+                    .collect::<Vec<_>>()
+            };
             ids(a).cmp(&ids(b))
         })
     });
@@ -40,6 +120,8 @@ pub struct Summary {
     pub warning: usize,
     pub info: usize,
     pub total: usize,
+    /// Findings a waiver covers (counted in their severity too).
+    pub waived: usize,
 }
 
 impl Summary {
@@ -52,6 +134,7 @@ impl Summary {
                 Level::Info => s.info += 1,
             }
             s.total += 1;
+            s.waived += usize::from(f.waiver.is_some());
         }
         s
     }

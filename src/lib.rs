@@ -5,17 +5,24 @@
 //! `topology` and `vocabulary` (validate and index), `rules` (load and compile),
 //! `engine` (evaluate), `report` (render). `cli` ties them to the command line.
 
+pub mod cli;
 pub mod diagnostic;
 pub mod engine;
 pub mod explain;
 pub mod finding;
+pub mod json;
 pub mod parse;
 pub mod reader;
+pub mod report;
 pub mod rules;
+pub mod ruletest;
 pub mod source;
 pub mod topology;
 pub mod value;
 pub mod vocabulary;
-pub mod cli;
-pub mod report;
-pub mod ruletest;
+// Review-gate stages: fingerprints, waivers, project config and topology diffs.
+pub mod config;
+pub mod date;
+pub mod diff;
+pub mod fingerprint;
+pub mod waivers;

@@ -9,7 +9,11 @@ fn main() -> ExitCode {
     let stderr = std::io::stderr();
     let mut out = stdout.lock();
     let mut err = stderr.lock();
-    let mut io = kbcheck::cli::Io { out: &mut out, err: &mut err, color };
+    let mut io = kbcheck::cli::Io {
+        out: &mut out,
+        err: &mut err,
+        color,
+    };
     let code = kbcheck::cli::run(std::env::args_os().collect(), &mut io);
     ExitCode::from(code as u8)
 }

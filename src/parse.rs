@@ -38,9 +38,12 @@ pub fn read_file(path: &Path, limits: &Limits) -> Result<SourceFile, Diag> {
     let name = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| io_diag(&name, &e))?;
     if meta.is_dir() {
-        return Err(Diag::error("io::is_directory", format!("`{name}` is a folder, not a file"))
-            .in_file(&name)
-            .help("name a topology file (.yaml, .yml or .json)"));
+        return Err(Diag::error(
+            "io::is_directory",
+            format!("`{name}` is a folder, not a file"),
+        )
+        .in_file(&name)
+        .help("name a topology file (.yaml, .yml or .json)"));
     }
     if meta.len() > limits.max_file_bytes as u64 {
         return Err(too_large(&name, meta.len(), limits));
@@ -112,13 +115,31 @@ fn too_large(name: &str, size: u64, limits: &Limits) -> Diag {
     .help("split the file, or raise the limit with `--max-file-bytes` if the file is genuine")
 }
 
-/// Parse a YAML or JSON document into a spanned tree.
+/// Parse a YAML or JSON document into a spanned tree (`.json` files as JSON, others as YAML).
 pub fn parse_document(file: &SourceFile, limits: &Limits) -> Result<Node, Diag> {
     let text = file.text();
     if is_blank(text) {
-        return Err(Diag::error("parse::empty", format!("`{}` is empty", file.name()))
-            .in_file(file.name())
-            .help("a topology starts with `version: 1` and a `nodes:` list; a rule with `id:`"));
+        return Err(
+            Diag::error("parse::empty", format!("`{}` is empty", file.name()))
+                .in_file(file.name())
+                .help("a topology starts with `version: 1` and a `nodes:` list; a rule with `id:`"),
+        );
+    }
+    if file.name().to_ascii_lowercase().ends_with(".json") {
+        return crate::json::parse(text, limits.max_depth).map_err(|e| {
+            let help = match e.code {
+                "parse::duplicate_key" => {
+                    "remove or rename one of the two keys; kbcheck will not guess which one counts"
+                }
+                "limits::document_too_big" => {
+                    "flatten the file, or raise `--max-depth` if it is genuine"
+                }
+                _ => "fix the JSON syntax at the marked place",
+            };
+            Diag::error(e.code, e.message.clone())
+                .at(file, e.pos, e.message)
+                .help(help)
+        });
     }
     let mut options = serde_saphyr::Options::default();
     options.with_snippet = false;
@@ -135,7 +156,8 @@ pub fn parse_document(file: &SourceFile, limits: &Limits) -> Result<Node, Diag> 
     budget.max_recorded_anchor_events = 100_000;
     budget.max_recorded_anchor_bytes = 16 << 20;
     options.budget = Some(budget);
-    serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|e| syntax_diag(file, &e, limits))
+    serde_saphyr::from_str_with_options::<Node>(text, options)
+        .map_err(|e| syntax_diag(file, &e, limits))
 }
 
 fn is_blank(text: &str) -> bool {
@@ -149,7 +171,14 @@ fn is_blank(text: &str) -> bool {
 fn syntax_diag(file: &SourceFile, e: &serde_saphyr::Error, limits: &Limits) -> Diag {
     let inner = e.without_snippet();
     let raw = inner.to_string();
-    let message = strip_location_prefix(&raw);
+    let message = match inner {
+        // The parser's own text tells the programmer to set a policy; tell the user the key.
+        serde_saphyr::Error::DuplicateMappingKey { key: Some(k), .. } => {
+            format!("duplicate key `{k}`")
+        }
+        serde_saphyr::Error::DuplicateMappingKey { key: None, .. } => "duplicate key".to_owned(),
+        _ => strip_location_prefix(&raw),
+    };
     let (code, help) = classify(inner, &message);
     let message = if code == "limits::document_too_big" {
         limit_message(&message, limits)
@@ -181,23 +210,46 @@ fn strip_location_prefix(raw: &str) -> String {
     if let Some(rest) = first.strip_prefix("line ")
         && let Some((_, msg)) = rest.split_once(": ")
     {
-        return msg.trim().to_owned();
+        return strip_location_suffix(msg.trim()).to_owned();
     }
-    first.to_owned()
+    strip_location_suffix(first).to_owned()
+}
+
+/// Drop a trailing `at line N, column M`: the diagnostic shows the place itself.
+fn strip_location_suffix(msg: &str) -> &str {
+    if let Some((head, tail)) = msg.rsplit_once(" at line ")
+        && let Some((line, column)) = tail.split_once(", column ")
+        && line.chars().all(|c| c.is_ascii_digit())
+        && column.chars().all(|c| c.is_ascii_digit())
+    {
+        return head.trim_end();
+    }
+    msg
 }
 
 /// Say which limit a document broke, in words rather than the parser's.
 fn limit_message(raw: &str, limits: &Limits) -> String {
     let lower = raw.to_ascii_lowercase();
     if lower.contains("depth") || lower.contains("recursion") || lower.contains("nesting") {
-        format!("nesting is deeper than the limit of {} levels", limits.max_depth)
+        format!(
+            "nesting is deeper than the limit of {} levels",
+            limits.max_depth
+        )
     } else if lower.contains("alias") || lower.contains("anchor") {
         format!(
             "aliases expand beyond the limit ({} uses); this looks like an alias bomb",
             limits.max_aliases
         )
+    } else if lower.contains("scalar") || lower.contains("bytes") {
+        format!(
+            "the document's text values exceed the limit of {} bytes",
+            limits.max_file_bytes
+        )
     } else {
-        format!("the document has more than {} YAML nodes", limits.max_yaml_nodes)
+        format!(
+            "the document has more than {} YAML nodes",
+            limits.max_yaml_nodes
+        )
     }
 }
 
@@ -244,7 +296,10 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Node, Diag> {
-        parse_document(&SourceFile::new("t.yaml", text.to_owned()), &Limits::default())
+        parse_document(
+            &SourceFile::new("t.yaml", text.to_owned()),
+            &Limits::default(),
+        )
     }
 
     #[test]
@@ -283,7 +338,9 @@ mod tests {
 
     #[test]
     fn invalid_utf8_names_the_line() {
-        let e = decode("t.yaml".into(), b"a: 1\nb: \xff\n".to_vec()).err().unwrap();
+        let e = decode("t.yaml".into(), b"a: 1\nb: \xff\n".to_vec())
+            .err()
+            .unwrap();
         assert_eq!(e.location, Some(("t.yaml".into(), 2, 4)));
     }
 }

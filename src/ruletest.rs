@@ -51,23 +51,46 @@ pub fn run(set: &RuleSet) -> Vec<RuleResult> {
 }
 
 fn run_rule(set: &RuleSet, rule: &Rule) -> RuleResult {
-    let mut result = RuleResult { rule: rule.id.clone(), ..RuleResult::default() };
-    let firing = rule.tests.iter().filter(|t| !t.todo && !t.expect.is_empty()).count();
-    let quiet = rule.tests.iter().filter(|t| !t.todo && t.expect.is_empty()).count();
+    let mut result = RuleResult {
+        rule: rule.id.clone(),
+        ..RuleResult::default()
+    };
+    let firing = rule
+        .tests
+        .iter()
+        .filter(|t| !t.todo && !t.expect.is_empty())
+        .count();
+    let quiet = rule
+        .tests
+        .iter()
+        .filter(|t| !t.todo && t.expect.is_empty())
+        .count();
     if firing == 0 {
-        result.problems.push("has no case that must fire".to_owned());
+        result
+            .problems
+            .push("has no case that must fire".to_owned());
     }
     if quiet == 0 {
-        result.problems.push("has no case that must not fire".to_owned());
+        result
+            .problems
+            .push("has no case that must not fire".to_owned());
     }
     for case in &rule.tests {
-        let mut cr = CaseResult { name: case.name.clone(), todo: case.todo, ..CaseResult::default() };
-        let (topo, diags) = Topology::load(&rule.file, &case.topology, &set.vocab);
+        let mut cr = CaseResult {
+            name: case.name.clone(),
+            todo: case.todo,
+            ..CaseResult::default()
+        };
+        let (topo, diags) = Topology::load(&rule.file, case.topology.clone(), &set.vocab);
         let Some(topo) = topo else {
-            cr.invalid = diags.iter().filter(|d| d.is_error()).map(|d| {
-                let (_, line, col) = d.location.clone().unwrap_or_default();
-                format!("{}:{line}:{col}: {}", rule.file.name(), d.message)
-            }).collect();
+            cr.invalid = diags
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| {
+                    let (_, line, col) = d.location.clone().unwrap_or_default();
+                    format!("{}:{line}:{col}: {}", rule.file.name(), d.message)
+                })
+                .collect();
             result.cases.push(cr);
             continue;
         };
@@ -76,7 +99,9 @@ fn run_rule(set: &RuleSet, rule: &Rule) -> RuleResult {
         for (ids, level) in &case.expect {
             let mut want = ids.clone();
             want.sort();
-            let pos = unmatched.iter().position(|(got, l)| *got == want && level.is_none_or(|x| x == *l));
+            let pos = unmatched
+                .iter()
+                .position(|(got, l)| *got == want && level.is_none_or(|x| x == *l));
             match pos {
                 Some(p) => {
                     unmatched.remove(p);
@@ -105,10 +130,20 @@ pub fn findings_of(set: &RuleSet, rule: &Rule, topo: &Topology) -> Vec<(Vec<Stri
         return ents.into_iter().map(|e| (vec![e], Level::Info)).collect();
     }
     let mut out: Vec<Finding> = Vec::new();
-    engine::run_rule(rule, topo, &derived, &mut engine::group::Components::default(), &mut out);
+    engine::run_rule(
+        rule,
+        topo,
+        &derived,
+        &mut engine::group::Components::default(),
+        &mut out,
+    );
     out.into_iter()
         .map(|f| {
-            let mut ids: Vec<String> = f.entities.iter().map(|&i| topo.entity(i).id.clone()).collect();
+            let mut ids: Vec<String> = f
+                .entities
+                .iter()
+                .map(|&i| topo.entity(i).id.clone())
+                .collect();
             ids.sort();
             (ids, f.severity)
         })
@@ -127,8 +162,17 @@ pub fn render(results: &[RuleResult]) -> String {
             failed += 1;
         }
         let todo = r.cases.iter().filter(|c| c.todo).count();
-        let todo_note = if todo > 0 { format!(", {todo} todo") } else { String::new() };
-        out.push_str(&format!("{} {} ({} cases{todo_note})\n", if ok { "ok  " } else { "FAIL" }, r.rule, r.cases.len()));
+        let todo_note = if todo > 0 {
+            format!(", {todo} todo")
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "{} {} ({} cases{todo_note})\n",
+            if ok { "ok  " } else { "FAIL" },
+            r.rule,
+            r.cases.len()
+        ));
         for p in &r.problems {
             out.push_str(&format!("     rule {p}\n"));
         }
@@ -142,11 +186,20 @@ pub fn render(results: &[RuleResult]) -> String {
                 out.push_str(&format!("       invalid topology: {i}\n"));
             }
             for (ids, level) in &c.missing {
-                let l = level.map(|l| format!(" ({})", l.word())).unwrap_or_default();
-                out.push_str(&format!("       missing: expected a finding on [{}]{l}, none came\n", ids.join(", ")));
+                let l = level
+                    .map(|l| format!(" ({})", l.word()))
+                    .unwrap_or_default();
+                out.push_str(&format!(
+                    "       missing: expected a finding on [{}]{l}, none came\n",
+                    ids.join(", ")
+                ));
             }
             for (ids, level) in &c.noisy {
-                out.push_str(&format!("       noisy:   unexpected finding on [{}] ({})\n", ids.join(", "), level.word()));
+                out.push_str(&format!(
+                    "       noisy:   unexpected finding on [{}] ({})\n",
+                    ids.join(", "),
+                    level.word()
+                ));
             }
         }
     }

@@ -48,6 +48,22 @@ impl SourceFile {
         (offset, len).into()
     }
 
+    /// Length in bytes of the line holding `pos`.
+    pub fn line_len_at(&self, pos: Pos) -> usize {
+        let span = self.span(pos);
+        let text = self.text.as_str();
+        let at = span.offset().min(text.len());
+        let start = text
+            .get(..at)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        let end = text
+            .get(at..)
+            .and_then(|t| t.find('\n'))
+            .map_or(text.len(), |i| at + i);
+        end.saturating_sub(start)
+    }
+
     /// Byte offset of a 1-based line and (character) column.
     pub fn offset_of(&self, line: u32, column: u32) -> usize {
         let text = self.text.as_str();

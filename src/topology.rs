@@ -63,7 +63,10 @@ pub type Path = [String];
 impl Topology {
     pub fn entity(&self, i: Idx) -> &Entity {
         // Indexes come from this topology; an out-of-range index is a bug, not input.
-        #[expect(clippy::indexing_slicing, reason = "indexes are created by this topology")]
+        #[expect(
+            clippy::indexing_slicing,
+            reason = "indexes are created by this topology"
+        )]
         &self.entities[i as usize]
     }
 
@@ -86,7 +89,11 @@ impl Topology {
         let e = self.entity(i);
         let (first, rest) = path.split_first()?;
         let reserved = |v: Option<Value>| -> Option<Cow<'_, Value>> {
-            if rest.is_empty() { v.map(Cow::Owned) } else { None }
+            if rest.is_empty() {
+                v.map(Cow::Owned)
+            } else {
+                None
+            }
         };
         match first.as_str() {
             "id" => return reserved(Some(Value::Str(e.id.clone()))),
@@ -95,7 +102,10 @@ impl Topology {
                 let tags = self.tags(i);
                 let list = tags
                     .iter()
-                    .map(|t| Node { value: Value::Str(t.clone()), pos: e.pos })
+                    .map(|t| Node {
+                        value: Value::Str(t.clone()),
+                        pos: e.pos,
+                    })
                     .collect();
                 return reserved(Some(Value::List(list)));
             }
@@ -121,7 +131,11 @@ impl Topology {
     pub fn attr_pos(&self, i: Idx, path: &Path) -> Option<Pos> {
         let e = self.entity(i);
         let (first, rest) = path.split_first()?;
-        let mut node = e.attrs.iter().find(|(k, _)| &k.name == first).map(|(_, v)| v)?;
+        let mut node = e
+            .attrs
+            .iter()
+            .find(|(k, _)| &k.name == first)
+            .map(|(_, v)| v)?;
         for seg in rest {
             node = node.value.get(seg)?;
         }
@@ -153,9 +167,14 @@ impl Topology {
 
     /// Load a topology from a parsed document. Warnings come back with the topology;
     /// any error means no topology.
-    pub fn load(file: &SourceFile, root: &Node, vocab: &Vocabulary) -> (Option<Topology>, Diags) {
+    pub fn load(file: &SourceFile, root: Node, vocab: &Vocabulary) -> (Option<Topology>, Diags) {
         let mut diags = Diags::default();
-        let topo = Loader { file, vocab, diags: &mut diags }.load(root);
+        let topo = Loader {
+            file,
+            vocab,
+            diags: &mut diags,
+        }
+        .load(root);
         if diags.has_errors() {
             (None, diags)
         } else {
@@ -190,38 +209,45 @@ struct PendingRef {
 const TOP_KEYS: &[&str] = &["version", "name", "defaults", "nodes", "links", "$schema"];
 
 impl Loader<'_> {
-    fn load(&mut self, root: &Node) -> Option<Topology> {
+    fn load(&mut self, mut root: Node) -> Option<Topology> {
         let file = self.file;
-        let mut top = MapReader::new(file, root, "topology", "a topology", self.diags)?;
+        let mut top = MapReader::new(file, &root, "topology", "a topology", self.diags)?;
         self.check_version(&mut top);
         let name = top.string("name", self.diags).map(|s| s.0.to_owned());
         let (default_attrs, default_tags) = match top.take("defaults") {
             Some(d) => self.defaults(d),
             None => (Vec::new(), Vec::new()),
         };
-        let nodes = top.take("nodes");
-        let links = top.take("links");
-        if nodes.is_none() {
+        let has_nodes = top.take("nodes").is_some();
+        let _ = top.take("links");
+        if !has_nodes {
             self.diags.push(top.missing("nodes", "the topology"));
         }
         let _ = top.take("$schema");
         top.finish(TOP_KEYS, "the topology", self.diags);
 
-        let mut entities = Vec::new();
-        let mut pending = Vec::new();
-        if let Some(nodes) = nodes {
-            for item in self.list(nodes, "nodes") {
-                if let Some(e) = self.entity(item, Class::Node, entities.len(), &mut pending) {
-                    entities.push(e);
+        // Move the node and link lists out of the tree: attributes are moved, never copied.
+        let (mut nodes, mut links) = (Vec::new(), Vec::new());
+        if let Value::Map(entries) = &mut root.value {
+            for (k, v) in entries.iter_mut() {
+                match k.name.as_str() {
+                    "nodes" => nodes = self.list(v, "nodes"),
+                    "links" => links = self.list(v, "links"),
+                    _ => {}
                 }
             }
         }
+        let mut entities = Vec::with_capacity(nodes.len() + links.len());
+        let mut pending = Vec::new();
+        for item in nodes {
+            if let Some(e) = self.entity(item, Class::Node, entities.len(), &mut pending) {
+                entities.push(e);
+            }
+        }
         let node_count = entities.len();
-        if let Some(links) = links {
-            for item in self.list(links, "links") {
-                if let Some(e) = self.entity(item, Class::Link, entities.len(), &mut pending) {
-                    entities.push(e);
-                }
+        for item in links {
+            if let Some(e) = self.entity(item, Class::Link, entities.len(), &mut pending) {
+                entities.push(e);
             }
         }
         let by_id = self.index_ids(&mut entities, node_count);
@@ -274,7 +300,10 @@ impl Loader<'_> {
             Some(v) => self.diags.push(
                 Diag::error(
                     "topology::unsupported_version",
-                    format!("unsupported topology format version `{}`", v.value.display()),
+                    format!(
+                        "unsupported topology format version `{}`",
+                        v.value.display()
+                    ),
                 )
                 .at(file, v.pos, "this kbcheck reads version 1")
                 .help("write `version: 1`; it is the only topology format version so far"),
@@ -282,20 +311,26 @@ impl Loader<'_> {
         }
     }
 
-    fn list<'n>(&mut self, node: &'n Node, key: &str) -> &'n [Node] {
-        match &node.value {
-            Value::List(items) => items,
-            Value::Null => &[],
+    fn list(&mut self, node: &mut Node, key: &str) -> Vec<Node> {
+        match &mut node.value {
+            Value::List(items) => std::mem::take(items),
+            Value::Null => Vec::new(),
             other => {
                 self.diags.push(
                     Diag::error(
                         "topology::wrong_type",
                         format!("`{key}` must be a list, found a {}", other.type_name()),
                     )
-                    .at(self.file, node.pos, "expected a list of `- id: ...` entries")
-                    .help(format!("write `{key}:` followed by `- ` entries, one per item")),
+                    .at(
+                        self.file,
+                        node.pos,
+                        "expected a list of `- id: ...` entries",
+                    )
+                    .help(format!(
+                        "write `{key}:` followed by `- ` entries, one per item"
+                    )),
                 );
-                &[]
+                Vec::new()
             }
         }
     }
@@ -320,8 +355,18 @@ impl Loader<'_> {
                 .map(|(n, _)| n.clone())
                 .collect();
             if declaring.is_empty() && !self.vocab.common.contains_key(&k.name) {
-                let kind = self.vocab.kind_names(Class::Node).first().map(|s| (*s).to_owned());
-                self.vocab.check_attribute(file, kind.as_deref().unwrap_or("node"), k, v, self.diags);
+                let kind = self
+                    .vocab
+                    .kind_names(Class::Node)
+                    .first()
+                    .map(|s| (*s).to_owned());
+                self.vocab.check_attribute(
+                    file,
+                    kind.as_deref().unwrap_or("node"),
+                    k,
+                    v,
+                    self.diags,
+                );
             }
             for kind in declaring {
                 self.vocab.check_attribute(file, &kind, k, v, self.diags);
@@ -333,14 +378,14 @@ impl Loader<'_> {
 
     fn entity(
         &mut self,
-        node: &Node,
+        node: Node,
         class: Class,
         index: usize,
         pending: &mut Vec<PendingRef>,
     ) -> Option<Entity> {
         let file = self.file;
         let what = format!("a {}", class.word());
-        let mut r = MapReader::new(file, node, "topology", &what, self.diags)?;
+        let mut r = MapReader::new(file, &node, "topology", &what, self.diags)?;
         let i = idx(index);
         let id = match class {
             Class::Node => r.required_string("id", &what, self.diags),
@@ -372,30 +417,47 @@ impl Loader<'_> {
                 r.string(role, self.diags)
             };
             if let Some((target, pos)) = value {
-                pending.push(PendingRef { entity: i, role, id: target.to_owned(), pos });
+                pending.push(PendingRef {
+                    entity: i,
+                    role,
+                    id: target.to_owned(),
+                    pos,
+                });
             }
         }
         let kind_ok = kind.is_some_and(|(k, pos)| self.check_kind(k, pos, class));
-        let mut attrs = Vec::new();
         let kind_name = kind.map(|k| k.0).unwrap_or_default();
-        for (k, v) in r.rest() {
-            if kind_ok {
-                self.vocab.check_attribute(file, kind_name, k, v, self.diags);
+        if kind_ok {
+            for (k, v) in r.rest() {
+                self.vocab
+                    .check_attribute(file, kind_name, k, v, self.diags);
             }
-            attrs.push((k.clone(), v.clone()));
         }
         let label_pos = id.or(kind).map_or(node.pos, |(_, p)| p);
-        let (id, _) = id.unwrap_or(("", node.pos));
+        let id = id.map_or_else(String::new, |(s, _)| s.to_owned());
+        let kind_name = kind_name.to_owned();
+        let pos = node.pos;
+        let reserved = match class {
+            Class::Node => crate::vocabulary::NODE_RESERVED,
+            Class::Link => crate::vocabulary::LINK_RESERVED,
+        };
+        let attrs = match node.value {
+            Value::Map(entries) => entries
+                .into_iter()
+                .filter(|(k, _)| !reserved.contains(&k.name.as_str()))
+                .collect(),
+            _ => Vec::new(),
+        };
         Some(Entity {
             class,
-            id: id.to_owned(),
-            kind: kind_name.to_owned(),
+            id,
+            kind: kind_name,
             parent: None,
             from: None,
             to: None,
             tags,
             attrs,
-            pos: node.pos,
+            pos,
             label_pos,
         })
     }
@@ -411,15 +473,25 @@ impl Loader<'_> {
                 self.diags.push(
                     Diag::error(
                         "topology::kind_misplaced",
-                        format!("`{kind}` is a {} kind, but it is listed under `{list}`", match class {
-                            Class::Node => "link",
-                            Class::Link => "node",
-                        }),
+                        format!(
+                            "`{kind}` is a {} kind, but it is listed under `{list}`",
+                            match class {
+                                Class::Node => "link",
+                                Class::Link => "node",
+                            }
+                        ),
                     )
-                    .at(self.file, pos, format!("a {} kind", match class {
-                        Class::Node => "link",
-                        Class::Link => "node",
-                    }))
+                    .at(
+                        self.file,
+                        pos,
+                        format!(
+                            "a {} kind",
+                            match class {
+                                Class::Node => "link",
+                                Class::Link => "node",
+                            }
+                        ),
+                    )
                     .help(format!("move this entry to `{other}`")),
                 );
                 false
@@ -432,7 +504,11 @@ impl Loader<'_> {
                         format!("unknown {} kind `{kind}`", class.word()),
                     )
                     .at(self.file, pos, "no vocabulary declares this kind")
-                    .help(suggestion_help(kind, &names, &format!("{} kinds", class.word()))),
+                    .help(suggestion_help(
+                        kind,
+                        &names,
+                        &format!("{} kinds", class.word()),
+                    )),
                 );
                 false
             }
@@ -456,14 +532,14 @@ impl Loader<'_> {
                     let _ = first;
                     self.diags.push(
                         Diag::error("topology::duplicate_id", format!("duplicate id `{}`", e.id))
-                            .at(self.file, e.pos, "this entity reuses the id")
+                            .at(self.file, e.label_pos, "this entity reuses the id")
                             .at(self.file, first_at, "first used here")
                             .help("ids must be unique across nodes and links; rename one of them"),
                     );
                 }
                 None => {
                     by_id.insert(e.id.clone(), idx(i));
-                    first_pos.insert(e.id.clone(), e.pos);
+                    first_pos.insert(e.id.clone(), e.label_pos);
                 }
             }
         }
@@ -478,7 +554,11 @@ impl Loader<'_> {
         pending: Vec<PendingRef>,
     ) {
         for p in pending {
-            match by_id.get(&p.id).copied().filter(|&t| (t as usize) < node_count) {
+            match by_id
+                .get(&p.id)
+                .copied()
+                .filter(|&t| (t as usize) < node_count)
+            {
                 Some(target) => {
                     if let Some(e) = entities.get_mut(p.entity as usize) {
                         match p.role {
@@ -513,12 +593,17 @@ impl Loader<'_> {
                 continue;
             }
             let end = |x: Option<Idx>| {
-                x.and_then(|t| entities.get(t as usize)).map_or("?", |n| n.id.as_str())
+                x.and_then(|t| entities.get(t as usize))
+                    .map_or("?", |n| n.id.as_str())
             };
             let base = format!("{}:{}->{}", e.kind, end(e.from), end(e.to));
             let n = used.entry(base.clone()).or_insert(0);
             *n += 1;
-            let mut name = if *n == 1 { base.clone() } else { format!("{base}#{n}") };
+            let mut name = if *n == 1 {
+                base.clone()
+            } else {
+                format!("{base}#{n}")
+            };
             while by_id.contains_key(&name) {
                 *n += 1;
                 name = format!("{base}#{n}");
@@ -557,7 +642,7 @@ impl Loader<'_> {
                                     "topology::parent_cycle",
                                     format!("`parent` forms a cycle: {} -> {}", ids.join(" -> "), e.id),
                                 )
-                                .at(self.file, e.pos, "this node is its own ancestor")
+                                .at(self.file, e.label_pos, "this node is its own ancestor")
                                 .help("containment must be a tree: a node cannot live on itself or on one of its children"),
                             );
                         }
@@ -576,9 +661,13 @@ impl Loader<'_> {
 
     fn check_endpoints(&mut self, entities: &[Entity], node_count: usize) {
         for e in entities.iter().skip(node_count) {
-            let Some(def) = self.vocab.kind(&e.kind) else { continue };
+            let Some(def) = self.vocab.kind(&e.kind) else {
+                continue;
+            };
             for (end, allowed, role) in [(e.from, &def.from, "from"), (e.to, &def.to, "to")] {
-                let Some(node) = end.and_then(|n| entities.get(n as usize)) else { continue };
+                let Some(node) = end.and_then(|n| entities.get(n as usize)) else {
+                    continue;
+                };
                 if !allowed.is_empty() && !allowed.contains(&node.kind) {
                     self.diags.push(
                         Diag::error(
@@ -588,8 +677,16 @@ impl Loader<'_> {
                                 e.kind, node.kind
                             ),
                         )
-                        .at(self.file, e.pos, format!("`{role}` is `{}`, a `{}`", node.id, node.kind))
-                        .help(format!("`{}` links go {role} {}", e.kind, allowed.join(" or "))),
+                        .at(
+                            self.file,
+                            e.label_pos,
+                            format!("`{role}` is `{}`, a `{}`", node.id, node.kind),
+                        )
+                        .help(format!(
+                            "`{}` links go {role} {}",
+                            e.kind,
+                            allowed.join(" or ")
+                        )),
                     );
                 }
             }

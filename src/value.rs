@@ -193,13 +193,19 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::Int(v))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        i64::try_from(v).map(Value::Int).map_err(|_| E::custom("number too large"))
+        i64::try_from(v)
+            .map(Value::Int)
+            .map_err(|_| E::custom("number too large"))
     }
     fn visit_i128<E: de::Error>(self, v: i128) -> Result<Value, E> {
-        i64::try_from(v).map(Value::Int).map_err(|_| E::custom("number too large"))
+        i64::try_from(v)
+            .map(Value::Int)
+            .map_err(|_| E::custom("number too large"))
     }
     fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
-        i64::try_from(v).map(Value::Int).map_err(|_| E::custom("number too large"))
+        i64::try_from(v)
+            .map(Value::Int)
+            .map_err(|_| E::custom("number too large"))
     }
     fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
         Ok(Value::Float(v))

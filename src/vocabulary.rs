@@ -37,7 +37,9 @@ pub struct Attribute {
 
 impl std::fmt::Debug for Attribute {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Attribute").field("schema", &self.schema).finish()
+        f.debug_struct("Attribute")
+            .field("schema", &self.schema)
+            .finish()
     }
 }
 
@@ -90,7 +92,8 @@ impl Vocabulary {
         }
         for (key, class) in [("nodes", Class::Node), ("links", Class::Link)] {
             let Some(kinds) = top.take(key) else { continue };
-            let Some(reader) = MapReader::new(file, kinds, "vocabulary", &format!("`{key}`"), diags)
+            let Some(reader) =
+                MapReader::new(file, kinds, "vocabulary", &format!("`{key}`"), diags)
             else {
                 continue;
             };
@@ -118,13 +121,26 @@ impl Vocabulary {
         let Some(mut r) = MapReader::new(file, def, "vocabulary", &what, diags) else {
             return;
         };
-        let description = r.string("description", diags).map(|s| s.0.to_owned()).unwrap_or_default();
+        let description = r
+            .string("description", diags)
+            .map(|s| s.0.to_owned())
+            .unwrap_or_default();
         let mut from = Vec::new();
         let mut to = Vec::new();
         let mut known = vec!["description", "attributes"];
         if class == Class::Link {
-            from = r.strings("from", diags).unwrap_or_default().into_iter().map(|s| s.0.to_owned()).collect();
-            to = r.strings("to", diags).unwrap_or_default().into_iter().map(|s| s.0.to_owned()).collect();
+            from = r
+                .strings("from", diags)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| s.0.to_owned())
+                .collect();
+            to = r
+                .strings("to", diags)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| s.0.to_owned())
+                .collect();
             known.extend(["from", "to"]);
         }
         let attributes = r
@@ -132,22 +148,32 @@ impl Vocabulary {
             .map(|a| self.read_attributes(file, a, diags))
             .unwrap_or_default();
         r.finish(&known, &what, diags);
-        let kind = self.kinds.entry(name.to_owned()).or_insert_with(|| KindDef {
-            class,
-            description: description.clone(),
-            attributes: BTreeMap::new(),
-            from: Vec::new(),
-            to: Vec::new(),
-            declared_in: file.name().to_owned(),
-        });
+        let kind = self
+            .kinds
+            .entry(name.to_owned())
+            .or_insert_with(|| KindDef {
+                class,
+                description: description.clone(),
+                attributes: BTreeMap::new(),
+                from: Vec::new(),
+                to: Vec::new(),
+                declared_in: file.name().to_owned(),
+            });
         if kind.class != class {
             diags.push(
                 Diag::error(
                     "vocabulary::kind_class_conflict",
-                    format!("`{name}` is declared as a {} kind and as a {} kind", kind.class.word(), class.word()),
+                    format!(
+                        "`{name}` is declared as a {} kind and as a {} kind",
+                        kind.class.word(),
+                        class.word()
+                    ),
                 )
                 .at(file, name_pos, "declared again here")
-                .help(format!("`{name}` was first declared in `{}`; rename one of them", kind.declared_in)),
+                .help(format!(
+                    "`{name}` was first declared in `{}`; rename one of them",
+                    kind.declared_in
+                )),
             );
             return;
         }
@@ -159,7 +185,12 @@ impl Vocabulary {
         for (attr, (a, pos)) in attributes {
             match kind.attributes.entry(attr) {
                 std::collections::btree_map::Entry::Occupied(e) => {
-                    diags.push(duplicate_attr(file, pos, e.key(), &format!("kind `{name}`")));
+                    diags.push(duplicate_attr(
+                        file,
+                        pos,
+                        e.key(),
+                        &format!("kind `{name}`"),
+                    ));
                 }
                 std::collections::btree_map::Entry::Vacant(e) => {
                     e.insert(a);
@@ -192,7 +223,10 @@ impl Vocabulary {
                 continue;
             }
             match jsonschema::validator_for(&schema) {
-                Ok(validator) => out.push((name.name.clone(), (Attribute { schema, validator }, name.pos))),
+                Ok(validator) => out.push((
+                    name.name.clone(),
+                    (Attribute { schema, validator }, name.pos),
+                )),
                 Err(e) => diags.push(
                     Diag::error(
                         "vocabulary::bad_schema",
@@ -312,14 +346,16 @@ impl Vocabulary {
                             format!("`{field}` of a `{kind}` has a wrong value: {err}"),
                         )
                         .at(file, at.pos, "this value does not fit the vocabulary")
-                        .help(describe_schema(&field, &attr.schema)),
+                        .help(describe_schema(&field, schema_at(&attr.schema, &pointer))),
                     );
                 }
             }
             None => {
                 let names = self.attribute_names(kind);
                 let help = match crate::diagnostic::did_you_mean(&key.name, names.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`? An attribute no vocabulary declares is read by no rule"),
+                    Some(s) => format!(
+                        "did you mean `{s}`? An attribute no vocabulary declares is read by no rule"
+                    ),
                     None => format!(
                         "no vocabulary declares `{}` for `{kind}`; rules will not read it. {}",
                         key.name,
@@ -429,7 +465,10 @@ fn or_any(list: &[String]) -> String {
 }
 
 fn attribute_properties(attrs: &BTreeMap<String, Attribute>) -> Map<String, Json> {
-    attrs.iter().map(|(k, a)| (k.clone(), a.schema.clone())).collect()
+    attrs
+        .iter()
+        .map(|(k, a)| (k.clone(), a.schema.clone()))
+        .collect()
 }
 
 fn duplicate_attr(file: &SourceFile, pos: Pos, name: &str, owner: &str) -> Diag {
@@ -470,9 +509,10 @@ fn check_nested_keys(
     value: &Node,
     diags: &mut Diags,
 ) {
-    let (Value::Map(entries), Some(props)) =
-        (&value.value, schema.get("properties").and_then(Json::as_object))
-    else {
+    let (Value::Map(entries), Some(props)) = (
+        &value.value,
+        schema.get("properties").and_then(Json::as_object),
+    ) else {
         return;
     };
     for (k, v) in entries {
@@ -487,7 +527,11 @@ fn check_nested_keys(
                         format!("unknown attribute `{full}` on a `{kind}`"),
                     )
                     .at(file, k.pos, "no vocabulary declares this attribute")
-                    .help(suggestion_help(&k.name, &names, &format!("keys of `{path}`"))),
+                    .help(suggestion_help(
+                        &k.name,
+                        &names,
+                        &format!("keys of `{path}`"),
+                    )),
                 );
             }
         }
@@ -500,12 +544,33 @@ fn node_at_pointer<'a>(node: &'a Node, pointer: &str) -> Option<&'a Node> {
     for seg in pointer.split('/').skip(1) {
         let seg = seg.replace("~1", "/").replace("~0", "~");
         cur = match &cur.value {
-            Value::Map(entries) => entries.iter().find(|(k, _)| k.name == seg).map(|(_, v)| v)?,
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.name == seg)
+                .map(|(_, v)| v)?,
             Value::List(items) => items.get(seg.parse::<usize>().ok()?)?,
             _ => return None,
         };
     }
     Some(cur)
+}
+
+/// The part of an attribute's schema that describes the value at a JSON pointer
+/// (`/disk` of `install` → `install.properties.disk`), so help talks about the wrong value.
+fn schema_at<'a>(schema: &'a Json, pointer: &str) -> &'a Json {
+    let mut cur = schema;
+    for seg in pointer.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        match cur
+            .get("properties")
+            .and_then(|p| p.get(&seg))
+            .or_else(|| cur.get("items"))
+        {
+            Some(next) => cur = next,
+            None => return cur,
+        }
+    }
+    cur
 }
 
 /// A sentence saying what an attribute accepts.
@@ -514,7 +579,14 @@ fn describe_schema(field: &str, schema: &Json) -> String {
         let vals: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
         return format!("`{field}` takes one of {}", vals.join(", "));
     }
-    let ty = schema.get("type").map_or_else(|| "a value".to_owned(), |t| t.to_string());
+    let ty = schema.get("type").map_or_else(
+        || "a value".to_owned(),
+        |t| match t.as_str() {
+            Some(t @ ("object" | "integer" | "array")) => format!("an {t}"),
+            Some(t) => format!("a {t}"),
+            None => t.to_string(),
+        },
+    );
     let mut s = format!("`{field}` takes {ty}");
     if let Some(d) = schema.get("description").and_then(Json::as_str) {
         s.push_str(": ");

@@ -168,7 +168,9 @@ impl Cond {
                 out.push(format!("{pad}not:"));
                 c.describe(depth + 1, out);
             }
-            Cond::Field { field, op } => out.push(format!("{pad}{} {}", field.describe(), op.describe())),
+            Cond::Field { field, op } => {
+                out.push(format!("{pad}{} {}", field.describe(), op.describe()))
+            }
             Cond::Tag(t) => out.push(format!("{pad}is tagged `{t}`")),
             Cond::Kind(ks) => out.push(format!("{pad}is a {}", ks.join(" or "))),
             Cond::Related(r) => r.describe(depth, out),
@@ -231,9 +233,16 @@ impl CondCx<'_> {
                 known.extend(operators::NAMES);
                 known.extend(["of", "as"]);
                 diags.push(
-                    Diag::error("rule::unknown_operator", format!("unknown condition key `{}`", k.name))
-                        .at(self.file, k.pos, "not an operator or condition kbcheck knows")
-                        .help(suggestion_help(&k.name, &known, "condition keys")),
+                    Diag::error(
+                        "rule::unknown_operator",
+                        format!("unknown condition key `{}`", k.name),
+                    )
+                    .at(
+                        self.file,
+                        k.pos,
+                        "not an operator or condition kbcheck knows",
+                    )
+                    .help(suggestion_help(&k.name, &known, "condition keys")),
                 );
             } else {
                 self.error(
@@ -257,12 +266,18 @@ impl CondCx<'_> {
                 let help = if operators::NAMES.contains(&k.name.as_str()) {
                     "an operator goes with `field:`, e.g. `{field: serial, equals: ...}`".to_owned()
                 } else {
-                    format!("`{shape}` stands alone in its condition; move `{}` into its own condition", k.name)
+                    format!(
+                        "`{shape}` stands alone in its condition; move `{}` into its own condition",
+                        k.name
+                    )
                 };
                 diags.push(
-                    Diag::error("rule::unknown_key", format!("unexpected key `{}` in a `{shape}` condition", k.name))
-                        .at(self.file, k.pos, "does not belong here")
-                        .help(help),
+                    Diag::error(
+                        "rule::unknown_key",
+                        format!("unexpected key `{}` in a `{shape}` condition", k.name),
+                    )
+                    .at(self.file, k.pos, "does not belong here")
+                    .help(help),
                 );
             }
             return None;
@@ -275,7 +290,10 @@ impl CondCx<'_> {
                         diags,
                         arg.pos,
                         "bad_condition",
-                        format!("`{shape}` takes a list of conditions, found a {}", arg.value.type_name()),
+                        format!(
+                            "`{shape}` takes a list of conditions, found a {}",
+                            arg.value.type_name()
+                        ),
                         format!("write `{shape}: [{{...}}, {{...}}]`"),
                     );
                     return None;
@@ -291,13 +309,23 @@ impl CondCx<'_> {
                 if !ok {
                     return None;
                 }
-                Some(if shape == "all" { Cond::All(out) } else { Cond::Any(out) })
+                Some(if shape == "all" {
+                    Cond::All(out)
+                } else {
+                    Cond::Any(out)
+                })
             }
             "not" => self.cond(arg, scope, diags).map(|c| Cond::Not(Box::new(c))),
             "tag" => match &arg.value {
                 Value::Str(t) => Some(Cond::Tag(t.clone())),
                 other => {
-                    self.error(diags, arg.pos, "wrong_type", format!("`tag` takes a tag name, found a {}", other.type_name()), "write `tag: production`".into());
+                    self.error(
+                        diags,
+                        arg.pos,
+                        "wrong_type",
+                        format!("`tag` takes a tag name, found a {}", other.type_name()),
+                        "write `tag: production`".into(),
+                    );
                     None
                 }
             },
@@ -307,14 +335,22 @@ impl CondCx<'_> {
                 let mut out = Vec::new();
                 for (k, pos) in kinds {
                     if !known.contains(&k) {
-                        self.error(diags, pos, "unknown_kind", format!("unknown {} kind `{k}`", scope.class.word()), suggestion_help(k, &known, "kinds"));
+                        self.error(
+                            diags,
+                            pos,
+                            "unknown_kind",
+                            format!("unknown {} kind `{k}`", scope.class.word()),
+                            suggestion_help(k, &known, "kinds"),
+                        );
                         return None;
                     }
                     out.push(k.to_owned());
                 }
                 Some(Cond::Kind(out))
             }
-            "related" => Relation::compile(self, arg, scope, diags).map(|r| Cond::Related(Box::new(r))),
+            "related" => {
+                Relation::compile(self, arg, scope, diags).map(|r| Cond::Related(Box::new(r)))
+            }
             _ => self.field_cond(node, entries, scope, diags),
         }
     }
@@ -329,12 +365,20 @@ impl CondCx<'_> {
         let field = self.field_ref(node, scope, diags)?;
         let how = match node.value.get("as") {
             None => CompareAs::Value,
-            Some(n) if n.value.as_str() == Some("version") => CompareAs::Version,
-            Some(n) if n.value.as_str() == Some("value") => CompareAs::Value,
-            Some(n) => {
-                self.error(diags, n.pos, "bad_argument", "`as` takes `version` or `value`".into(), "write `as: version` to compare dotted versions".into());
-                return None;
-            }
+            Some(n) => match n.value.as_str().and_then(CompareAs::parse) {
+                Some(how) => how,
+                None => {
+                    let word = n.value.display();
+                    self.error(
+                        diags,
+                        n.pos,
+                        "bad_argument",
+                        "`as` takes `value`, `version` or `caseless`".into(),
+                        suggestion_help(&word, CompareAs::NAMES, "compare modes"),
+                    );
+                    return None;
+                }
+            },
         };
         let ops: Vec<&(crate::value::Key, Node)> = entries
             .iter()
@@ -342,23 +386,46 @@ impl CondCx<'_> {
             .collect();
         let [(key, arg)] = ops.as_slice() else {
             if ops.is_empty() {
-                self.error(diags, node.pos, "missing_operator", format!("the condition on `{}` has no operator", field.text()), format!("add one of: {}", operators::NAMES.join(", ")));
+                self.error(
+                    diags,
+                    node.pos,
+                    "missing_operator",
+                    format!("the condition on `{}` has no operator", field.text()),
+                    format!("add one of: {}", operators::NAMES.join(", ")),
+                );
             } else {
                 let names: Vec<&str> = ops.iter().map(|(k, _)| k.name.as_str()).collect();
-                self.error(diags, node.pos, "bad_condition", format!("a field condition takes one operator; this one has {}", names.join(", ")), "split it into several conditions under `all: [...]`".into());
+                self.error(
+                    diags,
+                    node.pos,
+                    "bad_condition",
+                    format!(
+                        "a field condition takes one operator; this one has {}",
+                        names.join(", ")
+                    ),
+                    "split it into several conditions under `all: [...]`".into(),
+                );
             }
             return None;
         };
         if !operators::NAMES.contains(&key.name.as_str()) {
             diags.push(
-                Diag::error("rule::unknown_operator", format!("unknown operator `{}`", key.name))
-                    .at(self.file, key.pos, "not an operator kbcheck knows")
-                    .help(suggestion_help(&key.name, operators::NAMES, "operators")),
+                Diag::error(
+                    "rule::unknown_operator",
+                    format!("unknown operator `{}`", key.name),
+                )
+                .at(self.file, key.pos, "not an operator kbcheck knows")
+                .help(suggestion_help(&key.name, operators::NAMES, "operators")),
             );
             return None;
         }
         let operand_ref = |n: &Node, d: &mut Diags| self.field_ref(n, scope, d);
-        let mut cx = OpCx { file: self.file, diags, compare_as: how, operand_ref: &operand_ref };
+        let mut cx = OpCx {
+            file: self.file,
+            diags,
+            compare_as: how,
+            operand_ref: &operand_ref,
+        };
         let op = operators::compile(&key.name, arg, &mut cx)?;
         Some(Cond::Field { field, op })
     }
@@ -367,7 +434,13 @@ impl CondCx<'_> {
     pub fn field_ref(&self, node: &Node, scope: &Scope, diags: &mut Diags) -> Option<FieldRef> {
         let field = node.value.get("field")?;
         let Value::Str(text) = &field.value else {
-            self.error(diags, field.pos, "wrong_type", "`field` takes a dotted attribute path".into(), "write `field: install.source`".into());
+            self.error(
+                diags,
+                field.pos,
+                "wrong_type",
+                "`field` takes a dotted attribute path".into(),
+                "write `field: install.source`".into(),
+            );
             return None;
         };
         let target = match node.value.get("of") {
@@ -380,7 +453,13 @@ impl CondCx<'_> {
                 Some("to") => Target::To,
                 _ => {
                     let word = n.value.display();
-                    self.error(diags, n.pos, "unknown_target", format!("unknown `of` target `{word}`"), suggestion_help(&word, Target::NAMES, "targets"));
+                    self.error(
+                        diags,
+                        n.pos,
+                        "unknown_target",
+                        format!("unknown `of` target `{word}`"),
+                        suggestion_help(&word, Target::NAMES, "targets"),
+                    );
                     return None;
                 }
             },
@@ -390,10 +469,19 @@ impl CondCx<'_> {
             Target::Subject => self.subject.clone(),
             Target::Parent | Target::From | Target::To => {
                 if matches!(target, Target::From | Target::To) && scope.class != Class::Link {
-                    self.error(diags, field.pos, "unknown_target", format!("`of: {}` only applies to links", target.word()), "use `of: parent`, or select links".into());
+                    self.error(
+                        diags,
+                        field.pos,
+                        "unknown_target",
+                        format!("`of: {}` only applies to links", target.word()),
+                        "use `of: parent`, or select links".into(),
+                    );
                     return None;
                 }
-                Scope { class: Class::Node, kinds: Vec::new() }
+                Scope {
+                    class: Class::Node,
+                    kinds: Vec::new(),
+                }
             }
         };
         let path = self.check_path(text, field.pos, &target_scope, diags)?;
@@ -401,10 +489,22 @@ impl CondCx<'_> {
     }
 
     /// Check a dotted path names a reserved key or an attribute the vocabulary declares.
-    pub fn check_path(&self, text: &str, pos: Pos, scope: &Scope, diags: &mut Diags) -> Option<Vec<String>> {
+    pub fn check_path(
+        &self,
+        text: &str,
+        pos: Pos,
+        scope: &Scope,
+        diags: &mut Diags,
+    ) -> Option<Vec<String>> {
         let path: Vec<String> = text.split('.').map(str::to_owned).collect();
         if path.iter().any(String::is_empty) {
-            self.error(diags, pos, "bad_field", format!("`{text}` is not a field path"), "write attribute names joined by dots, e.g. `install.source`".into());
+            self.error(
+                diags,
+                pos,
+                "bad_field",
+                format!("`{text}` is not a field path"),
+                "write attribute names joined by dots, e.g. `install.source`".into(),
+            );
             return None;
         }
         let reserved: &[&str] = match scope.class {
@@ -426,9 +526,12 @@ impl CondCx<'_> {
             format!("`{}`", scope.kinds.join("` or `"))
         };
         diags.push(
-            Diag::error("rule::unknown_field", format!("no vocabulary declares `{text}` on {on}"))
-                .at(self.file, pos, "unknown field")
-                .help(suggestion_help(text, &names, "fields")),
+            Diag::error(
+                "rule::unknown_field",
+                format!("no vocabulary declares `{text}` on {on}"),
+            )
+            .at(self.file, pos, "unknown field")
+            .help(suggestion_help(text, &names, "fields")),
         );
         None
     }

@@ -1,5 +1,7 @@
 //! Group rules: bucket selected entities by key within a scope and fire on groups whose
 //! size is in range — duplicates (`size: {min: 2}`) or a missing partner (`size: {max: 1}`).
+//! A key field written `{each: path}` is a list whose every element is a key of its own
+//! (instances sharing any one drive letter); groups with the same members are one finding.
 
 use super::cond::Env;
 use super::relation::Walk;
@@ -21,7 +23,9 @@ impl Components {
     /// The component id (a representative node) of every node, for this walk.
     pub fn of(&mut self, topo: &Topology, walk: &Walk) -> &[Idx] {
         let key = format!("{:?}", (&walk.steps, &walk.links));
-        self.cache.entry(key).or_insert_with(|| union_find(topo, walk))
+        self.cache
+            .entry(key)
+            .or_insert_with(|| union_find(topo, walk))
     }
 }
 
@@ -59,7 +63,10 @@ fn union_find(topo: &Topology, walk: &Walk) -> Vec<Idx> {
             if a == b {
                 continue;
             }
-            let (ra, rb) = (rank.get(a as usize).copied().unwrap_or(0), rank.get(b as usize).copied().unwrap_or(0));
+            let (ra, rb) = (
+                rank.get(a as usize).copied().unwrap_or(0),
+                rank.get(b as usize).copied().unwrap_or(0),
+            );
             let (child, root) = if ra < rb { (a, b) } else { (b, a) };
             if let Some(p) = parent.get_mut(child as usize) {
                 *p = root;
@@ -71,19 +78,58 @@ fn union_find(topo: &Topology, walk: &Walk) -> Vec<Idx> {
             }
         }
     }
-    (0..n).filter_map(|i| Idx::try_from(i).ok()).map(|i| find(&mut parent, i)).collect()
+    (0..n)
+        .filter_map(|i| Idx::try_from(i).ok())
+        .map(|i| find(&mut parent, i))
+        .collect()
 }
 
 /// The scope key of an entity (links belong where their `from` node belongs).
 fn scope_key(topo: &Topology, within: &Within, comps: &[Idx], i: Idx) -> Option<String> {
     let e = topo.entity(i);
-    let node = if (i as usize) < topo.node_count { Some(i) } else { e.from };
+    let node = if (i as usize) < topo.node_count {
+        Some(i)
+    } else {
+        e.from
+    };
     match within {
         Within::Topology => Some(String::new()),
-        Within::Parent => Some(node.and_then(|n| topo.entity(n).parent).map_or_else(String::new, |p| p.to_string())),
+        Within::Parent => Some(
+            node.and_then(|n| topo.entity(n).parent)
+                .map_or_else(String::new, |p| p.to_string()),
+        ),
         Within::Site => node.and_then(|n| topo.site(n)).map(|v| v.display()),
-        Within::Component(_) => node.and_then(|n| comps.get(n as usize)).map(ToString::to_string),
+        Within::Component(_) => node
+            .and_then(|n| comps.get(n as usize))
+            .map(ToString::to_string),
     }
+}
+
+/// Join groups that have exactly the same members (two instances sharing the drive letters
+/// M and N are one finding with the key `M, N`, not two).
+fn merge_same_members(
+    buckets: Vec<(String, Vec<Idx>, Vec<DerivedUse>)>,
+) -> Vec<(String, Vec<Idx>, Vec<DerivedUse>)> {
+    let mut index: HashMap<Vec<Idx>, usize> = HashMap::new();
+    let mut out: Vec<(String, Vec<Idx>, Vec<DerivedUse>)> = Vec::new();
+    for (key, members, uses) in buckets {
+        match index.get(&members).and_then(|&n| out.get_mut(n)) {
+            Some(b) => {
+                b.0.push_str(", ");
+                b.0.push_str(&key);
+                for u in uses {
+                    if !b.2.contains(&u) {
+                        b.2.push(u);
+                    }
+                }
+            }
+            None => {
+                index.insert(members.clone(), out.len());
+                out.push((key, members, uses));
+            }
+        }
+    }
+    out
 }
 
 pub fn run(
@@ -103,32 +149,81 @@ pub fn run(
     let mut buckets: Vec<(String, Vec<Idx>, Vec<DerivedUse>)> = Vec::new();
     for i in RuleSet::candidates(rule, topo) {
         let uses = RefCell::new(Vec::new());
-        let env = Env { topo, derived, current: i, subject: i, uses: &uses };
+        let env = Env {
+            topo,
+            derived,
+            current: i,
+            subject: i,
+            uses: &uses,
+        };
         if !selected(rule, &env) {
             continue;
         }
-        let Some(scope) = scope_key(topo, &spec.within, &comps, i) else { continue };
-        let mut parts = Vec::with_capacity(spec.by.len());
-        for path in &spec.by {
-            let field = super::cond::FieldRef { target: super::cond::Target::Itself, path: path.clone() };
-            match env.field(&field) {
-                Some(v) if *v != Value::Null => parts.push(v.display()),
-                // An entity without the key cannot be said to share it.
-                _ => break,
+        let Some(scope) = scope_key(topo, &spec.within, &comps, i) else {
+            continue;
+        };
+        // The values each key field offers: one, or every element of an `each` list.
+        let mut choices: Vec<Vec<String>> = Vec::with_capacity(spec.by.len());
+        for (n, path) in spec.by.iter().enumerate() {
+            let field = super::cond::FieldRef {
+                target: super::cond::Target::Itself,
+                path: path.clone(),
+            };
+            let values = match env.field(&field) {
+                Some(v) if *v != Value::Null => {
+                    match (&*v, spec.each.get(n).copied().unwrap_or(false)) {
+                        (Value::List(items), true) => {
+                            let mut vs: Vec<String> =
+                                items.iter().map(|x| x.value.display()).collect();
+                            vs.sort();
+                            vs.dedup();
+                            vs
+                        }
+                        (v, _) => vec![v.display()],
+                    }
+                }
+                _ => Vec::new(),
+            };
+            // An entity without the key cannot be said to share it.
+            if values.is_empty() {
+                break;
             }
+            choices.push(values);
         }
-        if parts.len() != spec.by.len() {
+        if choices.len() != spec.by.len() {
             continue;
         }
-        let key = parts.join(" / ");
-        let slot = *groups.entry((scope, key.clone())).or_insert_with(|| {
-            buckets.push((key, Vec::new(), Vec::new()));
-            buckets.len() - 1
-        });
-        if let Some(b) = buckets.get_mut(slot) {
-            b.1.push(i);
-            b.2.extend(uses.into_inner());
+        let mut keys = vec![String::new()];
+        for (n, values) in choices.iter().enumerate() {
+            keys = keys
+                .iter()
+                .flat_map(|k| {
+                    values.iter().map(move |v| {
+                        if n == 0 {
+                            v.clone()
+                        } else {
+                            format!("{k} / {v}")
+                        }
+                    })
+                })
+                .collect();
         }
+        let uses = uses.into_inner();
+        for key in keys {
+            let slot = *groups
+                .entry((scope.clone(), key.clone()))
+                .or_insert_with(|| {
+                    buckets.push((key, Vec::new(), Vec::new()));
+                    buckets.len() - 1
+                });
+            if let Some(b) = buckets.get_mut(slot) {
+                b.1.push(i);
+                b.2.extend(uses.iter().cloned());
+            }
+        }
+    }
+    if spec.each.contains(&true) {
+        buckets = merge_same_members(buckets);
     }
     for (key, mut members, uses) in buckets {
         let size = members.len() as u64;
@@ -139,7 +234,13 @@ pub fn run(
         let ids: Vec<String> = members.iter().map(|m| topo.entity(*m).id.clone()).collect();
         let first = members.first().copied().unwrap_or(0);
         let msg_uses = RefCell::new(Vec::new());
-        let env = Env { topo, derived, current: first, subject: first, uses: &msg_uses };
+        let env = Env {
+            topo,
+            derived,
+            current: first,
+            subject: first,
+            uses: &msg_uses,
+        };
         let severity = level(rule, &members, &env);
         let message = group_message(rule, &env, &ids, &key);
         let mut all_uses = uses;
@@ -149,5 +250,61 @@ pub fn run(
             }
         }
         out.push(Finding::new(rule, severity, message, members, all_uses));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::relation::tests::{compile, fire};
+
+    const RULE: &str =
+        "{id: R, title: t, select: {kind: external}, severity: error, message: '{key}',
+      group: {by: [{each: dynamic-drives}], within: parent, size: {min: 2}}}";
+
+    #[test]
+    fn each_element_of_a_list_is_a_key() {
+        let topo = "version: 1
+nodes:
+  - {id: WS, kind: server}
+  - {id: MN, kind: external, parent: WS, dynamic-drives: [M, N]}
+  - {id: OP, kind: external, parent: WS, dynamic-drives: [O, P]}
+  - {id: NO, kind: external, parent: WS, dynamic-drives: [N, O]}
+  - {id: QR, kind: external, parent: WS, dynamic-drives: [Q, R]}
+  - {id: NONE, kind: external, parent: WS, dynamic-drives: []}
+";
+        assert_eq!(fire(RULE, topo), vec![vec!["MN", "NO"], vec!["NO", "OP"]]);
+    }
+
+    #[test]
+    fn groups_with_the_same_members_are_one_finding() {
+        let topo = "version: 1
+nodes:
+  - {id: WS, kind: server}
+  - {id: A, kind: external, parent: WS, dynamic-drives: [M, N]}
+  - {id: B, kind: external, parent: WS, dynamic-drives: [N, M]}
+  - {id: OTHER, kind: server}
+  - {id: C, kind: external, parent: OTHER, dynamic-drives: [M, N]}
+";
+        assert_eq!(fire(RULE, topo), vec![vec!["A", "B"]]);
+    }
+
+    #[test]
+    fn each_mixes_with_plain_keys_and_is_checked() {
+        let rule = "{id: R, title: t, select: {kind: external}, severity: error, message: '{key}',
+          group: {by: [platform, {each: dynamic-drives}], size: {min: 2}}}";
+        let topo = "version: 1
+nodes:
+  - {id: A, kind: external, platform: os2, dynamic-drives: [M]}
+  - {id: B, kind: external, platform: windows-nt, dynamic-drives: [M]}
+  - {id: C, kind: external, platform: os2, dynamic-drives: [M, Z]}
+";
+        assert_eq!(fire(rule, topo), vec![vec!["A", "C"]]);
+        let typo = RULE.replace("each: dynamic-drives", "each: dynamic-drive");
+        assert_eq!(
+            compile(&typo).unwrap_err(),
+            vec!["kbcheck::rule::unknown_field"]
+        );
+        let bad = RULE.replace("{each: dynamic-drives}", "{every: dynamic-drives}");
+        assert!(compile(&bad).is_err());
     }
 }

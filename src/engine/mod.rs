@@ -55,7 +55,9 @@ impl DerivedStore {
     }
 
     pub fn all(&self) -> impl Iterator<Item = (Idx, &Derived)> {
-        self.by_entity.iter().flat_map(|(i, ds)| ds.iter().map(move |d| (*i, d)))
+        self.by_entity
+            .iter()
+            .flat_map(|(i, ds)| ds.iter().map(move |d| (*i, d)))
     }
 }
 
@@ -73,10 +75,18 @@ pub fn derive(rules: &RuleSet, topo: &Topology) -> DerivedStore {
     for _round in 0..=derivations.len() {
         let mut added = Vec::new();
         for rule in &derivations {
-            let Logic::Derive(spec) = &rule.logic else { continue };
+            let Logic::Derive(spec) = &rule.logic else {
+                continue;
+            };
             for i in RuleSet::candidates(rule, topo) {
                 let uses = RefCell::new(Vec::new());
-                let env = Env { topo, derived: &store, current: i, subject: i, uses: &uses };
+                let env = Env {
+                    topo,
+                    derived: &store,
+                    current: i,
+                    subject: i,
+                    uses: &uses,
+                };
                 if !selected(rule, &env) || !spec.when.as_ref().is_none_or(|c| c.eval(&env)) {
                     continue;
                 }
@@ -84,7 +94,14 @@ pub fn derive(rules: &RuleSet, topo: &Topology) -> DerivedStore {
                     if topo.get(i, path).is_some() || store.get(i, path).is_some() {
                         continue;
                     }
-                    added.push((i, Derived { path: path.clone(), value: value.clone(), rule: rule.id.clone() }));
+                    added.push((
+                        i,
+                        Derived {
+                            path: path.clone(),
+                            value: value.clone(),
+                            rule: rule.id.clone(),
+                        },
+                    ));
                 }
             }
         }
@@ -114,7 +131,13 @@ pub fn evaluate(rules: &RuleSet, topo: &Topology) -> Vec<Finding> {
 }
 
 /// Evaluate one check or group rule (derivations are applied beforehand by [`derive`]).
-pub fn run_rule(rule: &Rule, topo: &Topology, derived: &DerivedStore, components: &mut group::Components, out: &mut Vec<Finding>) {
+pub fn run_rule(
+    rule: &Rule,
+    topo: &Topology,
+    derived: &DerivedStore,
+    components: &mut group::Components,
+    out: &mut Vec<Finding>,
+) {
     match &rule.logic {
         Logic::Check(cond) => check(rule, cond.as_ref(), topo, derived, out),
         Logic::Group(spec) => group::run(rule, spec, topo, derived, components, out),
@@ -122,16 +145,34 @@ pub fn run_rule(rule: &Rule, topo: &Topology, derived: &DerivedStore, components
     }
 }
 
-fn check(rule: &Rule, cond: Option<&cond::Cond>, topo: &Topology, derived: &DerivedStore, out: &mut Vec<Finding>) {
+fn check(
+    rule: &Rule,
+    cond: Option<&cond::Cond>,
+    topo: &Topology,
+    derived: &DerivedStore,
+    out: &mut Vec<Finding>,
+) {
     for i in RuleSet::candidates(rule, topo) {
         let uses = RefCell::new(Vec::new());
-        let env = Env { topo, derived, current: i, subject: i, uses: &uses };
+        let env = Env {
+            topo,
+            derived,
+            current: i,
+            subject: i,
+            uses: &uses,
+        };
         if !selected(rule, &env) || !cond.is_none_or(|c| c.eval(&env)) {
             continue;
         }
         let severity = level(rule, &[i], &env);
         let message = rule.message.render(&env, None);
-        out.push(Finding::new(rule, severity, message, vec![i], uses.into_inner()));
+        out.push(Finding::new(
+            rule,
+            severity,
+            message,
+            vec![i],
+            uses.into_inner(),
+        ));
     }
 }
 
@@ -141,7 +182,13 @@ pub fn level(rule: &Rule, entities: &[Idx], env: &Env<'_>) -> Level {
         match cond {
             None => return *level,
             Some(c) => {
-                if entities.iter().any(|&i| c.eval(&Env { current: i, subject: i, ..*env })) {
+                if entities.iter().any(|&i| {
+                    c.eval(&Env {
+                        current: i,
+                        subject: i,
+                        ..*env
+                    })
+                }) {
                     return *level;
                 }
             }

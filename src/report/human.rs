@@ -1,27 +1,73 @@
 //! Human output: each finding as a miette diagnostic — the rule id as the code, a label
 //! on the topology lines of every entity involved, the resolution as help, the KB article
-//! as the link — then a one-line summary.
+//! as the link — then a one-line summary. With `--base`, a section per diff category.
 
-use super::{Checked, render_diagnostic};
+use super::{Report, plural, render_diagnostic};
 use crate::diagnostic::Diag;
-use crate::finding::{Finding, Summary};
+use crate::finding::{Finding, Status, Summary};
 use crate::rules::{Level, RuleSet};
 use crate::topology::Topology;
 use miette::Severity;
 
-pub fn render(checked: &[Checked], rules: &RuleSet, color: bool) -> String {
+pub fn render(report: &Report<'_>, color: bool) -> String {
+    let rules = report.rules;
     let mut out = String::new();
-    for c in checked {
-        for f in &c.findings {
-            out.push_str(&render_diagnostic(&finding_diag(f, &c.topology, rules), color));
+    match report.diff {
+        None => {
+            for c in report.checked {
+                for f in &c.findings {
+                    out.push_str(&render_diagnostic(
+                        &finding_diag(f, &c.topology, rules),
+                        color,
+                    ));
+                }
+            }
+        }
+        Some(diff) => {
+            for (status, heading) in [
+                (Status::Introduced, "introduced by this change"),
+                (Status::Unchanged, "left unchanged by this change"),
+            ] {
+                let mut section = String::new();
+                let mut n = 0;
+                for c in report.checked {
+                    for f in c.findings.iter().filter(|f| f.status == Some(status)) {
+                        section.push_str(&render_diagnostic(
+                            &finding_diag(f, &c.topology, rules),
+                            color,
+                        ));
+                        n += 1;
+                    }
+                }
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                out.push_str(&format!(
+                    "── {n} finding{} {heading} ──\n\n{section}",
+                    plural(n)
+                ));
+            }
+            let n = diff.base.findings.len();
+            out.push('\n');
+            out.push_str(&format!(
+                "── {n} finding{} resolved by this change (in `{}`) ──\n\n",
+                plural(n),
+                diff.base.topology.file.name()
+            ));
+            for f in &diff.base.findings {
+                out.push_str(&render_diagnostic(
+                    &finding_diag(f, &diff.base.topology, rules),
+                    color,
+                ));
+            }
         }
     }
-    let all: Vec<&Finding> = checked.iter().flat_map(|c| &c.findings).collect();
+    let all: Vec<&Finding> = report.checked.iter().flat_map(|c| &c.findings).collect();
     let s = Summary::of(all.iter().copied());
-    let files = checked.len();
-    let entities: usize = checked.iter().map(|c| c.topology.len()).sum();
+    let files = report.checked.len();
+    let entities: usize = report.checked.iter().map(|c| c.topology.len()).sum();
     out.push_str(&format!(
-        "{} error{}, {} warning{}, {} info in {files} topolog{} ({entities} entities, {} rules)\n",
+        "{} error{}, {} warning{}, {} info in {files} topolog{} ({entities} entities, {} rules){}\n",
         s.error,
         plural(s.error),
         s.warning,
@@ -29,21 +75,36 @@ pub fn render(checked: &[Checked], rules: &RuleSet, color: bool) -> String {
         s.info,
         if files == 1 { "y" } else { "ies" },
         rules.rules.iter().filter(|r| !r.is_derivation()).count(),
+        if s.waived > 0 { format!("; {} waived", s.waived) } else { String::new() },
     ));
+    if let Some(diff) = report.diff {
+        out.push_str(&format!(
+            "compared with {}: {} introduced, {} unchanged, {} resolved{}\n",
+            diff.base.topology.file.name(),
+            diff.introduced.len(),
+            diff.unchanged.len(),
+            diff.resolved.len(),
+            if report.gate.existing {
+                ""
+            } else {
+                "; --fail-on counts introduced findings only"
+            },
+        ));
+    }
     out
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// A finding as a diagnostic pointing into the topology file.
 pub fn finding_diag(f: &Finding, topo: &Topology, rules: &RuleSet) -> Diag {
     let rule = rules.get(&f.rule);
+    let quiet = f.waiver.is_some() || f.status == Some(Status::Resolved);
     let mut d = match f.severity {
-        Level::Error => Diag::error("x", f.message.clone()),
-        Level::Warning => Diag::warning("x", f.message.clone()),
-        Level::Info => Diag { severity: Severity::Advice, ..Diag::error("x", f.message.clone()) },
+        Level::Error if !quiet => Diag::error("x", f.message.clone()),
+        Level::Warning if !quiet => Diag::warning("x", f.message.clone()),
+        _ => Diag {
+            severity: Severity::Advice,
+            ..Diag::error("x", f.message.clone())
+        },
     };
     d.code = f.rule.clone();
     for &i in &f.entities {
@@ -51,17 +112,41 @@ pub fn finding_diag(f: &Finding, topo: &Topology, rules: &RuleSet) -> Diag {
         d = d.at(&topo.file, e.label_pos, format!("{} `{}`", e.kind, e.id));
     }
     let mut help = Vec::new();
+    if let Some(w) = &f.waiver {
+        help.push(format!(
+            "waived ({} until {}) by `{}`: {} ({}:{})",
+            f.severity.word(),
+            w.expires,
+            w.owner,
+            w.reason,
+            w.file,
+            w.line
+        ));
+    }
+    if f.status == Some(Status::Resolved) {
+        help.push(format!(
+            "resolved: this {} is in the base topology only",
+            f.severity.word()
+        ));
+    }
     if let Some(rule) = rule {
         if !rule.meta.resolution.is_empty() {
             help.push(rule.meta.resolution.clone());
         }
         d.url = rule.url();
         if !rule.meta.kb.is_empty() {
-            help.push(format!("see KB {}: {}", rule.meta.kb.join(", "), rule.meta.title));
+            help.push(format!(
+                "see KB {}: {}",
+                rule.meta.kb.join(", "),
+                rule.meta.title
+            ));
         }
     }
     for u in &f.derived {
-        let by = rules.get(&u.rule).map(|r| r.meta.title.as_str()).unwrap_or_default();
+        let by = rules
+            .get(&u.rule)
+            .map(|r| r.meta.title.as_str())
+            .unwrap_or_default();
         help.push(format!(
             "`{}` of `{}` is derived, not written: `{}` by {} ({by})",
             u.path.join("."),

@@ -1,31 +1,31 @@
 //! JSON output, the contract for tools: `findings` sorted by rule id then entity id, each
 //! with `rule`, `kb`, `severity`, `message`, `entities` and `locations`; and `summary`.
+//!
+//! Extensions (never renames): each finding's `fingerprint`, `waived` and `waiver`, and with
+//! `--base` its `status`; `summary.waived` and `summary.failing`; `fail_on`; a `waivers`
+//! object when a waivers file was applied; a `diff` object with `--base`.
 
-use super::Checked;
+use super::{Item, Report};
 use crate::finding::{Finding, Summary};
-use crate::rules::RuleSet;
-use crate::topology::Topology;
+use crate::waivers::Outcome;
 use serde_json::{Value, json};
 
-pub fn render(checked: &[Checked], rules: &RuleSet) -> String {
-    let mut findings = Vec::new();
+pub fn render(report: &Report<'_>) -> String {
     let mut warnings = Vec::new();
-    for c in checked {
-        for f in &c.findings {
-            findings.push((f.rule.clone(), ids(f, &c.topology), finding(f, &c.topology, rules)));
-        }
-        for w in c.warnings.iter() {
-            let (file, line, column) = w.location.clone().unwrap_or_default();
-            warnings.push(json!({"code": w.code, "message": w.message, "help": w.help, "file": file, "line": line, "column": column}));
-        }
+    for c in report.checked {
+        warnings.extend(c.warnings.iter().map(warning));
     }
-    // Several topologies: keep the contract's order across all of them.
-    findings.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-    let all: Vec<&Finding> = checked.iter().flat_map(|c| &c.findings).collect();
-    let doc = json!({
-        "findings": findings.into_iter().map(|f| f.2).collect::<Vec<_>>(),
-        "summary": Summary::of(all),
-        "topologies": checked.iter().map(|c| json!({
+    warnings.extend(report.waiver_problems().map(warning));
+    let all: Vec<&Finding> = report.checked.iter().flat_map(|c| &c.findings).collect();
+    let mut summary = serde_json::to_value(Summary::of(all)).unwrap_or_default();
+    if let Some(map) = summary.as_object_mut() {
+        map.insert("failing".to_owned(), report.failing().into());
+    }
+    let mut doc = json!({
+        "findings": report.findings().iter().map(|i| finding(i, report)).collect::<Vec<_>>(),
+        "summary": summary,
+        "fail_on": report.fail_on_word(),
+        "topologies": report.checked.iter().map(|c| json!({
             "file": c.topology.file.name(),
             "name": c.topology.name,
             "nodes": c.topology.node_count,
@@ -33,26 +33,45 @@ pub fn render(checked: &[Checked], rules: &RuleSet) -> String {
         })).collect::<Vec<_>>(),
         "warnings": warnings,
     });
+    if let Some(map) = doc.as_object_mut() {
+        if let Some(w) = report.waivers {
+            map.insert("waivers".to_owned(), waivers(w));
+        }
+        if let Some(diff) = report.diff {
+            map.insert(
+                "diff".to_owned(),
+                json!({
+                    "base": diff.base.topology.file.name(),
+                    "fail_on_existing": report.gate.existing,
+                    "introduced": diff.introduced,
+                    "unchanged": diff.unchanged,
+                    "resolved": diff.resolved,
+                    "resolved_findings": report.resolved().iter().map(|i| finding(i, report)).collect::<Vec<_>>(),
+                }),
+            );
+        }
+    }
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     out.push('\n');
     out
 }
 
-fn ids(f: &Finding, topo: &Topology) -> Vec<String> {
-    f.entities.iter().map(|&i| topo.entity(i).id.clone()).collect()
+fn warning(w: &crate::diagnostic::Diag) -> Value {
+    let (file, line, column) = w.location.clone().unwrap_or_default();
+    json!({"code": w.code, "message": w.message, "help": w.help, "file": file, "line": line, "column": column})
 }
 
-fn finding(f: &Finding, topo: &Topology, rules: &RuleSet) -> Value {
-    let rule = rules.get(&f.rule);
-    json!({
+fn finding(item: &Item<'_>, report: &Report<'_>) -> Value {
+    let (f, topo) = (item.finding, item.topology);
+    let rule = report.rules.get(&f.rule);
+    let mut v = json!({
         "rule": f.rule,
         "kb": f.kb,
         "severity": f.severity,
         "message": f.message,
-        "entities": ids(f, topo),
-        "locations": f.entities.iter().map(|&i| {
-            let e = topo.entity(i);
-            json!({"entity": e.id, "file": topo.file.name(), "line": e.pos.line, "column": e.pos.column})
+        "entities": item.ids,
+        "locations": item.locations().iter().map(|l| {
+            json!({"entity": l.entity, "file": l.file, "line": l.line, "column": l.column})
         }).collect::<Vec<_>>(),
         "title": rule.map(|r| r.meta.title.clone()),
         "resolution": rule.map(|r| r.meta.resolution.clone()),
@@ -62,5 +81,17 @@ fn finding(f: &Finding, topo: &Topology, rules: &RuleSet) -> Value {
             "value": u.value.to_json(),
             "rule": u.rule,
         })).collect::<Vec<_>>(),
-    })
+        "fingerprint": f.fingerprint,
+        "waived": f.waiver.is_some(),
+        "waiver": f.waiver,
+        "failing": report.gate.fails(f),
+    });
+    if let (Some(status), Some(map)) = (f.status, v.as_object_mut()) {
+        map.insert("status".to_owned(), json!(status));
+    }
+    v
+}
+
+fn waivers(outcome: &Outcome) -> Value {
+    json!({"file": outcome.file, "today": outcome.today, "waivers": outcome.waivers})
 }

@@ -1,14 +1,25 @@
-//! Reports: one renderer per output format, all reading the same findings.
+//! Reports: one renderer per output format, all reading the same [`Report`].
+//!
+//! The renderers share what every format needs — findings in the contract's order, the
+//! topology locations of their entities, which findings fail the gate — from this module,
+//! and each writes its own format only.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 
 use crate::diagnostic::Diags;
-use crate::finding::Finding;
-use crate::rules::RuleSet;
+use crate::diff::Diff;
+use crate::finding::{Finding, Status};
+use crate::rules::{Level, RuleSet};
 use crate::topology::Topology;
+use crate::waivers::Outcome;
 
 /// One checked topology file and what the rules found in it.
+#[derive(Debug)]
 pub struct Checked {
     pub topology: Topology,
     pub findings: Vec<Finding>,
@@ -23,14 +34,177 @@ pub enum Format {
     Human,
     /// One JSON object: `findings` and `summary` (the stable contract for tools).
     Json,
+    /// SARIF 2.1.0, for code-scanning tools (GitHub code scanning, Azure DevOps, IDEs).
+    Sarif,
+    /// JUnit XML, for CI servers' test reports: a suite per rule, a case per finding.
+    Junit,
+    /// Markdown, to post as a pull-request comment.
+    Markdown,
+    /// GitHub Actions workflow commands: an annotation per entity of each finding.
+    Github,
 }
 
-/// Render findings in a format.
-pub fn render(format: Format, checked: &[Checked], rules: &RuleSet, color: bool) -> String {
-    match format {
-        Format::Human => human::render(checked, rules, color),
-        Format::Json => json::render(checked, rules),
+/// What decides the exit code: the `--fail-on` threshold, and whether findings a change
+/// left unchanged count (`--fail-on-existing`; only meaningful with `--base`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Gate {
+    pub threshold: Option<Level>,
+    pub existing: bool,
+}
+
+impl Gate {
+    /// Whether a finding counts toward `--fail-on`: at or above the threshold, not waived,
+    /// and — when diffing without `--fail-on-existing` — introduced by the change.
+    pub fn fails(&self, f: &Finding) -> bool {
+        self.threshold.is_some_and(|t| f.severity >= t)
+            && f.waiver.is_none()
+            && (self.existing || !matches!(f.status, Some(Status::Unchanged | Status::Resolved)))
     }
+}
+
+/// Everything a renderer reads.
+pub struct Report<'a> {
+    pub checked: &'a [Checked],
+    pub rules: &'a RuleSet,
+    pub gate: Gate,
+    /// The waivers applied, if a waivers file was given.
+    pub waivers: Option<&'a Outcome>,
+    /// The comparison with `--base`, if given.
+    pub diff: Option<&'a Diff>,
+}
+
+/// One finding with the topology it is about.
+pub struct Item<'a> {
+    pub topology: &'a Topology,
+    pub finding: &'a Finding,
+    /// Entity ids, in the finding's order.
+    pub ids: Vec<String>,
+}
+
+/// Where one entity of a finding is written.
+#[derive(Debug, Clone)]
+pub struct Location {
+    pub entity: String,
+    pub kind: String,
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    /// Where the entity's id (its label) ends, when it is on the first line: exclusive column.
+    pub end_column: Option<u32>,
+}
+
+impl Item<'_> {
+    /// The locations of every entity involved, the first entity first.
+    pub fn locations(&self) -> Vec<Location> {
+        self.finding
+            .entities
+            .iter()
+            .map(|&i| {
+                let e = self.topology.entity(i);
+                let label = e.label_pos;
+                let end_column =
+                    (label.line == e.pos.line && label.column >= e.pos.column).then(|| {
+                        let span = self.topology.file.span(label);
+                        let text = self
+                            .topology
+                            .file
+                            .text()
+                            .get(span.offset()..span.offset() + span.len())
+                            .unwrap_or("");
+                        label.column + u32::try_from(text.chars().count()).unwrap_or(0)
+                    });
+                Location {
+                    entity: e.id.clone(),
+                    kind: e.kind.clone(),
+                    file: self.topology.file.name().to_owned(),
+                    line: e.pos.line,
+                    column: e.pos.column,
+                    end_column: end_column.filter(|&c| c > e.pos.column),
+                }
+            })
+            .collect()
+    }
+}
+
+impl<'a> Report<'a> {
+    /// Findings of every topology, sorted by rule id then entity ids (files in order).
+    pub fn findings(&self) -> Vec<Item<'a>> {
+        let mut items: Vec<Item<'a>> = self
+            .checked
+            .iter()
+            .flat_map(|c| {
+                c.findings.iter().map(|f| Item {
+                    topology: &c.topology,
+                    finding: f,
+                    ids: f.ids(&c.topology),
+                })
+            })
+            .collect();
+        items.sort_by(|a, b| (&a.finding.rule, &a.ids).cmp(&(&b.finding.rule, &b.ids)));
+        items
+    }
+
+    /// With `--base`: the findings the change resolves, at their places in the base file.
+    pub fn resolved(&self) -> Vec<Item<'a>> {
+        let Some(diff) = self.diff else {
+            return Vec::new();
+        };
+        let topology = &diff.base.topology;
+        diff.base
+            .findings
+            .iter()
+            .map(|f| Item {
+                topology,
+                finding: f,
+                ids: f.ids(topology),
+            })
+            .collect()
+    }
+
+    /// How many findings count toward `--fail-on`.
+    pub fn failing(&self) -> usize {
+        self.checked
+            .iter()
+            .flat_map(|c| &c.findings)
+            .filter(|f| self.gate.fails(f))
+            .count()
+    }
+
+    /// The rules that report findings (derivations only supply values), sorted by id.
+    pub fn reporting_rules(&self) -> Vec<&'a crate::rules::Rule> {
+        self.rules
+            .rules
+            .iter()
+            .filter(|r| !r.is_derivation())
+            .collect()
+    }
+
+    /// Warnings about the waivers (expired, unused).
+    pub fn waiver_problems(&self) -> impl Iterator<Item = &'a crate::diagnostic::Diag> {
+        self.waivers.into_iter().flat_map(|w| w.problems.iter())
+    }
+
+    /// The `--fail-on` threshold as its option value.
+    pub fn fail_on_word(&self) -> &'static str {
+        self.gate.threshold.map_or("never", Level::word)
+    }
+}
+
+/// Render a report in a format.
+pub fn render(format: Format, report: &Report<'_>, color: bool) -> String {
+    match format {
+        Format::Human => human::render(report, color),
+        Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Junit => junit::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Github => github::render(report),
+    }
+}
+
+/// "s" after a count other than one.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// Render any miette diagnostic as text (graphical, with or without colour).

@@ -12,44 +12,95 @@ use crate::vocabulary::{Class, Vocabulary};
 
 /// Keys a rule file may have.
 pub const RULE_KEYS: &[&str] = &[
-    "id", "title", "kb", "products", "symptoms", "cause", "resolution", "references", "tags",
-    "severity", "select", "when", "group", "derive", "message", "tests",
+    "id",
+    "title",
+    "kb",
+    "products",
+    "symptoms",
+    "cause",
+    "resolution",
+    "references",
+    "tags",
+    "severity",
+    "select",
+    "when",
+    "group",
+    "derive",
+    "message",
+    "tests",
 ];
 
 /// Compile a rule; `None` if it has errors (all pushed to `diags`).
-pub fn compile(file: &SourceFile, root: &Node, vocab: &Vocabulary, diags: &mut Diags) -> Option<Rule> {
+pub fn compile(
+    file: &SourceFile,
+    root: &Node,
+    vocab: &Vocabulary,
+    diags: &mut Diags,
+) -> Option<Rule> {
     let before = diags.0.len();
     let mut r = MapReader::new(file, root, "rule", "a rule", diags)?;
     let id = r.required_string("id", "the rule", diags);
     if let Some((id, pos)) = id
-        && !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     {
         diags.push(
-            Diag::error("rule::bad_id", format!("rule id `{id}` has characters other than letters, digits, `-`, `_` and `.`"))
-                .at(file, pos, "here")
-                .help("use an id such as `KB-Q142196`"),
+            Diag::error(
+                "rule::bad_id",
+                format!(
+                    "rule id `{id}` has characters other than letters, digits, `-`, `_` and `.`"
+                ),
+            )
+            .at(file, pos, "here")
+            .help("use an id such as `KB-Q142196`"),
         );
     }
     let meta = Meta {
-        title: r.required_string("title", "the rule", diags).map(|s| s.0.to_owned()).unwrap_or_default(),
+        title: r
+            .required_string("title", "the rule", diags)
+            .map(|s| s.0.to_owned())
+            .unwrap_or_default(),
         kb: texts(&mut r, "kb", diags),
         products: texts(&mut r, "products", diags),
         symptoms: texts(&mut r, "symptoms", diags),
-        cause: r.string("cause", diags).map(|s| s.0.trim().to_owned()).unwrap_or_default(),
-        resolution: r.string("resolution", diags).map(|s| s.0.trim().to_owned()).unwrap_or_default(),
+        cause: r
+            .string("cause", diags)
+            .map(|s| s.0.trim().to_owned())
+            .unwrap_or_default(),
+        resolution: r
+            .string("resolution", diags)
+            .map(|s| s.0.trim().to_owned())
+            .unwrap_or_default(),
         references: texts(&mut r, "references", diags),
         tags: texts(&mut r, "tags", diags),
     };
 
-    let select = match r.take("select") {
-        Some(s) => select(file, vocab, s, diags),
-        None => {
-            diags.push(r.missing("select", "the rule").help("say which entities the rule looks at, e.g. `select: {kind: postoffice}`"));
-            None
-        }
+    let select =
+        match r.take("select") {
+            Some(s) => select(file, vocab, s, diags),
+            None => {
+                diags.push(r.missing("select", "the rule").help(
+                    "say which entities the rule looks at, e.g. `select: {kind: postoffice}`",
+                ));
+                None
+            }
+        };
+    let scope = select.as_ref().map_or(
+        Scope {
+            class: Class::Node,
+            kinds: Vec::new(),
+        },
+        |(s, _)| Scope {
+            class: s.class,
+            kinds: s.kinds.clone(),
+        },
+    );
+    let cx = CondCx {
+        file,
+        vocab,
+        subject: scope.clone(),
     };
-    let scope = select.as_ref().map_or(Scope { class: Class::Node, kinds: Vec::new() }, |(s, _)| Scope { class: s.class, kinds: s.kinds.clone() });
-    let cx = CondCx { file, vocab, subject: scope.clone() };
     let select = select.map(|(sel, where_node)| {
         let cond = where_node.and_then(|w| cx.cond(w, &scope, diags));
         Select { cond, ..sel }
@@ -59,13 +110,27 @@ pub fn compile(file: &SourceFile, root: &Node, vocab: &Vocabulary, diags: &mut D
     let group = r.take("group");
     let derive = r.take("derive");
     // `when` is the condition of a check or a derivation; a group selects with `select.where`.
-    let shapes = [("when", when.filter(|_| derive.is_none())), ("group", group), ("derive", derive)];
-    let given: Vec<&str> = shapes.iter().filter(|(_, n)| n.is_some()).map(|(k, _)| *k).collect();
+    let shapes = [
+        ("when", when.filter(|_| derive.is_none())),
+        ("group", group),
+        ("derive", derive),
+    ];
+    let given: Vec<&str> = shapes
+        .iter()
+        .filter(|(_, n)| n.is_some())
+        .map(|(k, _)| *k)
+        .collect();
     if given.len() > 1 {
         diags.push(
-            Diag::error("rule::conflicting_logic", format!("a rule has one of `when`, `group` or `derive`; this one has {}", given.join(" and ")))
-                .at(file, root.pos, "this rule")
-                .help("split it into two rule files"),
+            Diag::error(
+                "rule::conflicting_logic",
+                format!(
+                    "a rule has one of `when`, `group` or `derive`; this one has {}",
+                    given.join(" and ")
+                ),
+            )
+            .at(file, root.pos, "this rule")
+            .help("split it into two rule files"),
         );
     }
     let logic = if let Some(g) = group {
@@ -75,33 +140,44 @@ pub fn compile(file: &SourceFile, root: &Node, vocab: &Vocabulary, diags: &mut D
             Some(w) => cx.cond(w, &scope, diags),
             None => None,
         };
-        derive_spec(&cx, d, &scope, diags).map(|spec| Logic::Derive(DeriveSpec { when: cond, ..spec }))
+        derive_spec(&cx, d, &scope, diags)
+            .map(|spec| Logic::Derive(DeriveSpec { when: cond, ..spec }))
     } else {
         match when {
             Some(w) => cx.cond(w, &scope, diags).map(|c| Logic::Check(Some(c))),
             None => Some(Logic::Check(None)),
         }
     };
-    let is_group = matches!(logic, Some(Logic::Group(_)));
-    let is_derive = matches!(logic, Some(Logic::Derive(_)));
+    // From what the file says, not from what compiled: a group whose `within` is broken
+    // must not also report its `{members}` placeholder as unknown.
+    let is_group = group.is_some();
+    let is_derive = group.is_none() && derive.is_some();
 
     let severity = match r.take("severity") {
         Some(s) => severity(&cx, s, &scope, diags),
         None if is_derive => Some(vec![(None, Level::Info)]),
         None => {
-            diags.push(r.missing("severity", "the rule").help("add `severity: error` (or warning, info), or a list of `{when: ..., level: ...}`"));
+            diags.push(r.missing("severity", "the rule").help(
+                "add `severity: error` (or warning, info), or a list of `{when: ..., level: ...}`",
+            ));
             None
         }
     };
-    let message = match r.string("message", diags) {
-        Some((text, pos)) => Template::compile(&cx, text, pos, &scope, is_group, diags),
-        None if is_derive => Some(Template::default()),
-        None => {
-            diags.push(r.missing("message", "the rule").help("add a `message:` saying what is wrong, with placeholders such as `{id}`"));
-            None
-        }
-    };
-    let tests = r.take("tests").map(|t| tests(file, t, diags)).unwrap_or_default();
+    let message =
+        match r.string("message", diags) {
+            Some((text, pos)) => Template::compile(&cx, text, pos, &scope, is_group, diags),
+            None if is_derive => Some(Template::default()),
+            None => {
+                diags.push(r.missing("message", "the rule").help(
+                    "add a `message:` saying what is wrong, with placeholders such as `{id}`",
+                ));
+                None
+            }
+        };
+    let tests = r
+        .take("tests")
+        .map(|t| tests(file, t, diags))
+        .unwrap_or_default();
     r.finish(RULE_KEYS, "a rule", diags);
 
     if diags.0.len() > before && diags.0.iter().skip(before).any(Diag::is_error) {
@@ -122,17 +198,33 @@ pub fn compile(file: &SourceFile, root: &Node, vocab: &Vocabulary, diags: &mut D
 }
 
 fn texts(r: &mut MapReader<'_>, key: &str, diags: &mut Diags) -> Vec<String> {
-    r.strings(key, diags).unwrap_or_default().into_iter().map(|(s, _)| s.trim().to_owned()).collect()
+    r.strings(key, diags)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(s, _)| s.trim().to_owned())
+        .collect()
 }
 
 /// The selection, with its `where` left for the caller to compile once the scope is known.
-fn select<'n>(file: &'n SourceFile, vocab: &Vocabulary, node: &'n Node, diags: &mut Diags) -> Option<(Select, Option<&'n Node>)> {
+fn select<'n>(
+    file: &'n SourceFile,
+    vocab: &Vocabulary,
+    node: &'n Node,
+    diags: &mut Diags,
+) -> Option<(Select, Option<&'n Node>)> {
     let mut r = MapReader::new(file, node, "rule", "`select`", diags)?;
     let kind = r.take("kind");
     let link = r.take("link");
     let (class, kinds_node) = match (kind, link) {
         (Some(_), Some(l)) => {
-            diags.push(Diag::error("rule::bad_select", "`select` takes `kind` (nodes) or `link` (links), not both").at(file, l.pos, "here").help("write two rules, one for nodes and one for links"));
+            diags.push(
+                Diag::error(
+                    "rule::bad_select",
+                    "`select` takes `kind` (nodes) or `link` (links), not both",
+                )
+                .at(file, l.pos, "here")
+                .help("write two rules, one for nodes and one for links"),
+            );
             return None;
         }
         (Some(k), None) => (Class::Node, Some(k)),
@@ -147,33 +239,86 @@ fn select<'n>(file: &'n SourceFile, vocab: &Vocabulary, node: &'n Node, diags: &
                 continue;
             }
             if !known.contains(&name) {
-                let code = if class == Class::Link { "rule::unknown_link_kind" } else { "rule::unknown_kind" };
+                let code = if class == Class::Link {
+                    "rule::unknown_link_kind"
+                } else {
+                    "rule::unknown_kind"
+                };
                 diags.push(
                     Diag::error(code, format!("unknown {} kind `{name}`", class.word()))
                         .at(file, pos, "no vocabulary declares this kind")
-                        .help(suggestion_help(name, &known, &format!("{} kinds", class.word()))),
+                        .help(suggestion_help(
+                            name,
+                            &known,
+                            &format!("{} kinds", class.word()),
+                        )),
                 );
                 return None;
             }
             kinds.push(name.to_owned());
         }
     }
-    let tags = r.strings("tags", diags).unwrap_or_default().into_iter().map(|(s, _)| s.to_owned()).collect();
+    let tags = r
+        .strings("tags", diags)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(s, _)| s.to_owned())
+        .collect();
     let where_node = r.take("where");
     r.finish(&["kind", "link", "tags", "where"], "`select`", diags);
-    Some((Select { class, kinds, tags, cond: None }, where_node))
+    Some((
+        Select {
+            class,
+            kinds,
+            tags,
+            cond: None,
+        },
+        where_node,
+    ))
 }
 
 fn group_spec(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) -> Option<GroupSpec> {
     let mut r = MapReader::new(cx.file, node, "rule", "`group`", diags)?;
     let mut by = Vec::new();
+    let mut each = Vec::new();
     match r.take("by") {
         Some(b) => {
-            for (text, pos) in string_list(cx.file, b, "rule", "by", diags)? {
+            let items: Vec<&Node> = match &b.value {
+                Value::List(items) => items.iter().collect(),
+                _ => vec![b],
+            };
+            for item in items {
+                // `{each: path}`: a list field whose every element is a key of its own.
+                let (text, pos, is_each) = match &item.value {
+                    Value::Str(text) => (text.as_str(), item.pos, false),
+                    Value::Map(_) => {
+                        let mut er = MapReader::new(cx.file, item, "rule", "a `by` entry", diags)?;
+                        let (text, pos) = er.required_string("each", "a `by` entry", diags)?;
+                        er.finish(&["each"], "a `by` entry", diags);
+                        (text, pos, true)
+                    }
+                    other => {
+                        cx.error(
+                            diags,
+                            item.pos,
+                            "wrong_type",
+                            format!(
+                                "a `by` entry is a field path or `{{each: path}}`, found a {}",
+                                other.type_name()
+                            ),
+                            "write `by: [serial]` or `by: [{each: dynamic-drives}]`".into(),
+                        );
+                        return None;
+                    }
+                };
                 by.push(cx.check_path(text, pos, scope, diags)?);
+                each.push(is_each);
             }
         }
-        None => diags.push(r.missing("by", "`group`").help("name the fields that make a group, e.g. `by: [serial]`")),
+        None => diags.push(
+            r.missing("by", "`group`")
+                .help("name the fields that make a group, e.g. `by: [serial]`"),
+        ),
     }
     let within = match r.take("within") {
         None => Some(Within::Topology),
@@ -187,7 +332,13 @@ fn group_spec(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) ->
         }
     };
     r.finish(&["by", "within", "size"], "`group`", diags);
-    Some(GroupSpec { by, within: within?, min, max })
+    Some(GroupSpec {
+        by,
+        each,
+        within: within?,
+        min,
+        max,
+    })
 }
 
 fn within(cx: &CondCx<'_>, node: &Node, _scope: &Scope, diags: &mut Diags) -> Option<Within> {
@@ -197,7 +348,17 @@ fn within(cx: &CondCx<'_>, node: &Node, _scope: &Scope, diags: &mut Diags) -> Op
             "parent" => Some(Within::Parent),
             "site" => Some(Within::Site),
             other => {
-                cx.error(diags, node.pos, "bad_scope", format!("unknown group scope `{other}`"), suggestion_help(other, &["topology", "parent", "site", "component"], "scopes"));
+                cx.error(
+                    diags,
+                    node.pos,
+                    "bad_scope",
+                    format!("unknown group scope `{other}`"),
+                    suggestion_help(
+                        other,
+                        &["topology", "parent", "site", "component"],
+                        "scopes",
+                    ),
+                );
                 None
             }
         },
@@ -217,16 +378,33 @@ fn within(cx: &CondCx<'_>, node: &Node, _scope: &Scope, diags: &mut Diags) -> Op
             Some(Within::Component(walk))
         }
         other => {
-            cx.error(diags, node.pos, "bad_scope", format!("`within` takes a scope name or `{{component: ...}}`, found a {}", other.type_name()), "write `within: topology`, `parent`, `site` or `{component: {...}}`".into());
+            cx.error(
+                diags,
+                node.pos,
+                "bad_scope",
+                format!(
+                    "`within` takes a scope name or `{{component: ...}}`, found a {}",
+                    other.type_name()
+                ),
+                "write `within: topology`, `parent`, `site` or `{component: {...}}`".into(),
+            );
             None
         }
     }
 }
 
-fn derive_spec(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) -> Option<DeriveSpec> {
+fn derive_spec(
+    cx: &CondCx<'_>,
+    node: &Node,
+    scope: &Scope,
+    diags: &mut Diags,
+) -> Option<DeriveSpec> {
     let mut r = MapReader::new(cx.file, node, "rule", "`derive`", diags)?;
     let Some(set) = r.take("set") else {
-        diags.push(r.missing("set", "`derive`").help("say which values the article implies: `set: {serial: \"22-28798\"}`"));
+        diags.push(
+            r.missing("set", "`derive`")
+                .help("say which values the article implies: `set: {serial: \"22-28798\"}`"),
+        );
         return None;
     };
     r.finish(&["set"], "`derive`", diags);
@@ -234,45 +412,96 @@ fn derive_spec(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) -
     let mut out = Vec::new();
     for (k, v) in sr.rest() {
         let path = cx.check_path(&k.name, k.pos, scope, diags)?;
-        if path.len() == 1 && path.first().is_some_and(|p| ["id", "kind", "parent", "tags", "from", "to"].contains(&p.as_str())) {
-            cx.error(diags, k.pos, "bad_derive", format!("`{}` is structure, not an attribute; it cannot be derived", k.name), "derive attributes only".into());
+        if path.len() == 1
+            && path.first().is_some_and(|p| {
+                ["id", "kind", "parent", "tags", "from", "to"].contains(&p.as_str())
+            })
+        {
+            cx.error(
+                diags,
+                k.pos,
+                "bad_derive",
+                format!(
+                    "`{}` is structure, not an attribute; it cannot be derived",
+                    k.name
+                ),
+                "derive attributes only".into(),
+            );
             return None;
         }
         // The derived value must fit the vocabulary like a written one.
         let mut check = Diags::default();
-        for kind in if scope.kinds.is_empty() { cx.vocab.kind_names(scope.class).into_iter().map(str::to_owned).collect() } else { scope.kinds.clone() } {
+        for kind in if scope.kinds.is_empty() {
+            cx.vocab
+                .kind_names(scope.class)
+                .into_iter()
+                .map(str::to_owned)
+                .collect()
+        } else {
+            scope.kinds.clone()
+        } {
             if let Some(first) = path.first()
                 && cx.vocab.attribute(&kind, first).is_some()
             {
                 let wrapped = nest(&path, v);
-                let key = crate::value::Key { name: first.clone(), pos: k.pos };
-                cx.vocab.check_attribute(cx.file, &kind, &key, &wrapped, &mut check);
+                let key = crate::value::Key {
+                    name: first.clone(),
+                    pos: k.pos,
+                };
+                cx.vocab
+                    .check_attribute(cx.file, &kind, &key, &wrapped, &mut check);
             }
         }
         for d in check.0.into_iter().filter(Diag::is_error) {
-            diags.push(Diag { code: "kbcheck::rule::bad_derive".into(), ..d });
+            diags.push(Diag {
+                code: "kbcheck::rule::bad_derive".into(),
+                ..d
+            });
         }
         out.push((path, v.value.clone()));
     }
-    Some(DeriveSpec { set: out, when: None })
+    Some(DeriveSpec {
+        set: out,
+        when: None,
+    })
 }
 
 /// Wrap a value for a nested path (`install.disk: 2` → `{disk: 2}` under `install`).
 fn nest(path: &[String], v: &Node) -> Node {
     let mut node = v.clone();
     for seg in path.iter().skip(1).rev() {
-        node = Node { value: Value::Map(vec![(crate::value::Key { name: seg.clone(), pos: v.pos }, node)]), pos: v.pos };
+        node = Node {
+            value: Value::Map(vec![(
+                crate::value::Key {
+                    name: seg.clone(),
+                    pos: v.pos,
+                },
+                node,
+            )]),
+            pos: v.pos,
+        };
     }
     node
 }
 
-fn severity(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) -> Option<Vec<(Option<crate::engine::cond::Cond>, Level)>> {
+fn severity(
+    cx: &CondCx<'_>,
+    node: &Node,
+    scope: &Scope,
+    diags: &mut Diags,
+) -> Option<Vec<(Option<crate::engine::cond::Cond>, Level)>> {
     let level = |n: &Node, diags: &mut Diags| -> Option<Level> {
         let word = n.value.display();
         match Level::parse(&word) {
             Some(l) => Some(l),
             None => {
-                cx.error(diags, n.pos, "bad_severity", format!("unknown severity `{word}`"), suggestion_help(&word, Level::NAMES, "severities"));
+                cx.error(
+                    diags,
+                    n.pos,
+                    "bad_severity",
+                    format!("unknown severity `{word}`"),
+                    suggestion_help(&word, Level::NAMES, "severities"),
+                );
                 None
             }
         }
@@ -294,13 +523,25 @@ fn severity(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) -> O
                 let l = level(l, diags)?;
                 r.finish(&["when", "level"], "a severity entry", diags);
                 if cond.is_none() && i + 1 != items.len() {
-                    cx.error(diags, item.pos, "bad_severity", "only the last severity entry may omit `when`".into(), "put the unconditional level last; entries are tried in order".into());
+                    cx.error(
+                        diags,
+                        item.pos,
+                        "bad_severity",
+                        "only the last severity entry may omit `when`".into(),
+                        "put the unconditional level last; entries are tried in order".into(),
+                    );
                     return None;
                 }
                 out.push((cond, l));
             }
             if out.last().is_none_or(|(c, _)| c.is_some()) {
-                cx.error(diags, node.pos, "bad_severity", "the severity list needs a last entry without `when`".into(), "end the list with the default, e.g. `- {level: warning}`".into());
+                cx.error(
+                    diags,
+                    node.pos,
+                    "bad_severity",
+                    "the severity list needs a last entry without `when`".into(),
+                    "end the list with the default, e.g. `- {level: warning}`".into(),
+                );
                 return None;
             }
             Some(out)
@@ -314,39 +555,87 @@ fn severity(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) -> O
 
 fn tests(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<TestCase> {
     let Value::List(items) = &node.value else {
-        diags.push(Diag::error("rule::bad_tests", "`tests` must be a list of cases").at(file, node.pos, "here").help("write `tests:` followed by `- name: ...` cases"));
+        diags.push(
+            Diag::error("rule::bad_tests", "`tests` must be a list of cases")
+                .at(file, node.pos, "here")
+                .help("write `tests:` followed by `- name: ...` cases"),
+        );
         return Vec::new();
     };
     let mut out = Vec::new();
     for item in items {
-        let Some(mut r) = MapReader::new(file, item, "rule", "a test case", diags) else { continue };
-        let name = r.required_string("name", "a test case", diags).map(|s| s.0.to_owned()).unwrap_or_default();
+        let Some(mut r) = MapReader::new(file, item, "rule", "a test case", diags) else {
+            continue;
+        };
+        let name = r
+            .required_string("name", "a test case", diags)
+            .map(|s| s.0.to_owned())
+            .unwrap_or_default();
         let topology = r.take("topology").cloned();
         if topology.is_none() {
-            diags.push(r.missing("topology", "a test case").help("give the case a small topology: `topology: {version: 1, nodes: [...]}`"));
+            diags
+                .push(r.missing("topology", "a test case").help(
+                    "give the case a small topology: `topology: {version: 1, nodes: [...]}`",
+                ));
         }
         let todo = match r.take("todo") {
-            Some(Node { value: Value::Bool(b), .. }) => *b,
+            Some(Node {
+                value: Value::Bool(b),
+                ..
+            }) => *b,
             Some(n) => {
-                diags.push(Diag::error("rule::bad_tests", "`todo` takes true or false").at(file, n.pos, "here").help("write `todo: true` for a known gap"));
+                diags.push(
+                    Diag::error("rule::bad_tests", "`todo` takes true or false")
+                        .at(file, n.pos, "here")
+                        .help("write `todo: true` for a known gap"),
+                );
                 false
             }
             None => false,
         };
         let mut expect = Vec::new();
         match r.take("expect") {
-            None => diags.push(r.missing("expect", "a test case").help("list the findings the case expects, or `expect: []` for none")),
-            Some(Node { value: Value::List(findings), .. }) => {
+            None => diags.push(
+                r.missing("expect", "a test case")
+                    .help("list the findings the case expects, or `expect: []` for none"),
+            ),
+            Some(Node {
+                value: Value::List(findings),
+                ..
+            }) => {
                 for f in findings {
-                    let Some(mut fr) = MapReader::new(file, f, "rule", "an expected finding", diags) else { continue };
-                    let entities = fr.strings("entities", diags).unwrap_or_default().into_iter().map(|(s, _)| s.to_owned()).collect::<Vec<_>>();
+                    let Some(mut fr) =
+                        MapReader::new(file, f, "rule", "an expected finding", diags)
+                    else {
+                        continue;
+                    };
+                    let entities = fr
+                        .strings("entities", diags)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(s, _)| s.to_owned())
+                        .collect::<Vec<_>>();
                     if entities.is_empty() {
-                        diags.push(fr.missing("entities", "an expected finding").help("list the ids of the entities the finding names"));
+                        diags.push(
+                            fr.missing("entities", "an expected finding")
+                                .help("list the ids of the entities the finding names"),
+                        );
                     }
                     let level = fr.string("severity", diags).and_then(|(s, pos)| {
                         let l = Level::parse(s);
                         if l.is_none() {
-                            diags.push(Diag::error("rule::bad_severity", format!("unknown severity `{s}`")).at(file, pos, "here").help(suggestion_help(s, Level::NAMES, "severities")));
+                            diags.push(
+                                Diag::error(
+                                    "rule::bad_severity",
+                                    format!("unknown severity `{s}`"),
+                                )
+                                .at(file, pos, "here")
+                                .help(suggestion_help(
+                                    s,
+                                    Level::NAMES,
+                                    "severities",
+                                )),
+                            );
                         }
                         l
                     });
@@ -354,11 +643,25 @@ fn tests(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<TestCase> {
                     expect.push((entities, level));
                 }
             }
-            Some(n) => diags.push(Diag::error("rule::bad_tests", "`expect` must be a list").at(file, n.pos, "here").help("write `expect: []` or a list of `{entities: [...], severity: ...}`")),
+            Some(n) => diags.push(
+                Diag::error("rule::bad_tests", "`expect` must be a list")
+                    .at(file, n.pos, "here")
+                    .help("write `expect: []` or a list of `{entities: [...], severity: ...}`"),
+            ),
         }
-        r.finish(&["name", "topology", "expect", "todo"], "a test case", diags);
+        r.finish(
+            &["name", "topology", "expect", "todo"],
+            "a test case",
+            diags,
+        );
         if let Some(topology) = topology {
-            out.push(TestCase { name, topology, expect, todo, pos: item.pos });
+            out.push(TestCase {
+                name,
+                topology,
+                expect,
+                todo,
+                pos: item.pos,
+            });
         }
     }
     out

@@ -55,7 +55,10 @@ fn role_of(path: &Path) -> Role {
 }
 
 fn is_data_file(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json"))
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
 }
 
 /// Load and compile every rule from the sources.
@@ -64,7 +67,13 @@ pub fn load(sources: &RuleSources, limits: &Limits) -> Result<RuleSet, Diags> {
     let mut inputs = Vec::new();
     for f in BUNDLED_VOCABULARY.files() {
         if is_data_file(f.path()) {
-            push_bundled(&mut inputs, &mut diags, "builtin:schemas/vocabulary", f, Role::Vocabulary);
+            push_bundled(
+                &mut inputs,
+                &mut diags,
+                "builtin:schemas/vocabulary",
+                f,
+                Role::Vocabulary,
+            );
         }
     }
     if sources.bundled {
@@ -76,7 +85,10 @@ pub fn load(sources: &RuleSources, limits: &Limits) -> Result<RuleSet, Diags> {
             let key = path.canonicalize().unwrap_or_else(|_| path.clone());
             if seen.insert(key) {
                 match read_file(&path, limits) {
-                    Ok(file) => inputs.push(Input { file, role: role_of(&path) }),
+                    Ok(file) => inputs.push(Input {
+                        file,
+                        role: role_of(&path),
+                    }),
                     Err(d) => diags.push(d),
                 }
             }
@@ -85,7 +97,13 @@ pub fn load(sources: &RuleSources, limits: &Limits) -> Result<RuleSet, Diags> {
     build(inputs, limits, diags)
 }
 
-fn push_bundled(inputs: &mut Vec<Input>, diags: &mut Diags, prefix: &str, f: &include_dir::File<'_>, role: Role) {
+fn push_bundled(
+    inputs: &mut Vec<Input>,
+    diags: &mut Diags,
+    prefix: &str,
+    f: &include_dir::File<'_>,
+    role: Role,
+) {
     let name = format!("{prefix}/{}", f.path().display());
     match crate::parse::decode(name, f.contents().to_vec()) {
         Ok(file) => inputs.push(Input { file, role }),
@@ -142,9 +160,12 @@ fn expand(arg: &str, diags: &mut Diags) -> Vec<PathBuf> {
                 }
             }
             Err(e) => diags.push(
-                Diag::error("rules::bad_glob", format!("invalid glob pattern `{arg}`: {}", e.msg))
-                    .in_file(arg)
-                    .help("use `*`, `**` and `?`; quote the pattern so the shell does not expand it"),
+                Diag::error(
+                    "rules::bad_glob",
+                    format!("invalid glob pattern `{arg}`: {}", e.msg),
+                )
+                .in_file(arg)
+                .help("use `*`, `**` and `?`; quote the pattern so the shell does not expand it"),
             ),
         }
         if out.is_empty() && !diags.has_errors() {
@@ -167,7 +188,13 @@ fn expand(arg: &str, diags: &mut Diags) -> Vec<PathBuf> {
 
 fn vocabulary_beside(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for name in ["vocabulary.yaml", "vocabulary.yml", "vocabulary.json", "pack.yaml", "pack.yml"] {
+    for name in [
+        "vocabulary.yaml",
+        "vocabulary.yml",
+        "vocabulary.json",
+        "pack.yaml",
+        "pack.yml",
+    ] {
         let p = dir.join(name);
         if p.is_file() {
             out.push(p);
@@ -181,7 +208,9 @@ fn vocabulary_beside(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
     paths.sort();
     for p in paths {
@@ -246,10 +275,17 @@ fn build(inputs: Vec<Input>, limits: &Limits, mut diags: Diags) -> Result<RuleSe
 }
 
 /// Read a `pack.yaml`: name, version, description, and the lowest kbcheck it needs.
-fn pack(file: &SourceFile, tree: &crate::value::Node, diags: &mut Diags) -> Option<(String, String)> {
+fn pack(
+    file: &SourceFile,
+    tree: &crate::value::Node,
+    diags: &mut Diags,
+) -> Option<(String, String)> {
     let mut r = MapReader::new(file, tree, "pack", "a pack", diags)?;
     let name = r.required_string("name", "the pack", diags);
-    let version = r.string("version", diags).map(|s| s.0.to_owned()).unwrap_or_default();
+    let version = r
+        .string("version", diags)
+        .map(|s| s.0.to_owned())
+        .unwrap_or_default();
     let _ = r.string("description", diags);
     if let Some((needs, pos)) = r.string("kbcheck", diags) {
         match crate::engine::operators::VersionRange::parse(needs) {
@@ -257,15 +293,34 @@ fn pack(file: &SourceFile, tree: &crate::value::Node, diags: &mut Diags) -> Opti
                 let ours = crate::engine::operators::Version::parse(env!("CARGO_PKG_VERSION"));
                 if !ours.is_some_and(|v| range.contains(&v)) {
                     diags.push(
-                        Diag::error("pack::needs_newer", format!("the pack needs kbcheck `{needs}`; this is {}", env!("CARGO_PKG_VERSION")))
-                            .at(file, pos, "required version")
-                            .help("upgrade kbcheck, or use a release of the pack made for this version"),
+                        Diag::error(
+                            "pack::needs_newer",
+                            format!(
+                                "the pack needs kbcheck `{needs}`; this is {}",
+                                env!("CARGO_PKG_VERSION")
+                            ),
+                        )
+                        .at(file, pos, "required version")
+                        .help(
+                            "upgrade kbcheck, or use a release of the pack made for this version",
+                        ),
                     );
                 }
             }
-            Err(why) => diags.push(Diag::error("pack::bad_version_range", format!("invalid version range `{needs}`: {why}")).at(file, pos, "here").help("write e.g. `kbcheck: \">=0.1\"`")),
+            Err(why) => diags.push(
+                Diag::error(
+                    "pack::bad_version_range",
+                    format!("invalid version range `{needs}`: {why}"),
+                )
+                .at(file, pos, "here")
+                .help("write e.g. `kbcheck: \">=0.1\"`"),
+            ),
         }
     }
-    r.finish(&["name", "version", "description", "kbcheck"], "a pack", diags);
+    r.finish(
+        &["name", "version", "description", "kbcheck"],
+        "a pack",
+        diags,
+    );
     name.map(|(n, _)| (n.to_owned(), version))
 }

@@ -86,6 +86,9 @@ pub enum Within {
 #[derive(Debug)]
 pub struct GroupSpec {
     pub by: Vec<Vec<String>>,
+    /// For each `by` field: whether it was written `{each: path}`, so an entity joins one
+    /// group per element of that list field.
+    pub each: Vec<bool>,
     pub within: Within,
     pub min: u64,
     pub max: Option<u64>,
@@ -146,7 +149,11 @@ impl Rule {
 
     /// Highest level the rule can report.
     pub fn max_level(&self) -> Level {
-        self.severity.iter().map(|s| s.1).max().unwrap_or(Level::Error)
+        self.severity
+            .iter()
+            .map(|s| s.1)
+            .max()
+            .unwrap_or(Level::Error)
     }
 
     /// The KB article's address, for reports.
@@ -182,10 +189,16 @@ impl RuleSet {
                 Class::Node => 0..topo.node_count,
                 Class::Link => topo.node_count..topo.len(),
             };
-            return range.filter_map(|i| crate::topology::Idx::try_from(i).ok()).collect();
+            return range
+                .filter_map(|i| crate::topology::Idx::try_from(i).ok())
+                .collect();
         }
-        let mut out: Vec<crate::topology::Idx> =
-            rule.select.kinds.iter().flat_map(|k| topo.of_kind(k).iter().copied()).collect();
+        let mut out: Vec<crate::topology::Idx> = rule
+            .select
+            .kinds
+            .iter()
+            .flat_map(|k| topo.of_kind(k).iter().copied())
+            .collect();
         if rule.select.kinds.len() > 1 {
             out.sort_unstable();
         }

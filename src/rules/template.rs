@@ -30,7 +30,14 @@ pub struct GroupInfo<'a> {
 }
 
 impl Template {
-    pub fn compile(cx: &CondCx<'_>, text: &str, pos: Pos, scope: &Scope, group: bool, diags: &mut Diags) -> Option<Template> {
+    pub fn compile(
+        cx: &CondCx<'_>,
+        text: &str,
+        pos: Pos,
+        scope: &Scope,
+        group: bool,
+        diags: &mut Diags,
+    ) -> Option<Template> {
         let mut parts = Vec::new();
         let mut lit = String::new();
         let mut chars = text.chars().peekable();
@@ -56,7 +63,13 @@ impl Template {
                         name.push(c);
                     }
                     if !closed {
-                        cx.error(diags, pos, "bad_message", "the message has an unclosed `{`".into(), "close the placeholder with `}`, or write `{{` for a brace".into());
+                        cx.error(
+                            diags,
+                            pos,
+                            "bad_message",
+                            "the message has an unclosed `{`".into(),
+                            "close the placeholder with `}`, or write `{{` for a brace".into(),
+                        );
                         return None;
                     }
                     if !lit.is_empty() {
@@ -65,7 +78,13 @@ impl Template {
                     let name = name.trim();
                     let part = match name {
                         "members" | "count" | "key" if !group => {
-                            cx.error(diags, pos, "bad_message", format!("`{{{name}}}` is only known in group rules"), "use it in a rule with `group:`".into());
+                            cx.error(
+                                diags,
+                                pos,
+                                "bad_message",
+                                format!("`{{{name}}}` is only known in group rules"),
+                                "use it in a rule with `group:`".into(),
+                            );
                             ok = false;
                             continue;
                         }
@@ -86,7 +105,10 @@ impl Template {
                             };
                             let target_scope = match target {
                                 Target::Itself | Target::Subject => scope.clone(),
-                                _ => Scope { class: crate::vocabulary::Class::Node, kinds: Vec::new() },
+                                _ => Scope {
+                                    class: crate::vocabulary::Class::Node,
+                                    kinds: Vec::new(),
+                                },
                             };
                             match cx.check_path(path, pos, &target_scope, diags) {
                                 Some(path) => Part::Field(FieldRef { target, path }),

@@ -28,13 +28,20 @@ pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>, cmp: Cmp) -> Option<Box<dyn Op
         cx.error(
             arg,
             "bad_argument",
-            format!("ordered comparison takes a number, found a {}", arg.value.type_name()),
+            format!(
+                "ordered comparison takes a number, found a {}",
+                arg.value.type_name()
+            ),
             "compare with a number, or add `as: version` to compare versions such as \"5.5\"",
         );
         return None;
     }
     let operand = cx.operand(arg)?;
-    Some(Box::new(Compare { cmp, operand, how: cx.compare_as }))
+    Some(Box::new(Compare {
+        cmp,
+        operand,
+        how: cx.compare_as,
+    }))
 }
 
 impl Operator for Compare {
@@ -60,7 +67,11 @@ impl Operator for Compare {
             Cmp::Lt => "is less than",
             Cmp::Lte => "is at most",
         };
-        let how = if self.how == super::CompareAs::Version { " (as versions)" } else { "" };
+        let how = match self.how {
+            super::CompareAs::Version => " (as versions)",
+            super::CompareAs::Caseless => " (ignoring case)",
+            super::CompareAs::Value => "",
+        };
         format!("{word} {}{how}", self.operand.describe())
     }
 }
@@ -83,6 +94,9 @@ mod tests {
 
     #[test]
     fn text_argument_needs_as_version() {
-        assert_eq!(compile_error("gt", "\"5.5\""), "kbcheck::rule::bad_argument");
+        assert_eq!(
+            compile_error("gt", "\"5.5\""),
+            "kbcheck::rule::bad_argument"
+        );
     }
 }

@@ -13,7 +13,11 @@ struct Equals {
 
 pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>, negate: bool) -> Option<Box<dyn Operator>> {
     let operand = cx.operand(arg)?;
-    Some(Box::new(Equals { operand, negate, how: cx.compare_as }))
+    Some(Box::new(Equals {
+        operand,
+        negate,
+        how: cx.compare_as,
+    }))
 }
 
 impl Operator for Equals {
@@ -27,13 +31,19 @@ impl Operator for Equals {
 
     fn describe(&self) -> String {
         let word = if self.negate { "is not" } else { "is" };
-        format!("{word} {}", self.operand.describe())
+        let how = if self.how == CompareAs::Caseless {
+            " (ignoring case)"
+        } else {
+            ""
+        };
+        format!("{word} {}{how}", self.operand.describe())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::operators::testing::{field_op, literal_op};
+    use crate::engine::operators::CompareAs;
+    use crate::engine::operators::testing::{field_op, literal_op, literal_op_as};
     use crate::value::Value;
 
     #[test]
@@ -64,6 +74,23 @@ mod tests {
     fn compares_with_another_field() {
         assert!(field_op("equals", "version", "version", "parent"));
         assert!(!field_op("equals", "network", "version", "parent"));
-        assert!(!field_op("equals", "serial", "serial", "parent"), "the server has no serial");
+        assert!(
+            !field_op("equals", "serial", "serial", "parent"),
+            "the server has no serial"
+        );
+    }
+
+    #[test]
+    fn caseless_ignores_letter_case_only() {
+        let op = literal_op_as("equals", "CONTOSO", CompareAs::Caseless);
+        assert!(op.holds(Some(&Value::Str("contoso".into()))));
+        assert!(op.holds(Some(&Value::Str("Contoso".into()))));
+        assert!(!op.holds(Some(&Value::Str("contoso2".into()))));
+        assert!(!op.holds(None));
+        assert!(!literal_op("equals", "CONTOSO").holds(Some(&Value::Str("contoso".into()))));
+        let op = literal_op_as("not-equals", "HQ", CompareAs::Caseless);
+        assert!(!op.holds(Some(&Value::Str("hq".into()))));
+        assert!(op.holds(Some(&Value::Str("hq2".into()))));
+        assert!(literal_op_as("equals", "2", CompareAs::Caseless).holds(Some(&Value::Int(2))));
     }
 }

@@ -14,12 +14,17 @@ pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>, missing: bool) -> Option<Box<d
         cx.error(
             arg,
             "bad_argument",
-            format!("`{}` takes `true` or `false`", if missing { "missing" } else { "exists" }),
+            format!(
+                "`{}` takes `true` or `false`",
+                if missing { "missing" } else { "exists" }
+            ),
             "write `exists: true` or `missing: true`",
         );
         return None;
     };
-    Some(Box::new(Exists { want_present: b != missing }))
+    Some(Box::new(Exists {
+        want_present: b != missing,
+    }))
 }
 
 impl Operator for Exists {
@@ -29,7 +34,11 @@ impl Operator for Exists {
     }
 
     fn describe(&self) -> String {
-        if self.want_present { "is set".to_owned() } else { "is not set".to_owned() }
+        if self.want_present {
+            "is set".to_owned()
+        } else {
+            "is not set".to_owned()
+        }
     }
 }
 

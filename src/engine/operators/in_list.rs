@@ -22,7 +22,11 @@ pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>, negate: bool) -> Option<Box<dy
         return None;
     };
     let values = items.iter().map(|n| n.value.clone()).collect();
-    Some(Box::new(InList { values, negate, how: cx.compare_as }))
+    Some(Box::new(InList {
+        values,
+        negate,
+        how: cx.compare_as,
+    }))
 }
 
 impl Operator for InList {
@@ -32,20 +36,37 @@ impl Operator for InList {
     }
 
     fn describe(&self) -> String {
-        let vals: Vec<String> = self.values.iter().map(|v| format!("`{}`", v.display())).collect();
-        let word = if self.negate { "is none of" } else { "is one of" };
-        format!("{word} {}", vals.join(", "))
+        let vals: Vec<String> = self
+            .values
+            .iter()
+            .map(|v| format!("`{}`", v.display()))
+            .collect();
+        let word = if self.negate {
+            "is none of"
+        } else {
+            "is one of"
+        };
+        let how = if self.how == CompareAs::Caseless {
+            " (ignoring case)"
+        } else {
+            ""
+        };
+        format!("{word} {}{how}", vals.join(", "))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::operators::testing::literal_op;
+    use crate::engine::operators::CompareAs;
+    use crate::engine::operators::testing::{literal_op, literal_op_as};
     use crate::value::Value;
 
     #[test]
     fn in_and_not_in() {
-        let op = literal_op("in", "[backoffice-test-platform, backoffice-solution-provider]");
+        let op = literal_op(
+            "in",
+            "[backoffice-test-platform, backoffice-solution-provider]",
+        );
         assert!(op.holds(Some(&Value::Str("backoffice-test-platform".into()))));
         assert!(!op.holds(Some(&Value::Str("retail".into()))));
         assert!(!op.holds(None));
@@ -53,5 +74,12 @@ mod tests {
         assert!(op.holds(Some(&Value::Str("c".into()))));
         assert!(!op.holds(Some(&Value::Str("a".into()))));
         assert!(!op.holds(None));
+    }
+
+    #[test]
+    fn caseless_in() {
+        let op = literal_op_as("in", "[Windows-2000, windows-nt-4.0]", CompareAs::Caseless);
+        assert!(op.holds(Some(&Value::Str("WINDOWS-2000".into()))));
+        assert!(!op.holds(Some(&Value::Str("windows-nt-3.51".into()))));
     }
 }

@@ -17,16 +17,23 @@ pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>) -> Option<Box<dyn Operator>> {
         cx.error(
             arg,
             "bad_argument",
-            format!("`matches` takes a regular expression string, found a {}", arg.value.type_name()),
+            format!(
+                "`matches` takes a regular expression string, found a {}",
+                arg.value.type_name()
+            ),
             "write the pattern as a quoted string: `matches: '^22-'`",
         );
         return None;
     };
-    match regex::RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build() {
+    match regex::RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+    {
         Ok(regex) => Some(Box::new(Matches { regex })),
         Err(e) => {
             let detail = e.to_string();
-            let last = detail.lines().last().unwrap_or(&detail).trim().to_owned();
+            let last = detail.lines().last().unwrap_or(&detail).trim();
+            let last = last.strip_prefix("error: ").unwrap_or(last).to_owned();
             cx.error(
                 arg,
                 "bad_regex",
@@ -69,6 +76,9 @@ mod tests {
 
     #[test]
     fn bad_regex_is_a_compile_error() {
-        assert_eq!(compile_error("matches", "'(unclosed'"), "kbcheck::rule::bad_regex");
+        assert_eq!(
+            compile_error("matches", "'(unclosed'"),
+            "kbcheck::rule::bad_regex"
+        );
     }
 }

@@ -54,6 +54,23 @@ pub enum CompareAs {
     Value,
     /// Dotted versions component by component (`4` = `4.0` < `4.10`).
     Version,
+    /// Text ignoring letter case (`contoso` = `CONTOSO`), numbers numerically: for names
+    /// the product treats case-insensitively, such as MS Mail network and postoffice names.
+    Caseless,
+}
+
+impl CompareAs {
+    /// The words a rule writes after `as:`.
+    pub const NAMES: &'static [&'static str] = &["value", "version", "caseless"];
+
+    pub fn parse(word: &str) -> Option<CompareAs> {
+        match word {
+            "value" => Some(CompareAs::Value),
+            "version" => Some(CompareAs::Version),
+            "caseless" => Some(CompareAs::Caseless),
+            _ => None,
+        }
+    }
 }
 
 /// What an operator needs while compiling its argument.
@@ -150,6 +167,9 @@ pub fn order(a: &Value, b: &Value, how: CompareAs) -> Option<Ordering> {
         return Some(Version::from_value(a)?.cmp(&Version::from_value(b)?));
     }
     match (a, b) {
+        (Value::Str(x), Value::Str(y)) if how == CompareAs::Caseless => {
+            Some(x.to_lowercase().cmp(&y.to_lowercase()))
+        }
         (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
         _ => a.as_f64()?.partial_cmp(&b.as_f64()?),
     }
@@ -161,6 +181,9 @@ pub fn loose_eq(a: &Value, b: &Value, how: CompareAs) -> bool {
         return order(a, b, how) == Some(Ordering::Equal);
     }
     match (a, b) {
+        (Value::Str(x), Value::Str(y)) if how == CompareAs::Caseless => {
+            x.to_lowercase() == y.to_lowercase()
+        }
         (Value::Str(x), Value::Str(y)) => x == y,
         (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
             a.as_f64() == b.as_f64()
@@ -171,7 +194,10 @@ pub fn loose_eq(a: &Value, b: &Value, how: CompareAs) -> bool {
             *s == n.display()
         }
         (Value::List(x), Value::List(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| loose_eq(&p.value, &q.value, how))
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|(p, q)| loose_eq(&p.value, &q.value, how))
         }
         _ => a == b,
     }
@@ -202,7 +228,7 @@ pub mod testing {
         let text = "version: 1\nnodes:\n  - {id: S, kind: server, product: exchange, version: '5.5'}\n  - {id: P, kind: postoffice, parent: S, serial: '22-28798', network: N, version: '5.5'}\n";
         let file = SourceFile::new("t.yaml", text.to_owned());
         let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
-        let (t, d) = Topology::load(&file, &tree, v);
+        let (t, d) = Topology::load(&file, tree, v);
         assert!(!d.has_errors(), "{d:?}");
         t.unwrap()
     }
@@ -217,28 +243,55 @@ pub mod testing {
             let t = topo(&self.v);
             let store = DerivedStore::default();
             let uses = RefCell::new(Vec::new());
-            let env = Env { topo: &t, derived: &store, current: 1, subject: 1, uses: &uses };
+            let env = Env {
+                topo: &t,
+                derived: &store,
+                current: 1,
+                subject: 1,
+                uses: &uses,
+            };
             self.op.test(actual, &env)
         }
     }
 
-    fn compile_with(name: &str, arg: &str, how: CompareAs) -> (Option<Box<dyn Operator>>, Diags, Vocabulary) {
+    fn compile_with(
+        name: &str,
+        arg: &str,
+        how: CompareAs,
+    ) -> (Option<Box<dyn Operator>>, Diags, Vocabulary) {
         let v = vocab();
         let file = SourceFile::new("rule.yaml", arg.to_owned());
         let node = crate::parse::parse_document(&file, &Default::default()).unwrap();
         let mut diags = Diags::default();
         let op = {
-            let cx = CondCx { file: &file, vocab: &v, subject: Scope { class: Class::Node, kinds: vec!["postoffice".into()] } };
+            let cx = CondCx {
+                file: &file,
+                vocab: &v,
+                subject: Scope {
+                    class: Class::Node,
+                    kinds: vec!["postoffice".into()],
+                },
+            };
             let scope = cx.subject.clone();
             let operand_ref = |n: &Node, d: &mut Diags| cx.field_ref(n, &scope, d);
-            let mut ocx = OpCx { file: &file, diags: &mut diags, compare_as: how, operand_ref: &operand_ref };
+            let mut ocx = OpCx {
+                file: &file,
+                diags: &mut diags,
+                compare_as: how,
+                operand_ref: &operand_ref,
+            };
             compile(name, &node, &mut ocx)
         };
         (op, diags, v)
     }
 
     pub fn literal_op(name: &str, arg: &str) -> Compiled {
-        let (op, diags, v) = compile_with(name, arg, CompareAs::Value);
+        literal_op_as(name, arg, CompareAs::Value)
+    }
+
+    /// Like [`literal_op`], with the condition's `as:` compare mode.
+    pub fn literal_op_as(name: &str, arg: &str, how: CompareAs) -> Compiled {
+        let (op, diags, v) = compile_with(name, arg, how);
         assert!(!diags.has_errors(), "{diags:?}");
         Compiled { op: op.unwrap(), v }
     }
@@ -258,8 +311,44 @@ pub mod testing {
         let t = topo(&v);
         let store = DerivedStore::default();
         let uses = RefCell::new(Vec::new());
-        let env = Env { topo: &t, derived: &store, current: 1, subject: 1, uses: &uses };
+        let env = Env {
+            topo: &t,
+            derived: &store,
+            current: 1,
+            subject: 1,
+            uses: &uses,
+        };
         let actual = t.get(1, &[field.to_owned()]);
         op.unwrap().test(actual.as_deref(), &env)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CompareAs, loose_eq, order};
+    use crate::value::Value;
+    use std::cmp::Ordering;
+
+    #[test]
+    fn compare_modes_parse_and_caseless_orders_text_ignoring_case() {
+        assert_eq!(CompareAs::parse("caseless"), Some(CompareAs::Caseless));
+        assert_eq!(CompareAs::parse("Caseless"), None);
+        let (a, b) = (Value::Str("contoso".into()), Value::Str("CONTOSO".into()));
+        assert!(loose_eq(&a, &b, CompareAs::Caseless));
+        assert!(!loose_eq(&a, &b, CompareAs::Value));
+        assert_eq!(order(&a, &b, CompareAs::Caseless), Some(Ordering::Equal));
+        assert_eq!(
+            order(
+                &Value::Str("a".into()),
+                &Value::Str("B".into()),
+                CompareAs::Caseless
+            ),
+            Some(Ordering::Less)
+        );
+        assert!(loose_eq(
+            &Value::Int(2),
+            &Value::Str("2".into()),
+            CompareAs::Caseless
+        ));
     }
 }

@@ -21,7 +21,9 @@ impl Version {
     pub fn parse(text: &str) -> Option<Version> {
         let text = text.trim();
         let text = text.strip_prefix('v').unwrap_or(text);
-        let split = text.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(text.len());
+        let split = text
+            .find(|c: char| c.is_ascii_alphabetic())
+            .unwrap_or(text.len());
         let (nums, suffix) = text.split_at(split);
         if nums.is_empty() || !suffix.chars().all(|c| c.is_ascii_alphanumeric()) {
             return None;
@@ -30,7 +32,10 @@ impl Version {
             .split('.')
             .map(|p| p.parse::<u64>().ok())
             .collect::<Option<Vec<u64>>>()?;
-        Some(Version { parts, suffix: suffix.to_ascii_lowercase() })
+        Some(Version {
+            parts,
+            suffix: suffix.to_ascii_lowercase(),
+        })
     }
 
     pub fn from_value(v: &Value) -> Option<Version> {
@@ -117,7 +122,10 @@ impl VersionRange {
             }
             alternatives.push(comparators);
         }
-        Ok(VersionRange { text: text.trim().to_owned(), alternatives })
+        Ok(VersionRange {
+            text: text.trim().to_owned(),
+            alternatives,
+        })
     }
 
     pub fn contains(&self, v: &Version) -> bool {
@@ -143,7 +151,10 @@ pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>) -> Option<Box<dyn Operator>> {
             cx.error(
                 arg,
                 "bad_version_range",
-                format!("`version` takes a range such as \">=4.0 <5.5\", found a {}", other.type_name()),
+                format!(
+                    "`version` takes a range such as \">=4.0 <5.5\", found a {}",
+                    other.type_name()
+                ),
                 "write the range as a string: `version: \">=4.0 <=5.5\"`",
             );
             return None;
@@ -211,6 +222,9 @@ mod tests {
         assert!(op.holds(Some(&Value::Float(5.0))));
         assert!(!op.holds(Some(&Value::Str("6.0".into()))));
         assert!(!op.holds(None));
-        assert_eq!(compile_error("version", "\">=4.0 <\""), "kbcheck::rule::bad_version_range");
+        assert_eq!(
+            compile_error("version", "\">=4.0 <\""),
+            "kbcheck::rule::bad_version_range"
+        );
     }
 }

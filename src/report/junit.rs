@@ -1,0 +1,331 @@
+//! JUnit XML output, for CI servers' test reports (Jenkins, GitLab, Azure DevOps, …).
+//!
+//! A `testsuite` per reporting rule; a `testcase` per (rule, entity set), named after the
+//! entity ids so the name is stable across runs (prefixed with the topology file when
+//! several are checked). A finding is a `failure` (its `type` the severity); a waived one is
+//! `skipped` with the waiver; a rule that was checked and did not fire on a topology is one
+//! passing case (`no findings`); with `--base`, a resolved finding is a passing case with the
+//! name its failure had. Expired and unused waivers are failures of type `warning` in a
+//! `kbcheck waivers` suite. No timestamps or durations: the output is deterministic.
+
+use super::{Item, Report};
+use crate::finding::Status;
+use crate::rules::Rule;
+use crate::waivers::State;
+
+enum Outcome {
+    Pass(Option<String>),
+    Failure {
+        kind: String,
+        message: String,
+        body: String,
+    },
+    Skipped {
+        message: String,
+        body: String,
+    },
+}
+
+struct Case {
+    name: String,
+    classname: String,
+    file: Option<(String, u32)>,
+    outcome: Outcome,
+}
+
+struct Suite {
+    name: String,
+    properties: Vec<(&'static str, String)>,
+    cases: Vec<Case>,
+}
+
+pub fn render(report: &Report<'_>) -> String {
+    let items = report.findings();
+    let resolved = report.resolved();
+    let several = report.checked.len() > 1;
+    let mut suites: Vec<Suite> = report
+        .reporting_rules()
+        .into_iter()
+        .map(|rule| {
+            let mut cases: Vec<Case> = items
+                .iter()
+                .filter(|i| i.finding.rule == rule.id)
+                .map(|i| finding_case(i, report, several))
+                .collect();
+            cases.extend(
+                resolved
+                    .iter()
+                    .filter(|i| i.finding.rule == rule.id)
+                    .map(|i| {
+                        let mut c = finding_case(i, report, several);
+                        c.outcome = Outcome::Pass(Some(format!(
+                            "resolved by this change: {}\n{}",
+                            i.finding.message,
+                            body(i, report)
+                        )));
+                        c
+                    }),
+            );
+            for c in report.checked {
+                if !c.findings.iter().any(|f| f.rule == rule.id) {
+                    let file = c.topology.file.name();
+                    cases.push(Case {
+                        name: if several {
+                            format!("{file}: no findings")
+                        } else {
+                            "no findings".to_owned()
+                        },
+                        classname: rule.id.clone(),
+                        file: Some((file.to_owned(), 1)),
+                        outcome: Outcome::Pass(None),
+                    });
+                }
+            }
+            Suite {
+                name: rule.id.clone(),
+                properties: properties(rule),
+                cases,
+            }
+        })
+        .collect();
+    if let Some(w) = report.waivers {
+        let cases = w
+            .waivers
+            .iter()
+            .map(|a| {
+                let message = match a.state {
+                    State::Active => None,
+                    State::Expired => Some(format!(
+                        "the waiver for {} expired on {}",
+                        a.description, a.expires
+                    )),
+                    State::Unused => Some(format!(
+                        "the waiver for {} matched no finding",
+                        a.description
+                    )),
+                };
+                let detail = format!(
+                    "owner: {}\nreason: {}\nexpires: {}\nat {}:{}:{}",
+                    a.owner, a.reason, a.expires, w.file, a.line, a.column
+                );
+                Case {
+                    name: format!("{} at line {}", a.description.replace('`', ""), a.line),
+                    classname: "kbcheck.waivers".to_owned(),
+                    file: Some((w.file.clone(), a.line)),
+                    outcome: match message {
+                        None => Outcome::Pass(Some(detail)),
+                        Some(message) => Outcome::Failure {
+                            kind: "warning".to_owned(),
+                            message,
+                            body: detail,
+                        },
+                    },
+                }
+            })
+            .collect();
+        suites.push(Suite {
+            name: "kbcheck waivers".to_owned(),
+            properties: vec![("file", w.file.clone())],
+            cases,
+        });
+    }
+    write(&suites)
+}
+
+fn finding_case(item: &Item<'_>, report: &Report<'_>, several: bool) -> Case {
+    let f = item.finding;
+    let ids = item.ids.join(", ");
+    let file = item.topology.file.name();
+    let first_line = item.locations().first().map_or(1, |l| l.line);
+    let body = body(item, report);
+    let outcome = match &f.waiver {
+        Some(w) => Outcome::Skipped {
+            message: format!("waived by {} until {}: {}", w.owner, w.expires, w.reason),
+            body,
+        },
+        None => Outcome::Failure {
+            kind: f.severity.word().to_owned(),
+            message: f.message.clone(),
+            body,
+        },
+    };
+    Case {
+        name: if several {
+            format!("{file}: {ids}")
+        } else {
+            ids
+        },
+        classname: f.rule.clone(),
+        file: Some((file.to_owned(), first_line)),
+        outcome,
+    }
+}
+
+/// The full text of a finding, for the failure element's body.
+fn body(item: &Item<'_>, report: &Report<'_>) -> String {
+    let f = item.finding;
+    let mut lines = vec![
+        format!("{} ({}): {}", f.rule, f.severity.word(), f.message),
+        "entities:".to_owned(),
+    ];
+    for l in item.locations() {
+        lines.push(format!(
+            "  {} `{}` at {}:{}:{}",
+            l.kind, l.entity, l.file, l.line, l.column
+        ));
+    }
+    if let Some(rule) = report.rules.get(&f.rule) {
+        if !rule.meta.resolution.is_empty() {
+            lines.push(format!("resolution: {}", rule.meta.resolution));
+        }
+        if let Some(u) = rule.url() {
+            lines.push(format!("see: {u}"));
+        }
+    }
+    for u in &f.derived {
+        lines.push(format!(
+            "derived: `{}` of `{}` = `{}` by {}",
+            u.path.join("."),
+            item.topology.entity(u.entity).id,
+            u.value.display(),
+            u.rule
+        ));
+    }
+    if let Some(w) = &f.waiver {
+        lines.push(format!(
+            "waived by {} until {}: {} ({}:{})",
+            w.owner, w.expires, w.reason, w.file, w.line
+        ));
+    }
+    if let Some(s) = f.status.filter(|s| *s != Status::Resolved) {
+        lines.push(format!("status: {}", s.word()));
+    }
+    lines.push(format!("fingerprint: {}", f.fingerprint));
+    lines.join("\n")
+}
+
+fn properties(rule: &Rule) -> Vec<(&'static str, String)> {
+    let mut p = vec![("title", rule.meta.title.clone())];
+    if !rule.meta.kb.is_empty() {
+        p.push(("kb", rule.meta.kb.join(", ")));
+    }
+    if let Some(u) = rule.url() {
+        p.push(("url", u));
+    }
+    p.push(("severity", rule.default_level().word().to_owned()));
+    p
+}
+
+fn write(suites: &[Suite]) -> String {
+    let count =
+        |s: &Suite, f: fn(&Outcome) -> bool| s.cases.iter().filter(|c| f(&c.outcome)).count();
+    let is_failure = |o: &Outcome| matches!(o, Outcome::Failure { .. });
+    let is_skipped = |o: &Outcome| matches!(o, Outcome::Skipped { .. });
+    let tests: usize = suites.iter().map(|s| s.cases.len()).sum();
+    let failures: usize = suites.iter().map(|s| count(s, is_failure)).sum();
+    let skipped: usize = suites.iter().map(|s| count(s, is_skipped)).sum();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!("<testsuites name=\"kbcheck\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n"));
+    for s in suites {
+        out.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n",
+            attr(&s.name),
+            s.cases.len(),
+            count(s, is_failure),
+            count(s, is_skipped),
+        ));
+        if !s.properties.is_empty() {
+            out.push_str("    <properties>\n");
+            for (k, v) in &s.properties {
+                out.push_str(&format!(
+                    "      <property name=\"{k}\" value=\"{}\"/>\n",
+                    attr(v)
+                ));
+            }
+            out.push_str("    </properties>\n");
+        }
+        for c in &s.cases {
+            let mut open = format!(
+                "    <testcase name=\"{}\" classname=\"{}\"",
+                attr(&c.name),
+                attr(&c.classname)
+            );
+            if let Some((file, line)) = &c.file {
+                open.push_str(&format!(" file=\"{}\" line=\"{line}\"", attr(file)));
+            }
+            match &c.outcome {
+                Outcome::Pass(None) => out.push_str(&format!("{open}/>\n")),
+                Outcome::Pass(Some(text)) => {
+                    out.push_str(&format!("{open}>\n      <system-out>{}</system-out>\n    </testcase>\n", text_node(text)));
+                }
+                Outcome::Failure { kind, message, body } => out.push_str(&format!(
+                    "{open}>\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>\n",
+                    attr(kind),
+                    attr(message),
+                    text_node(body)
+                )),
+                Outcome::Skipped { message, body } => out.push_str(&format!(
+                    "{open}>\n      <skipped message=\"{}\"/>\n      <system-out>{}</system-out>\n    </testcase>\n",
+                    attr(message),
+                    text_node(body)
+                )),
+            }
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// Characters XML 1.0 cannot carry at all are replaced.
+fn xml_char(c: char) -> char {
+    match c {
+        '\t' | '\n' | '\r' => c,
+        c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
+        c => c,
+    }
+}
+
+/// Text for an attribute value (newlines kept as character references).
+fn attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().map(xml_char) {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for element content.
+fn text_node(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().map(xml_char) {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes() {
+        assert_eq!(attr("a<b & \"c\"\nd"), "a&lt;b &amp; &quot;c&quot;&#10;d");
+        assert_eq!(text_node("x\u{1}<y>"), "x\u{FFFD}&lt;y&gt;");
+    }
+}

@@ -1,0 +1,548 @@
+//! Waivers: accountable, expiring exceptions to findings.
+//!
+//! A waivers file (`--waivers FILE`, or `waivers:` in `kbcheck.yaml`; schema
+//! `schemas/waivers.schema.json`) lists waivers. Each names what it covers — a `rule` with
+//! `entities` (ids or glob patterns), or a finding's `fingerprint` — and who accepted it
+//! (`owner`), why (`reason`) and until when (`expires`, the first day it no longer applies).
+//!
+//! Loading checks everything and collects every error, each with a span: a gate must never
+//! pass because a waiver was misread. Applying marks covered findings as waived (they are
+//! still reported, but do not count toward `--fail-on`) and reports expired and unused
+//! waivers as warnings.
+
+use crate::date::Date;
+use crate::diagnostic::{Diag, Diags, suggestion_help};
+use crate::finding::Waived;
+use crate::fingerprint::is_fingerprint;
+use crate::parse::{Limits, parse_document, read_file};
+use crate::reader::{MapReader, string_list};
+use crate::report::Checked;
+use crate::rules::RuleSet;
+use crate::source::SourceFile;
+use crate::value::{Node, Pos, Value};
+use serde::Serialize;
+use std::path::Path;
+
+/// Keys at the top of a waivers file.
+pub const FILE_KEYS: &[&str] = &["$schema", "version", "waivers"];
+/// Keys of one waiver.
+pub const WAIVER_KEYS: &[&str] = &[
+    "rule",
+    "entities",
+    "fingerprint",
+    "reason",
+    "owner",
+    "expires",
+];
+
+/// One waiver, checked.
+#[derive(Debug)]
+pub struct Waiver {
+    /// The rule id it covers (required with `entities`).
+    pub rule: Option<String>,
+    /// Entity id patterns as written, compiled; every entity of a finding must match one.
+    pub entities: Vec<(String, glob::Pattern)>,
+    /// The fingerprint of the one finding it covers.
+    pub fingerprint: Option<String>,
+    pub reason: String,
+    pub owner: String,
+    /// The first day the waiver no longer applies.
+    pub expires: Date,
+    /// Where the waiver starts, where it says what it covers, and its `expires` value.
+    pub pos: Pos,
+    pub target_pos: Pos,
+    pub expires_pos: Pos,
+}
+
+impl Waiver {
+    /// What the waiver covers, in words: ``KB-X` on `PO-*``, or `fingerprint `…``.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(r) = &self.rule {
+            parts.push(format!("`{r}`"));
+        }
+        if !self.entities.is_empty() {
+            let list: Vec<String> = self
+                .entities
+                .iter()
+                .map(|(t, _)| format!("`{t}`"))
+                .collect();
+            parts.push(format!("on {}", list.join(", ")));
+        }
+        if let Some(fp) = &self.fingerprint {
+            parts.push(format!("with fingerprint `{fp}`"));
+        }
+        parts.join(" ")
+    }
+
+    /// Whether the waiver covers a finding of `rule` with `fingerprint` about entities `ids`.
+    pub fn matches(&self, rule: &str, fingerprint: &str, ids: &[String]) -> bool {
+        self.rule.as_deref().is_none_or(|r| r == rule)
+            && self
+                .fingerprint
+                .as_deref()
+                .is_none_or(|fp| fp == fingerprint)
+            && (self.entities.is_empty()
+                || ids
+                    .iter()
+                    .all(|id| self.entities.iter().any(|(_, p)| p.matches(id))))
+    }
+
+    /// Expired on or after its `expires` day.
+    pub fn expired(&self, today: Date) -> bool {
+        today >= self.expires
+    }
+}
+
+/// A loaded waivers file.
+#[derive(Debug)]
+pub struct Waivers {
+    pub file: SourceFile,
+    pub list: Vec<Waiver>,
+}
+
+/// What became of a waiver in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// In force, and covers at least one finding.
+    Active,
+    /// Past its `expires` day: it waives nothing and is reported.
+    Expired,
+    /// In force but covers no finding: reported so stale waivers are removed.
+    Unused,
+}
+
+/// One waiver as applied in a run: what it says, its state, and what it matched.
+#[derive(Debug, Clone, Serialize)]
+pub struct Applied {
+    pub rule: Option<String>,
+    pub entities: Vec<String>,
+    pub fingerprint: Option<String>,
+    pub reason: String,
+    pub owner: String,
+    pub expires: Date,
+    pub line: u32,
+    pub column: u32,
+    pub state: State,
+    /// Fingerprints of the findings it matched (an expired waiver matches but waives nothing).
+    pub matched: Vec<String>,
+    /// What it covers, in words (not serialised).
+    #[serde(skip)]
+    pub description: String,
+}
+
+/// The result of applying waivers: each waiver's state and the warnings about them.
+#[derive(Debug)]
+pub struct Outcome {
+    pub file: String,
+    pub today: Date,
+    /// Every waiver, in file order.
+    pub waivers: Vec<Applied>,
+    /// Expired and unused waivers, as warnings pointing into the waivers file.
+    pub problems: Diags,
+}
+
+/// Read and check a waivers file against the rules that were loaded.
+pub fn load(path: &Path, rules: &RuleSet) -> Result<Waivers, Diags> {
+    let limits = Limits::default();
+    let file = read_file(path, &limits)?;
+    let tree = parse_document(&file, &limits).map_err(|d| {
+        if d.code == "kbcheck::parse::empty" {
+            d.help("a waivers file starts with `waivers:` and lists waivers; see `kbcheck schema waivers`")
+        } else {
+            d
+        }
+    })?;
+    compile(&file, &tree, rules)
+}
+
+/// Check a parsed waivers file, collecting every error.
+pub fn compile(file: &SourceFile, root: &Node, rules: &RuleSet) -> Result<Waivers, Diags> {
+    let mut diags = Diags::default();
+    let mut list = Vec::new();
+    if let Some(mut top) = MapReader::new(file, root, "waiver", "a waivers file", &mut diags) {
+        let _ = top.take("$schema");
+        if let Some(v) = top.take("version")
+            && v.value != Value::Int(1)
+        {
+            diags.push(
+                Diag::error(
+                    "waiver::version",
+                    format!("unsupported waivers file version `{}`", v.value.display()),
+                )
+                .at(file, v.pos, "this version")
+                .help("write `version: 1`, or leave `version` out"),
+            );
+        }
+        match top.take("waivers") {
+            None => diags.push(
+                top.missing("waivers", "the waivers file")
+                    .help("list the waivers under `waivers:`"),
+            ),
+            Some(node) => match &node.value {
+                Value::List(items) => {
+                    for item in items {
+                        if let Some(w) = waiver(file, item, rules, &mut diags) {
+                            list.push(w);
+                        }
+                    }
+                }
+                Value::Null => {}
+                other => diags.push(top.type_error("waivers", node, "a list of waivers", other)),
+            },
+        }
+        top.finish(FILE_KEYS, "the waivers file", &mut diags);
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(Waivers {
+            file: file.clone(),
+            list,
+        })
+    }
+}
+
+fn waiver(file: &SourceFile, node: &Node, rules: &RuleSet, diags: &mut Diags) -> Option<Waiver> {
+    let errors_before = diags.iter().filter(|d| d.is_error()).count();
+    let mut r = MapReader::new(file, node, "waiver", "a waiver", diags)?;
+    let rule = r.string("rule", diags);
+    if let Some((id, pos)) = rule {
+        match rules.get(id) {
+            None => {
+                let ids: Vec<&str> = rules
+                    .rules
+                    .iter()
+                    .filter(|r| !r.is_derivation())
+                    .map(|r| r.id.as_str())
+                    .collect();
+                diags.push(
+                    Diag::error("waiver::unknown_rule", format!("no rule has the id `{id}`"))
+                        .at(file, pos, "not a rule that was loaded")
+                        .help(suggestion_help(id, &ids, "rule ids")),
+                );
+            }
+            Some(found) if found.is_derivation() => diags.push(
+                Diag::error(
+                    "waiver::derivation_rule",
+                    format!("rule `{id}` derives values and never reports a finding"),
+                )
+                .at(file, pos, "nothing to waive")
+                .help("waive the rule that reports the finding; `kbcheck rules` lists them"),
+            ),
+            Some(_) => {}
+        }
+    }
+    let entities = r
+        .take("entities")
+        .map(|n| (patterns(file, n, diags), n.pos));
+    let fingerprint = r.string("fingerprint", diags);
+    if let Some((fp, pos)) = fingerprint
+        && !is_fingerprint(fp)
+    {
+        diags.push(
+            Diag::error(
+                "waiver::bad_fingerprint",
+                format!("`{fp}` is not a finding fingerprint"),
+            )
+            .at(file, pos, "expected 16 lowercase hex digits")
+            .help("copy the `fingerprint` of the finding from `kbcheck check --format json`"),
+        );
+    }
+    let reason = required_text(&mut r, "reason", "why the finding is accepted", diags);
+    let owner = required_text(&mut r, "owner", "who accepted it (a person or team)", diags);
+    let expires = expires(&mut r, file, diags);
+    match (&rule, &entities, &fingerprint) {
+        (_, None, None) => diags.push(
+            Diag::error("waiver::no_target", "the waiver names no `entities` and no `fingerprint`")
+                .at(file, node.pos, "covers nothing")
+                .help("add `rule` with `entities: [ID, ...]` (ids or glob patterns such as `PO-*`), or the finding's `fingerprint`"),
+        ),
+        (None, Some((_, pos)), _) => diags.push(
+            Diag::error("waiver::missing_rule", "a waiver with `entities` needs a `rule`")
+                .at(file, *pos, "entities of which rule?")
+                .help("add `rule: RULE-ID`; `kbcheck rules` lists the rule ids"),
+        ),
+        _ => {}
+    }
+    r.finish(WAIVER_KEYS, "a waiver", diags);
+    if diags.iter().filter(|d| d.is_error()).count() > errors_before {
+        return None;
+    }
+    let target_pos = rule
+        .map(|(_, p)| p)
+        .or(fingerprint.map(|(_, p)| p))
+        .unwrap_or(node.pos);
+    let (expires, expires_pos) = expires?;
+    Some(Waiver {
+        rule: rule.map(|(id, _)| id.to_owned()),
+        entities: entities.map(|(e, _)| e).unwrap_or_default(),
+        fingerprint: fingerprint.map(|(fp, _)| fp.to_owned()),
+        reason: reason?,
+        owner: owner?,
+        expires,
+        pos: node.pos,
+        target_pos,
+        expires_pos,
+    })
+}
+
+fn patterns(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<(String, glob::Pattern)> {
+    let Some(list) = string_list(file, node, "waiver", "entities", diags) else {
+        return Vec::new();
+    };
+    if list.is_empty() {
+        diags.push(
+            Diag::error("waiver::empty_entities", "`entities` lists no entity")
+                .at(file, node.pos, "empty list")
+                .help("name the entity ids the waiver covers, or glob patterns such as `PO-*`"),
+        );
+    }
+    let mut out = Vec::new();
+    for (text, pos) in list {
+        match glob::Pattern::new(text) {
+            Ok(p) => out.push((text.to_owned(), p)),
+            Err(e) => diags.push(
+                Diag::error(
+                    "waiver::bad_pattern",
+                    format!("`{text}` is not a valid pattern: {}", e.msg),
+                )
+                .at(file, pos, "this pattern")
+                .help("use an entity id, or a glob such as `PO-*` or `LINK-[AB]`"),
+            ),
+        }
+    }
+    out
+}
+
+fn required_text(
+    r: &mut MapReader<'_>,
+    key: &str,
+    what: &str,
+    diags: &mut Diags,
+) -> Option<String> {
+    if !r.has(key) {
+        diags.push(r.missing(key, "the waiver").help(format!(
+            "add `{key}:` saying {what}; every waiver needs `reason`, `owner` and `expires`"
+        )));
+        return None;
+    }
+    let (text, pos) = r.string(key, diags)?;
+    if text.trim().is_empty() {
+        diags.push(
+            Diag::error("waiver::empty_value", format!("`{key}` is empty"))
+                .at(r.file, pos, "empty")
+                .help(format!("say {what}")),
+        );
+        return None;
+    }
+    Some(text.trim().to_owned())
+}
+
+fn expires(r: &mut MapReader<'_>, file: &SourceFile, diags: &mut Diags) -> Option<(Date, Pos)> {
+    if !r.has("expires") {
+        diags.push(
+            r.missing("expires", "the waiver")
+                .help("add `expires: YYYY-MM-DD`, the first day the waiver no longer applies; every waiver needs `reason`, `owner` and `expires`"),
+        );
+        return None;
+    }
+    let node = r.take("expires")?;
+    let parsed = match &node.value {
+        Value::Str(s) => Date::parse(s.trim()),
+        other => Err(format!(
+            "`expires` must be a date `YYYY-MM-DD`, found a {}",
+            other.type_name()
+        )),
+    };
+    match parsed {
+        Ok(d) => Some((d, node.pos)),
+        Err(message) => {
+            diags.push(
+                Diag::error("waiver::bad_date", message)
+                    .at(file, node.pos, "not a date")
+                    .help("write `expires: YYYY-MM-DD`, e.g. `expires: 2025-06-30`: the first day the waiver no longer applies"),
+            );
+            None
+        }
+    }
+}
+
+impl Waivers {
+    /// Mark the findings the waivers cover, and say which waivers expired or matched nothing.
+    /// A finding is covered by the first waiver in force that matches it.
+    pub fn apply(&self, checked: &mut [Checked], today: Date) -> Outcome {
+        let mut matched: Vec<Vec<String>> = vec![Vec::new(); self.list.len()];
+        for c in checked.iter_mut() {
+            let Checked {
+                topology, findings, ..
+            } = c;
+            for f in findings.iter_mut() {
+                let ids = f.ids(topology);
+                for (w, m) in self.list.iter().zip(matched.iter_mut()) {
+                    if !w.matches(&f.rule, &f.fingerprint, &ids) {
+                        continue;
+                    }
+                    if !m.contains(&f.fingerprint) {
+                        m.push(f.fingerprint.clone());
+                    }
+                    if f.waiver.is_none() && !w.expired(today) {
+                        f.waiver = Some(self.waived(w));
+                    }
+                }
+            }
+        }
+        let mut problems = Diags::default();
+        let mut waivers = Vec::with_capacity(self.list.len());
+        for (w, m) in self.list.iter().zip(matched) {
+            let state = if w.expired(today) {
+                let n = m.len();
+                let tail = match n {
+                    0 => String::new(),
+                    1 => "; the finding it covered counts again".to_owned(),
+                    _ => format!("; the {n} findings it covered count again"),
+                };
+                problems.push(
+                    Diag::warning("waiver::expired", format!("the waiver for {} expired on {}{tail}", w.describe(), w.expires))
+                        .at(&self.file, w.expires_pos, format!("expired (today is {today})"))
+                        .help(format!(
+                            "owner `{}`: fix the finding and delete the waiver, or renew it with a later `expires` and a current reason",
+                            w.owner
+                        )),
+                );
+                State::Expired
+            } else if m.is_empty() {
+                problems.push(
+                    Diag::warning("waiver::unused", format!("the waiver for {} matched no finding", w.describe()))
+                        .at(&self.file, w.target_pos, "matches nothing")
+                        .help("delete it if the finding was fixed; otherwise check its `rule`, `entities` and `fingerprint`"),
+                );
+                State::Unused
+            } else {
+                State::Active
+            };
+            waivers.push(Applied {
+                rule: w.rule.clone(),
+                entities: w.entities.iter().map(|(t, _)| t.clone()).collect(),
+                fingerprint: w.fingerprint.clone(),
+                reason: w.reason.clone(),
+                owner: w.owner.clone(),
+                expires: w.expires,
+                line: w.pos.line,
+                column: w.pos.column,
+                state,
+                matched: m,
+                description: w.describe(),
+            });
+        }
+        Outcome {
+            file: self.file.name().to_owned(),
+            today,
+            waivers,
+            problems,
+        }
+    }
+
+    fn waived(&self, w: &Waiver) -> Waived {
+        Waived {
+            reason: w.reason.clone(),
+            owner: w.owner.clone(),
+            expires: w.expires,
+            file: self.file.name().to_owned(),
+            line: w.pos.line,
+            column: w.pos.column,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::load::{RuleSources, load as load_rules};
+
+    fn compile_text(text: &str) -> Result<Waivers, Diags> {
+        let rules = load_rules(
+            &RuleSources {
+                bundled: true,
+                paths: Vec::new(),
+            },
+            &Limits::default(),
+        )
+        .unwrap();
+        let file = SourceFile::new("w.yaml", text.to_owned());
+        let tree = parse_document(&file, &Limits::default()).unwrap();
+        compile(&file, &tree, &rules)
+    }
+
+    fn codes(d: &Diags) -> Vec<&str> {
+        d.iter().map(|d| d.code.as_str()).collect()
+    }
+
+    #[test]
+    fn a_good_file_compiles() {
+        let w = compile_text(
+            "waivers:\n  - rule: KB-Q151228-CONNECTOR-BACKBONE\n    entities: [BACKBONE-*]\n    reason: r\n    owner: o\n    expires: 2025-06-30\n",
+        )
+        .unwrap();
+        let first = w.list.first().unwrap();
+        assert!(first.matches(
+            "KB-Q151228-CONNECTOR-BACKBONE",
+            "x",
+            &["BACKBONE-RED-PAR".into()]
+        ));
+        assert!(!first.matches(
+            "KB-Q151228-CONNECTOR-BACKBONE",
+            "x",
+            &["BACKBONE-RED-PAR".into(), "PO-RED".into()]
+        ));
+        assert!(!first.matches("KB-Q151228-TWO-DRIVES", "x", &["BACKBONE-RED-PAR".into()]));
+        assert!(first.expired(Date::parse("2025-06-30").unwrap()));
+        assert!(!first.expired(Date::parse("2025-06-29").unwrap()));
+    }
+
+    #[test]
+    fn every_error_is_collected() {
+        let e = compile_text(
+            "waivers:\n  - rule: KB-Q151228-CONECTOR-BACKBONE\n    entities: ['[']\n    reason: ''\n    expire: 2025-06-30\n  - fingerprint: XYZ\n    reason: r\n    owner: o\n    expires: 2025-02-30\n",
+        )
+        .unwrap_err();
+        let codes = codes(&e);
+        for code in [
+            "kbcheck::waiver::unknown_rule",
+            "kbcheck::waiver::bad_pattern",
+            "kbcheck::waiver::empty_value",
+            "kbcheck::waiver::missing_key",
+            "kbcheck::waiver::unknown_key",
+            "kbcheck::waiver::bad_fingerprint",
+            "kbcheck::waiver::bad_date",
+        ] {
+            assert!(codes.contains(&code), "{code} not in {codes:?}");
+        }
+        let unknown = e
+            .iter()
+            .find(|d| d.code == "kbcheck::waiver::unknown_rule")
+            .unwrap();
+        assert_eq!(
+            unknown.help.as_deref(),
+            Some("did you mean `KB-Q151228-CONNECTOR-BACKBONE`?")
+        );
+        let key = e
+            .iter()
+            .find(|d| d.code == "kbcheck::waiver::unknown_key")
+            .unwrap();
+        assert_eq!(key.help.as_deref(), Some("did you mean `expires`?"));
+    }
+
+    #[test]
+    fn a_waiver_must_cover_something() {
+        let e =
+            compile_text("waivers:\n  - {reason: r, owner: o, expires: 2025-01-01}\n").unwrap_err();
+        assert_eq!(codes(&e), ["kbcheck::waiver::no_target"]);
+        let e = compile_text(
+            "waivers:\n  - {entities: [A], reason: r, owner: o, expires: 2025-01-01}\n",
+        )
+        .unwrap_err();
+        assert_eq!(codes(&e), ["kbcheck::waiver::missing_rule"]);
+    }
+}

@@ -1,0 +1,1472 @@
+//! The command-line contract of DESIGN.md, tested in-process through `kbcheck::cli::run`:
+//! exit codes, the JSON findings, the catalogue of bad topologies and bad rules, rule packs
+//! loaded without recompiling, `kbcheck test`, `rules` and `explain`.
+//!
+//! Assertions are on what a user sees: the diagnostic code, the file and line:column in the
+//! snippet header, the source text miette underlines and the label under it, and the help.
+//! Fixtures live in `tests/fixtures/`; inputs too big or too binary to keep in git (100,000
+//! nested brackets, invalid UTF-8) are written to a scratch folder at run time.
+
+// clippy.toml allows these inside `#[test]` functions only; the helpers below fail the test
+// the same way, by panicking with what went wrong.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers fail the test by panicking"
+)]
+
+use kbcheck::cli::{Exit, Io, run};
+use serde_json::Value;
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// A path under the crate root, as the command-line argument a user would type.
+fn path(rel: &str) -> String {
+    format!("{}/{rel}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(rel: &str) -> String {
+    path(&format!("tests/fixtures/{rel}"))
+}
+
+/// Run `kbcheck ARGS...` without colour; returns the exit code, stdout and stderr.
+fn kbcheck(args: &[&str]) -> (Exit, String, String) {
+    let argv: Vec<OsString> = std::iter::once("kbcheck")
+        .chain(args.iter().copied())
+        .map(OsString::from)
+        .collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let exit = run(
+        argv,
+        &mut Io {
+            out: &mut out,
+            err: &mut err,
+            color: false,
+        },
+    );
+    (
+        exit,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+/// The labels miette drew: (line number, underlined source text, label text). A point label
+/// (`▲`, an empty span) reports the source from the point to the end of its line.
+fn labels(stderr: &str) -> Vec<(usize, String, String)> {
+    let mut found = Vec::new();
+    let mut source: Option<(usize, Vec<char>)> = None;
+    let mut runs: Vec<(usize, usize, bool)> = Vec::new();
+    for line in stderr.lines() {
+        let chars: Vec<char> = line.chars().collect();
+        if let Some(bar) = chars.iter().position(|&c| c == '│')
+            && let Ok(n) = chars[..bar]
+                .iter()
+                .collect::<String>()
+                .trim()
+                .parse::<usize>()
+        {
+            source = Some((n, chars));
+            runs.clear();
+            continue;
+        }
+        if !line.trim_start().starts_with('·') {
+            continue;
+        }
+        let Some((n, src)) = &source else { continue };
+        if let Some(corner) = chars.iter().position(|&c| c == '╰') {
+            let label: String = chars[corner..].iter().collect();
+            let label = label.trim_start_matches(['╰', '─', ' ']).to_owned();
+            if let Some(&(a, b, point)) = runs.iter().find(|(a, b, _)| (*a..*b).contains(&corner)) {
+                let end = if point { src.len() } else { b.min(src.len()) };
+                let text: String = src.get(a..end).unwrap_or_default().iter().collect();
+                found.push((*n, text.trim_end().to_owned(), label));
+            }
+        } else {
+            runs.clear();
+            let mut i = 0;
+            while i < chars.len() {
+                if matches!(chars[i], '─' | '┬' | '▲') {
+                    let start = i;
+                    while i < chars.len() && matches!(chars[i], '─' | '┬' | '▲') {
+                        i += 1;
+                    }
+                    runs.push((start, i, chars[start] == '▲'));
+                } else {
+                    i += 1;
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Assert that miette underlined `text` on `line` with `label`.
+#[track_caller]
+fn assert_label(stderr: &str, line: usize, text: &str, label: &str) {
+    let all = labels(stderr);
+    assert!(
+        all.iter()
+            .any(|(n, t, l)| *n == line && t == text && l == label),
+        "no label `{label}` under `{text}` on line {line}; labels drawn: {all:?}\n{stderr}"
+    );
+}
+
+/// Whether `text` contains `part` once miette's line wrapping (and the `│` it puts at the
+/// start of continued message lines) is undone.
+fn has(text: &str, part: &str) -> bool {
+    let flat = |s: &str| {
+        s.split_whitespace()
+            .filter(|w| *w != "│")
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    flat(text).contains(&flat(part))
+}
+
+/// 1-based line and column of the first occurrence of `needle` in `text`.
+fn line_col(text: &str, needle: &str) -> (usize, usize) {
+    let offset = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` is not in the text"));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+/// A fresh folder under the system temp dir, removed when the test ends.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("kbcheck-cli-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.0.join(name).display().to_string()
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) -> String {
+        std::fs::write(self.0.join(name), bytes).unwrap();
+        self.path(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `check --format json` on files; returns the exit code and the parsed report.
+fn check_json(args: &[&str]) -> (Exit, Value) {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend(args);
+    let (exit, out, err) = kbcheck(&all);
+    let json = serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{out}\n{err}"));
+    (exit, json)
+}
+
+/// The findings of a JSON report as (rule, severity, entities), in report order.
+fn findings(report: &Value) -> Vec<(String, String, Vec<String>)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let ids = f["entities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e.as_str().unwrap().to_owned())
+                .collect();
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["severity"].as_str().unwrap().to_owned(),
+                ids,
+            )
+        })
+        .collect()
+}
+
+/// A finding as written in a test: (rule id, severity, entity ids).
+type Want<'a> = (&'a str, &'a str, &'a [&'a str]);
+
+fn expected(list: &[Want<'_>]) -> Vec<(String, String, Vec<String>)> {
+    list.iter()
+        .map(|(r, s, e)| {
+            (
+                (*r).to_owned(),
+                (*s).to_owned(),
+                e.iter().map(|x| (*x).to_owned()).collect(),
+            )
+        })
+        .collect()
+}
+
+/// Every bundled rule file as (id, text).
+fn bundled_rules() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|e| e == "yaml") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                // Files without an `id` (a pack's vocabulary) are not rules.
+                if let Some(id) = text.lines().find_map(|l| l.strip_prefix("id: ")) {
+                    out.push((id.trim().to_owned(), text));
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(std::path::Path::new(&path("rules")), &mut out);
+    out.sort();
+    assert!(!out.is_empty());
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. Exit codes
+
+#[test]
+fn clean_example_exits_0() {
+    let (exit, out, err) = kbcheck(&["check", &path("examples/clean-deployment.json")]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    assert!(out.contains("0 errors, 0 warnings"), "{out}");
+}
+
+#[test]
+fn examples_with_findings_exit_1() {
+    for example in [
+        "examples/backoffice-branch-rollout.yaml",
+        "examples/exchange-connector-backbone.yaml",
+    ] {
+        let (exit, out, err) = kbcheck(&["check", &path(example)]);
+        assert_eq!(exit, Exit::Findings, "{example}:\n{out}{err}");
+        assert!(
+            out.contains("× "),
+            "{example}: no error finding shown:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn fail_on_never_exits_0_with_findings() {
+    let (exit, out, _) = kbcheck(&[
+        "check",
+        "--fail-on",
+        "never",
+        &path("examples/exchange-connector-backbone.yaml"),
+    ]);
+    assert_eq!(exit, Exit::Clean);
+    assert!(
+        out.contains("KB-Q151228-DUPLICATE-SERIAL"),
+        "findings are still reported:\n{out}"
+    );
+}
+
+#[test]
+fn fail_on_decides_the_exit_for_a_warning_only_topology() {
+    let topology = fixture("topologies/warnings-only.yaml");
+    let (_, report) = check_json(&[&topology]);
+    assert_eq!(
+        findings(&report),
+        expected(&[("KB-Q151228-CONNECTOR-BACKBONE", "warning", &["BACKBONE"])])
+    );
+    for (fail_on, want) in [
+        ("warning", Exit::Findings),
+        ("info", Exit::Findings),
+        ("error", Exit::Clean),
+        ("never", Exit::Clean),
+    ] {
+        let (exit, out, err) = kbcheck(&["check", "--fail-on", fail_on, &topology]);
+        assert_eq!(exit, want, "--fail-on {fail_on}:\n{out}{err}");
+    }
+    let (exit, _, _) = kbcheck(&["check", &topology]);
+    assert_eq!(exit, Exit::Clean, "the default is --fail-on error");
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let clean = path("examples/clean-deployment.json");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["check", "--frobnicate", &clean],
+            "unexpected argument '--frobnicate'",
+        ),
+        (
+            &["check", "--format", "xml", &clean],
+            "invalid value 'xml' for '--format",
+        ),
+        (
+            &["check", "--fail-on", "sometimes", &clean],
+            "invalid value 'sometimes'",
+        ),
+        (&["check"], "required"),
+        (&["chek", &clean], "unrecognized subcommand 'chek'"),
+    ];
+    for (args, message) in cases {
+        let (exit, out, err) = kbcheck(args);
+        assert_eq!(exit, Exit::Invalid, "{args:?}:\n{out}{err}");
+        assert!(
+            has(&err, message),
+            "{args:?}: stderr lacks `{message}`:\n{err}"
+        );
+        assert!(out.is_empty(), "{args:?}: nothing on stdout:\n{out}");
+    }
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    let (exit, out, err) = kbcheck(&["--help"]);
+    assert_eq!(exit, Exit::Clean, "{err}");
+    assert!(out.contains("Usage: kbcheck"), "{out}");
+    for sub in ["check", "validate", "test", "rules", "explain", "schema"] {
+        assert!(out.contains(sub), "--help lists `{sub}`:\n{out}");
+    }
+    let (exit, out, _) = kbcheck(&["check", "--help"]);
+    assert_eq!(exit, Exit::Clean);
+    assert!(out.contains("--fail-on"), "{out}");
+    let (exit, out, _) = kbcheck(&["--version"]);
+    assert_eq!(exit, Exit::Clean);
+    assert!(out.contains(env!("CARGO_PKG_VERSION")), "{out}");
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. The JSON contract
+
+#[test]
+fn json_findings_follow_the_contract() {
+    let topology = path("examples/exchange-connector-backbone.yaml");
+    let text = std::fs::read_to_string(&topology).unwrap();
+    let (exit, report) = check_json(&[&topology]);
+    assert_eq!(exit, Exit::Findings);
+    let list = report["findings"].as_array().unwrap();
+    assert!(!list.is_empty());
+
+    let keys: Vec<(String, Vec<String>)> = findings(&report)
+        .into_iter()
+        .map(|(r, _, e)| (r, e))
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(
+        keys, sorted,
+        "findings are sorted by rule id, then entity id"
+    );
+
+    let mut counts = std::collections::BTreeMap::new();
+    for f in list {
+        let rule = f["rule"].as_str().unwrap();
+        let kb = f["kb"].as_array().unwrap();
+        assert!(
+            !kb.is_empty() && kb.iter().all(Value::is_string),
+            "{rule}: kb is a list of ids"
+        );
+        let severity = f["severity"].as_str().unwrap();
+        assert!(
+            ["error", "warning", "info"].contains(&severity),
+            "{rule}: severity `{severity}`"
+        );
+        *counts.entry(severity.to_owned()).or_insert(0u64) += 1;
+        assert!(
+            !f["message"].as_str().unwrap().is_empty(),
+            "{rule}: message"
+        );
+        let entities: Vec<&str> = f["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap())
+            .collect();
+        let mut sorted = entities.clone();
+        sorted.sort_unstable();
+        assert_eq!(entities, sorted, "{rule}: entities are sorted");
+        let locations = f["locations"].as_array().unwrap();
+        assert_eq!(
+            locations.len(),
+            entities.len(),
+            "{rule}: one location per entity"
+        );
+        for (entity, loc) in entities.iter().zip(locations) {
+            // The entity is defined where its `- id:` line is; the location is the `id` key.
+            let (line, column) = line_col(&text, &format!("id: {entity}\n"));
+            assert_eq!(
+                loc["file"].as_str(),
+                Some(topology.as_str()),
+                "{rule}/{entity}"
+            );
+            assert_eq!(
+                loc["line"].as_u64(),
+                Some(line as u64),
+                "{rule}/{entity}: line"
+            );
+            assert_eq!(
+                loc["column"].as_u64(),
+                Some(column as u64),
+                "{rule}/{entity}: column"
+            );
+        }
+    }
+    let summary = &report["summary"];
+    for level in ["error", "warning", "info"] {
+        assert_eq!(
+            summary[level].as_u64(),
+            Some(counts.get(level).copied().unwrap_or(0)),
+            "summary.{level}"
+        );
+    }
+    assert_eq!(summary["total"].as_u64(), Some(list.len() as u64));
+
+    let shared = list
+        .iter()
+        .find(|f| f["rule"] == "KB-Q151228-DUPLICATE-SERIAL")
+        .expect("the shared-serial finding");
+    assert_eq!(shared["entities"], serde_json::json!(["PO-PAR", "PO-RED"]));
+    assert_eq!(shared["kb"], serde_json::json!(["Q151228"]));
+    assert_eq!(shared["severity"], "error");
+    let mut derived: Vec<(String, String, String, String)> = shared["derived"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let s = |k: &str| d[k].as_str().unwrap().to_owned();
+            (s("entity"), s("field"), s("value"), s("rule"))
+        })
+        .collect();
+    derived.sort();
+    let want = |e: &str| {
+        (
+            e.to_owned(),
+            "serial".to_owned(),
+            "22-28798".to_owned(),
+            "KB-Q151228-CONNECTOR-SERIAL".to_owned(),
+        )
+    };
+    assert_eq!(
+        derived,
+        vec![want("PO-PAR"), want("PO-RED")],
+        "the serials are derived, by the connector rule"
+    );
+    let backbone = list
+        .iter()
+        .find(|f| f["rule"] == "KB-Q151228-CONNECTOR-BACKBONE")
+        .unwrap();
+    assert_eq!(
+        backbone["derived"],
+        serde_json::json!([]),
+        "the backbone finding rests on written values only"
+    );
+}
+
+#[test]
+fn examples_give_exactly_their_findings() {
+    let cases: &[(&str, &[Want<'_>])] = &[
+        (
+            "examples/backoffice-branch-rollout.yaml",
+            &[
+                ("KB-Q142196-INVALID-SERIAL", "error", &["PO-BR1"]),
+                ("KB-Q142196-INVALID-SERIAL", "warning", &["PO-LAB"]),
+                ("KB-Q142196-NOT-FOR-PRODUCTION", "warning", &["PO-LAB"]),
+            ],
+        ),
+        (
+            "examples/exchange-connector-backbone.yaml",
+            &[
+                (
+                    "KB-Q151228-CONNECTOR-BACKBONE",
+                    "warning",
+                    &["BACKBONE-RED-PAR"],
+                ),
+                (
+                    "KB-Q151228-DUPLICATE-SERIAL",
+                    "error",
+                    &["PO-PAR", "PO-RED"],
+                ),
+            ],
+        ),
+        ("examples/clean-deployment.json", &[]),
+    ];
+    for (example, want) in cases {
+        let (_, report) = check_json(&[&path(example)]);
+        assert_eq!(findings(&report), expected(want), "{example}");
+        assert_eq!(
+            report["warnings"],
+            serde_json::json!([]),
+            "{example} has no topology warnings"
+        );
+    }
+    // The branch rollout's serials are planned, not written: each finding names the rule that derived it.
+    let (_, report) = check_json(&[&path("examples/backoffice-branch-rollout.yaml")]);
+    let derived_by: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "KB-Q142196-INVALID-SERIAL")
+        .map(|f| {
+            (
+                f["derived"][0]["entity"].as_str().unwrap(),
+                f["derived"][0]["rule"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        derived_by,
+        [
+            ("PO-BR1", "KB-Q142196-DISK2-SERIAL"),
+            ("PO-LAB", "KB-Q142196-TEST-PLATFORM-SERIAL")
+        ]
+    );
+}
+
+#[test]
+fn output_writes_the_report_to_a_file() {
+    let scratch = Scratch::new("output");
+    let report = scratch.path("report.json");
+    let topology = path("examples/exchange-connector-backbone.yaml");
+    let (exit, out, err) = kbcheck(&["check", "--format", "json", "--output", &report, &topology]);
+    assert_eq!(
+        exit,
+        Exit::Findings,
+        "the exit code still reflects the findings:\n{err}"
+    );
+    assert!(out.is_empty(), "nothing on stdout with --output:\n{out}");
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let (_, printed) = check_json(&[&topology]);
+    assert_eq!(
+        written, printed,
+        "the file holds the same report as stdout would"
+    );
+}
+
+#[test]
+fn unwritable_output_exits_2() {
+    let scratch = Scratch::new("unwritable");
+    let report = scratch.path("no-such-folder/report.json");
+    let (exit, out, err) = kbcheck(&[
+        "check",
+        "--output",
+        &report,
+        &path("examples/clean-deployment.json"),
+    ]);
+    assert_eq!(exit, Exit::Invalid, "{out}{err}");
+    assert!(has(&err, "kbcheck::io::write_failed"), "{err}");
+    assert!(has(&err, "report.json"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. Bad topologies: exit 2, a coded diagnostic at file:line:column, nothing checked
+
+/// `check` a bad topology fixture; asserts exit 2, the code, nothing on stdout, the
+/// "nothing was checked" note, and that the header names the file at `at`'s line:column.
+#[track_caller]
+fn bad_topology(name: &str, extra: &[&str], code: &str, at: &str) -> String {
+    let file = fixture(&format!("topologies/{name}"));
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut args = vec!["check"];
+    args.extend(extra);
+    args.push(&file);
+    let (exit, out, err) = kbcheck(&args);
+    assert_eq!(exit, Exit::Invalid, "{name}:\n{out}{err}");
+    assert!(
+        out.is_empty(),
+        "{name}: nothing is checked, so nothing on stdout:\n{out}"
+    );
+    assert!(
+        has(&err, &format!("kbcheck::{code}")),
+        "{name}: no `{code}`:\n{err}"
+    );
+    assert!(has(&err, "nothing was checked"), "{err}");
+    let (line, column) = line_col(&text, at);
+    assert!(
+        has(&err, &format!("{name}:{line}:{column}]")),
+        "{name}: header is not at {line}:{column}:\n{err}"
+    );
+    err
+}
+
+#[test]
+fn duplicate_id_is_refused() {
+    // The header points at the entity that reuses the id; the first use is context.
+    let err = bad_topology(
+        "duplicate-id.yaml",
+        &[],
+        "topology::duplicate_id",
+        "S1\n    kind: server\n    product: msmail",
+    );
+    assert!(has(&err, "duplicate id `S1`"), "{err}");
+    assert_label(&err, 4, "S1", "first used here");
+    assert_label(&err, 7, "S1", "this entity reuses the id");
+}
+
+#[test]
+fn unknown_parent_is_refused_with_a_suggestion() {
+    let err = bad_topology(
+        "unknown-references.yaml",
+        &[],
+        "topology::unknown_reference",
+        "EXCH-REDD",
+    );
+    assert!(
+        has(&err, "`parent` names `EXCH-REDD`, which is not a node"),
+        "{err}"
+    );
+    assert_label(&err, 8, "EXCH-REDD", "no node has this id");
+    assert!(has(&err, "help: did you mean `EXCH-RED`?"), "{err}");
+}
+
+#[test]
+fn unknown_link_ends_are_refused() {
+    let err = bad_topology(
+        "unknown-references.yaml",
+        &[],
+        "topology::unknown_reference",
+        "EXCH-REDD",
+    );
+    assert!(has(&err, "`from` names `EXCH-RDE`"), "{err}");
+    assert_label(&err, 11, "EXCH-RDE", "no node has this id");
+    assert!(has(&err, "did you mean `EXCH-RED`?"), "{err}");
+    assert!(has(&err, "`to` names `NOWHERE-AT-ALL`"), "{err}");
+    assert_label(&err, 12, "NOWHERE-AT-ALL", "no node has this id");
+    assert!(
+        has(&err, "help: `to` must be the id of a node in `nodes`"),
+        "nothing close, no guess:\n{err}"
+    );
+}
+
+#[test]
+fn missing_id_is_refused() {
+    let err = bad_topology(
+        "missing-id.yaml",
+        &[],
+        "topology::missing_key",
+        "kind: server\n    product",
+    );
+    assert!(has(&err, "a node has no `id`"), "{err}");
+    assert_label(&err, 5, "kind: server", "`id` is missing here");
+}
+
+#[test]
+fn missing_kind_is_refused() {
+    let err = bad_topology("missing-kind.yaml", &[], "topology::missing_key", "id: S2");
+    assert!(has(&err, "a node has no `kind`"), "{err}");
+    assert_label(&err, 5, "id: S2", "`kind` is missing here");
+}
+
+#[test]
+fn unknown_kind_is_refused_with_a_suggestion() {
+    let err = bad_topology(
+        "unknown-kind.yaml",
+        &[],
+        "topology::unknown_kind",
+        "postofice",
+    );
+    assert!(has(&err, "unknown node kind `postofice`"), "{err}");
+    assert_label(&err, 6, "postofice", "no vocabulary declares this kind");
+    assert!(has(&err, "help: did you mean `postoffice`?"), "{err}");
+}
+
+#[test]
+fn values_of_the_wrong_type_are_refused() {
+    let err = bad_topology("wrong-types.yaml", &[], "topology::wrong_type", "5.5");
+    assert!(
+        has(&err, "`version` of a `server` has a wrong value"),
+        "{err}"
+    );
+    assert_label(&err, 6, "5.5", "this value does not fit the vocabulary");
+    assert!(has(&err, "`version` takes a string"), "{err}");
+    assert!(
+        has(&err, "`install.disk` of a `postoffice` has a wrong value"),
+        "{err}"
+    );
+    assert_label(&err, 10, "3", "this value does not fit the vocabulary");
+    assert!(
+        has(&err, "help: `install.disk` takes one of `1`, `2`"),
+        "help describes `disk`, not `install`:\n{err}"
+    );
+}
+
+#[test]
+fn yaml_syntax_error_is_refused() {
+    let err = bad_topology("syntax-error.yaml", &[], "parse::syntax", "[server");
+    assert_label(&err, 4, "[", "unclosed bracket '['");
+    assert!(
+        !has(&err, "at line"),
+        "the header shows the place; the message does not repeat it:\n{err}"
+    );
+}
+
+#[test]
+fn duplicate_key_is_refused() {
+    let err = bad_topology(
+        "duplicate-key.yaml",
+        &[],
+        "parse::duplicate_key",
+        "site: paris",
+    );
+    assert!(has(&err, "× duplicate key `site`"), "{err}");
+    assert_label(&err, 6, "s", "duplicate key `site`");
+    assert!(
+        !has(&err, "DuplicateKeyPolicy"),
+        "no parser internals in the message:\n{err}"
+    );
+}
+
+#[test]
+fn unsupported_version_is_refused() {
+    let err = bad_topology("version-2.yaml", &[], "topology::unsupported_version", "2");
+    assert!(
+        has(&err, "unsupported topology format version `2`"),
+        "{err}"
+    );
+    assert_label(&err, 1, "2", "this kbcheck reads version 1");
+}
+
+#[test]
+fn missing_version_is_refused() {
+    let err = bad_topology("no-version.yaml", &[], "topology::missing_key", "name:");
+    assert!(has(&err, "the topology has no `version`"), "{err}");
+    assert_label(
+        &err,
+        1,
+        "name: Contoso without a format version",
+        "`version` is missing here",
+    );
+    assert!(has(&err, "help: start the file with `version: 1`"), "{err}");
+}
+
+#[test]
+fn empty_file_is_refused() {
+    let file = fixture("topologies/empty.yaml");
+    let (exit, out, err) = kbcheck(&["check", &file]);
+    assert_eq!(exit, Exit::Invalid, "{out}{err}");
+    assert!(has(&err, "kbcheck::parse::empty"), "{err}");
+    assert!(has(&err, "empty.yaml` is empty"), "{err}");
+}
+
+#[test]
+fn top_level_list_is_refused() {
+    let err = bad_topology("top-level-list.yaml", &[], "topology::expected_map", "- id");
+    assert!(has(&err, "a topology must be a map, found a list"), "{err}");
+    assert_label(
+        &err,
+        1,
+        "- id: S1",
+        "expected a map of `key: value` entries",
+    );
+}
+
+#[test]
+fn file_over_the_size_limit_is_refused() {
+    let file = fixture("topologies/warnings-only.yaml");
+    let size = std::fs::metadata(&file).unwrap().len();
+    assert!(size > 100);
+    let (exit, out, err) = kbcheck(&["check", "--max-file-bytes", "100", &file]);
+    assert_eq!(exit, Exit::Invalid, "{out}{err}");
+    assert!(has(&err, "kbcheck::limits::file_too_large"), "{err}");
+    assert!(
+        has(
+            &err,
+            &format!("is {size} bytes, over the limit of 100 bytes")
+        ),
+        "{err}"
+    );
+    assert!(
+        !has(&err, "problem in the rules"),
+        "the limit is for the topology, not the bundled rules:\n{err}"
+    );
+}
+
+#[test]
+fn nesting_over_the_depth_limit_is_refused() {
+    let err = bad_topology(
+        "too-deep.yaml",
+        &["--max-depth", "5"],
+        "limits::document_too_big",
+        "{c:",
+    );
+    assert!(
+        has(&err, "nesting is deeper than the limit of 5 levels"),
+        "{err}"
+    );
+    assert!(
+        !has(&err, "builtin:rules"),
+        "the limit is for the topology, not the bundled rules:\n{err}"
+    );
+    // 100,000 nested `[` under the default limit: refused, not a stack overflow.
+    let scratch = Scratch::new("deep");
+    let deep = scratch.write(
+        "deep.yaml",
+        format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).as_bytes(),
+    );
+    let (exit, _, err) = kbcheck(&["check", &deep]);
+    assert_eq!(exit, Exit::Invalid);
+    assert!(
+        has(&err, "kbcheck::limits::document_too_big"),
+        "no document_too_big diagnostic"
+    );
+    assert!(
+        has(&err, "nesting is deeper than the limit of 64 levels"),
+        "no depth message"
+    );
+    assert!(has(&err, "deep.yaml:1:"), "no location");
+}
+
+#[test]
+fn alias_bomb_is_refused() {
+    let err = bad_topology("alias-bomb.yaml", &[], "limits::document_too_big", "*e");
+    assert!(has(&err, "this looks like an alias bomb"), "{err}");
+    assert_label(
+        &err,
+        11,
+        "*",
+        "aliases expand beyond the limit (10000 uses); this looks like an alias bomb",
+    );
+}
+
+#[test]
+fn invalid_utf8_is_refused_at_the_byte() {
+    let scratch = Scratch::new("utf8");
+    let file = scratch.write(
+        "latin1.yaml",
+        b"version: 1\nnodes:\n  - id: S\xe91\n    kind: server\n",
+    );
+    let (exit, out, err) = kbcheck(&["check", &file]);
+    assert_eq!(exit, Exit::Invalid, "{out}{err}");
+    assert!(has(&err, "kbcheck::parse::invalid_utf8"), "{err}");
+    assert!(has(&err, "latin1.yaml:3:10]"), "{err}");
+    assert_label(&err, 3, "\u{fffd}", "this byte is not UTF-8");
+}
+
+#[test]
+fn missing_file_is_refused() {
+    let (exit, out, err) = kbcheck(&["check", &fixture("topologies/absent.yaml")]);
+    assert_eq!(exit, Exit::Invalid, "{out}{err}");
+    assert!(has(&err, "kbcheck::io::not_found"), "{err}");
+    assert!(has(&err, "absent.yaml`"), "{err}");
+}
+
+#[test]
+fn parent_cycle_is_refused() {
+    let err = bad_topology("parent-cycle.yaml", &[], "topology::parent_cycle", "A\n");
+    assert!(has(&err, "`parent` forms a cycle: A -> B -> A"), "{err}");
+    assert_label(&err, 3, "A", "this node is its own ancestor");
+}
+
+#[test]
+fn link_end_of_the_wrong_kind_is_refused() {
+    let err = bad_topology(
+        "serves-from-server.yaml",
+        &[],
+        "topology::bad_link_end",
+        "serves\n",
+    );
+    assert!(
+        has(
+            &err,
+            "a `serves` link cannot have a `server` at its `from` end"
+        ),
+        "{err}"
+    );
+    assert_label(&err, 10, "serves", "`from` is `S1`, a `server`");
+    assert!(has(&err, "help: `serves` links go from pc-mta"), "{err}");
+}
+
+#[test]
+fn node_kind_under_links_is_refused() {
+    let err = bad_topology(
+        "node-kind-under-links.yaml",
+        &[],
+        "topology::kind_misplaced",
+        "postoffice",
+    );
+    assert!(
+        has(
+            &err,
+            "`postoffice` is a node kind, but it is listed under `links`"
+        ),
+        "{err}"
+    );
+    assert_label(&err, 8, "postoffice", "a node kind");
+    assert!(has(&err, "help: move this entry to `nodes`"), "{err}");
+}
+
+#[test]
+fn unknown_attribute_is_a_warning_and_the_check_still_runs() {
+    let file = fixture("topologies/unknown-attribute.yaml");
+    let (exit, out, err) = kbcheck(&["check", &file]);
+    assert_eq!(
+        exit,
+        Exit::Findings,
+        "the findings decide the exit, not the warning:\n{out}{err}"
+    );
+    assert!(has(&err, "kbcheck::topology::unknown_attribute"), "{err}");
+    assert!(
+        has(&err, "⚠ unknown attribute `serail` on a `postoffice`"),
+        "a warning, not an error:\n{err}"
+    );
+    assert_label(&err, 8, "serail", "no vocabulary declares this attribute");
+    assert!(has(&err, "help: did you mean `serial`?"), "{err}");
+    assert!(out.contains("PO-BAD"), "the check ran:\n{out}");
+
+    let (exit, report) = check_json(&[&file]);
+    assert_eq!(exit, Exit::Findings);
+    assert_eq!(
+        findings(&report),
+        expected(&[("KB-Q142196-INVALID-SERIAL", "error", &["PO-BAD"])])
+    );
+    let warnings = report["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0]["code"], "kbcheck::topology::unknown_attribute");
+    assert_eq!(warnings[0]["line"], 8);
+    assert!(
+        warnings[0]["help"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `serial`")
+    );
+
+    let (exit, _, _) = kbcheck(&["check", "--fail-on", "never", &file]);
+    assert_eq!(exit, Exit::Clean, "a warning alone never exits 2");
+    let (exit, out, err) = kbcheck(&["validate", &file]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    assert!(
+        out.contains("valid (2 nodes, 0 links, 1 warnings)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn several_errors_in_one_file_are_all_reported() {
+    let err = bad_topology("several-errors.yaml", &[], "topology::wrong_type", "5.5");
+    for code in [
+        "wrong_type",
+        "duplicate_id",
+        "unknown_kind",
+        "unknown_reference",
+        "missing_key",
+    ] {
+        assert!(
+            has(&err, &format!("kbcheck::topology::{code}")),
+            "`{code}` is missing:\n{err}"
+        );
+    }
+    assert_eq!(
+        err.matches("\n  × ").count() + usize::from(err.starts_with("  × ")),
+        5,
+        "five errors:\n{err}"
+    );
+    assert_label(&err, 13, "S9", "no node has this id");
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. Bad rules: exit 2, every problem reported, nothing checked
+
+/// `check --rules RULES... clean-deployment.json`; asserts exit 2, nothing on stdout and
+/// the "nothing was checked" note; returns stderr.
+#[track_caller]
+fn bad_rules(rules: &[&str]) -> String {
+    let mut args = vec!["check".to_owned()];
+    for r in rules {
+        args.push("--rules".into());
+        args.push(fixture(r));
+    }
+    args.push(path("examples/clean-deployment.json"));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (exit, out, err) = kbcheck(&args);
+    assert_eq!(exit, Exit::Invalid, "{rules:?}:\n{out}{err}");
+    assert!(
+        out.is_empty(),
+        "{rules:?}: no rule ran, so nothing on stdout:\n{out}"
+    );
+    assert!(has(&err, "in the rules; nothing was checked"), "{err}");
+    err
+}
+
+/// One broken rule file: its code, the underlined text and label on `line`, and the help.
+#[track_caller]
+fn bad_rule(file: &str, code: &str, line: usize, text: &str, label: &str, help: &str) {
+    let err = bad_rules(&[&format!("rules-bad/{file}")]);
+    assert!(
+        has(&err, &format!("kbcheck::rule::{code}")),
+        "{file}: no `{code}`:\n{err}"
+    );
+    assert!(
+        has(&err, &format!("{file}:{line}:")),
+        "{file}: header not on line {line}:\n{err}"
+    );
+    assert_label(&err, line, text, label);
+    assert!(
+        has(&err, &format!("help: {help}")),
+        "{file}: help `{help}` missing:\n{err}"
+    );
+    assert!(
+        has(&err, "error: 1 problem in the rules"),
+        "{file}: one problem, no follow-on errors:\n{err}"
+    );
+}
+
+#[test]
+fn rule_with_an_unknown_top_level_key_is_refused() {
+    let err = bad_rules(&["rules-bad/unknown-key.yaml"]);
+    assert!(has(&err, "kbcheck::rule::unknown_key"), "{err}");
+    assert!(has(&err, "unknown key `tittle` in a rule"), "{err}");
+    assert_label(&err, 3, "tittle", "not a key kbcheck knows here");
+    assert!(has(&err, "help: did you mean `title`?"), "{err}");
+}
+
+#[test]
+fn rule_with_an_unknown_operator_is_refused() {
+    bad_rule(
+        "unknown-operator.yaml",
+        "unknown_operator",
+        6,
+        "equal",
+        "not an operator kbcheck knows",
+        "did you mean `equals`?",
+    );
+}
+
+#[test]
+fn rule_with_a_bad_regex_is_refused() {
+    bad_rule(
+        "bad-regex.yaml",
+        "bad_regex",
+        6,
+        "\"(10-\"",
+        "here",
+        "kbcheck uses Rust regex syntax",
+    );
+}
+
+#[test]
+fn rule_with_a_bad_version_range_is_refused() {
+    bad_rule(
+        "bad-version-range.yaml",
+        "bad_version_range",
+        6,
+        "\">=4.0 <\"",
+        "here",
+        "write comparators such as",
+    );
+}
+
+#[test]
+fn rule_with_an_unknown_field_is_refused() {
+    bad_rule(
+        "unknown-field.yaml",
+        "unknown_field",
+        6,
+        "serail",
+        "unknown field",
+        "did you mean `serial`?",
+    );
+}
+
+#[test]
+fn rule_relating_over_an_unknown_link_kind_is_refused() {
+    bad_rule(
+        "unknown-related-link.yaml",
+        "unknown_link_kind",
+        6,
+        "msmail-conector",
+        "here",
+        "did you mean `msmail-connector`?",
+    );
+}
+
+#[test]
+fn rule_grouping_over_an_unknown_link_kind_is_refused() {
+    bad_rule(
+        "unknown-component-link.yaml",
+        "unknown_link_kind",
+        11,
+        "serve",
+        "here",
+        "did you mean `serves`?",
+    );
+}
+
+#[test]
+fn rule_selecting_an_unknown_kind_is_refused() {
+    bad_rule(
+        "unknown-select-kind.yaml",
+        "unknown_kind",
+        5,
+        "postofice",
+        "no vocabulary declares this kind",
+        "did you mean `postoffice`?",
+    );
+}
+
+#[test]
+fn severity_list_without_a_default_is_refused() {
+    bad_rule(
+        "severity-no-default.yaml",
+        "bad_severity",
+        8,
+        "- {when: {tag: production}, level: error}",
+        "here",
+        "end the list with the default",
+    );
+    let err = bad_rules(&["rules-bad/severity-no-default.yaml"]);
+    assert!(
+        has(&err, "the severity list needs a last entry without `when`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn duplicate_rule_ids_are_refused() {
+    // Each file loads on its own; together they clash.
+    for file in ["duplicate-id-a.yaml", "duplicate-id-b.yaml"] {
+        let (exit, out, err) = kbcheck(&[
+            "check",
+            "--rules",
+            &fixture(&format!("rules-bad/{file}")),
+            &path("examples/clean-deployment.json"),
+        ]);
+        assert_eq!(
+            exit,
+            Exit::Clean,
+            "{file} alone is a valid rule:\n{out}{err}"
+        );
+    }
+    let err = bad_rules(&[
+        "rules-bad/duplicate-id-a.yaml",
+        "rules-bad/duplicate-id-b.yaml",
+    ]);
+    assert!(has(&err, "kbcheck::rule::duplicate_id"), "{err}");
+    assert!(has(&err, "rule id `T-DUPLICATE` is used twice"), "{err}");
+    assert_label(&err, 2, "T-DUPLICATE", "used again here");
+    assert!(
+        has(&err, "duplicate-id-a.yaml"),
+        "help names the first file:\n{err}"
+    );
+
+    let err = bad_rules(&["rules-bad/duplicate-bundled-id.yaml"]);
+    assert!(
+        has(&err, "rule id `KB-Q151228-DUPLICATE-SERIAL` is used twice"),
+        "{err}"
+    );
+    assert_label(&err, 2, "KB-Q151228-DUPLICATE-SERIAL", "used again here");
+    assert!(
+        has(
+            &err,
+            "builtin:rules/exchange/KB-Q151228-DUPLICATE-SERIAL.yaml"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn three_broken_rules_in_a_folder_are_reported_in_one_run() {
+    let err = bad_rules(&["rules-bad-three"]);
+    for (file, code) in [
+        ("a.yaml", "unknown_operator"),
+        ("b.yaml", "unknown_field"),
+        ("c.yaml", "bad_regex"),
+    ] {
+        assert!(
+            has(&err, &format!("kbcheck::rule::{code}")),
+            "`{code}` missing:\n{err}"
+        );
+        assert!(
+            has(&err, &format!("rules-bad-three/{file}:6:")),
+            "{file} missing:\n{err}"
+        );
+    }
+    assert!(
+        has(&err, "error: 3 problems in the rules; nothing was checked"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_broken_rule_of_a_folder_is_reported() {
+    let err = bad_rules(&["rules-bad"]);
+    let dir = std::fs::read_dir(fixture("rules-bad")).unwrap();
+    for entry in dir {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name != "duplicate-id-a.yaml" {
+            assert!(
+                has(&err, &format!("rules-bad/{name}:")),
+                "{name} is not reported:\n{err}"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. Rule packs, loaded without recompiling
+
+#[test]
+fn pack_brings_its_own_kind_and_rule() {
+    let topology = fixture("topologies/site-relay.yaml");
+    let want = expected(&[("SITE-RELAY-ONE-PRIMARY", "error", &["RELAY-BR", "RELAY-HQ"])]);
+    let (exit, report) = check_json(&["--rules", &fixture("pack-site"), &topology]);
+    assert_eq!(exit, Exit::Findings);
+    assert_eq!(findings(&report), want);
+    let (exit, report) = check_json(&["--rules", &fixture("pack-site/*.yaml"), &topology]);
+    assert_eq!(exit, Exit::Findings, "a glob loads the pack too");
+    assert_eq!(findings(&report), want);
+    let (exit, report) = check_json(&[
+        "--rules",
+        &fixture("pack-site/SITE-RELAY-ONE-PRIMARY.yaml"),
+        &topology,
+    ]);
+    assert_eq!(
+        exit,
+        Exit::Findings,
+        "a single rule file brings its folder's vocabulary"
+    );
+    assert_eq!(findings(&report), want);
+}
+
+#[test]
+fn pack_kind_is_refused_without_the_pack() {
+    let file = fixture("topologies/site-relay.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let (exit, out, err) = kbcheck(&["check", &file]);
+    assert_eq!(exit, Exit::Invalid, "{out}{err}");
+    assert_eq!(
+        err.matches("unknown node kind `contoso-relay`").count(),
+        3,
+        "{err}"
+    );
+    let (line, _) = line_col(&text, "kind: contoso-relay");
+    assert_label(
+        &err,
+        line,
+        "contoso-relay",
+        "no vocabulary declares this kind",
+    );
+}
+
+#[test]
+fn no_default_rules_leaves_the_bundled_rules_out() {
+    let pack = fixture("pack-site");
+    let (exit, report) = check_json(&[
+        "--no-default-rules",
+        "--rules",
+        &pack,
+        &path("examples/exchange-connector-backbone.yaml"),
+    ]);
+    assert_eq!(exit, Exit::Clean);
+    assert_eq!(findings(&report), expected(&[]));
+    let (exit, report) = check_json(&[
+        "--no-default-rules",
+        "--rules",
+        &pack,
+        &fixture("topologies/site-relay.yaml"),
+    ]);
+    assert_eq!(exit, Exit::Findings);
+    assert_eq!(findings(&report).len(), 1);
+    let (exit, out, _) = kbcheck(&["rules", "--no-default-rules", "--rules", &pack]);
+    assert_eq!(exit, Exit::Clean);
+    assert!(
+        out.contains("SITE-RELAY-ONE-PRIMARY") && !out.contains("KB-Q"),
+        "{out}"
+    );
+    assert_eq!(out.lines().last(), Some("1 rules"));
+}
+
+#[test]
+fn test_runs_a_packs_own_cases() {
+    let (exit, out, err) = kbcheck(&["test", &fixture("pack-site")]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    assert!(
+        out.contains("ok   SITE-RELAY-ONE-PRIMARY (2 cases)"),
+        "{out}"
+    );
+    assert_eq!(
+        out.lines().last(),
+        Some("1 passed, 0 failed"),
+        "only the pack's rules are tested:\n{out}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. `kbcheck test`
+
+#[test]
+fn bundled_rules_pass_their_tests() {
+    let count = bundled_rules().len();
+    let (exit, out, err) = kbcheck(&["test"]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    assert_eq!(
+        out.lines().last(),
+        Some(format!("{count} passed, 0 failed").as_str()),
+        "{out}"
+    );
+    for (id, _) in bundled_rules() {
+        assert!(out.contains(&format!("ok   {id} (")), "{id}:\n{out}");
+    }
+}
+
+/// `kbcheck test` on one fixture rule file.
+fn rule_test(file: &str) -> (Exit, String) {
+    let (exit, out, err) = kbcheck(&["test", &fixture(&format!("rules-test/{file}"))]);
+    assert!(err.is_empty(), "{file}: the rule loads:\n{err}");
+    (exit, out)
+}
+
+#[test]
+fn expected_finding_that_does_not_come_is_missing() {
+    let (exit, out) = rule_test("missing.yaml");
+    assert_eq!(exit, Exit::Findings, "{out}");
+    assert!(out.contains("FAIL T-MISSING (2 cases)"), "{out}");
+    assert!(
+        out.contains("case `expects a finding that does not come`:"),
+        "{out}"
+    );
+    assert!(
+        out.contains("missing: expected a finding on [PO2], none came"),
+        "{out}"
+    );
+    assert_eq!(out.lines().last(), Some("0 passed, 1 failed"));
+}
+
+#[test]
+fn unexpected_finding_is_noisy() {
+    let (exit, out) = rule_test("noisy.yaml");
+    assert_eq!(exit, Exit::Findings, "{out}");
+    assert!(out.contains("FAIL T-NOISY"), "{out}");
+    assert!(
+        out.contains("noisy:   unexpected finding on [PO3] (error)"),
+        "{out}"
+    );
+    assert!(!out.contains("missing:"), "{out}");
+}
+
+#[test]
+fn rule_without_a_non_firing_case_fails() {
+    let (exit, out) = rule_test("no-quiet-case.yaml");
+    assert_eq!(exit, Exit::Findings, "{out}");
+    assert!(out.contains("FAIL T-NO-QUIET-CASE"), "{out}");
+    assert!(out.contains("rule has no case that must not fire"), "{out}");
+}
+
+#[test]
+fn todo_case_is_reported_but_does_not_fail() {
+    let (exit, out) = rule_test("todo.yaml");
+    assert_eq!(exit, Exit::Clean, "{out}");
+    assert!(out.contains("ok   T-TODO (3 cases, 1 todo)"), "{out}");
+    assert!(out.contains("todo `a known gap, marked todo`:"), "{out}");
+    assert_eq!(out.lines().last(), Some("1 passed, 0 failed"));
+}
+
+#[test]
+fn test_counts_every_rule_it_was_given() {
+    let files: Vec<String> = ["missing.yaml", "noisy.yaml", "todo.yaml"]
+        .iter()
+        .map(|f| fixture(&format!("rules-test/{f}")))
+        .collect();
+    let (exit, out, _) = kbcheck(&["test", &files[0], &files[1], &files[2]]);
+    assert_eq!(exit, Exit::Findings);
+    assert_eq!(out.lines().last(), Some("1 passed, 2 failed"), "{out}");
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. `kbcheck rules` and `kbcheck explain`
+
+#[test]
+fn rules_lists_every_bundled_rule() {
+    let bundled = bundled_rules();
+    let (exit, out, err) = kbcheck(&["rules"]);
+    assert_eq!(exit, Exit::Clean, "{err}");
+    for (id, _) in &bundled {
+        assert!(
+            out.lines().any(|l| l.starts_with(&format!("{id} "))),
+            "`{id}` is not listed:\n{out}"
+        );
+    }
+    assert_eq!(
+        out.lines().last(),
+        Some(format!("{} rules", bundled.len()).as_str())
+    );
+}
+
+#[test]
+fn rules_filters_by_kb_article() {
+    let (exit, out, _) = kbcheck(&["rules", "--kb", "Q151228"]);
+    assert_eq!(exit, Exit::Clean);
+    let mut shown = 0;
+    for (id, text) in bundled_rules() {
+        // `kb: [Q1, Q2]`, or `kb:` followed by `  - Q1` lines.
+        let kb: String = text
+            .lines()
+            .skip_while(|l| !l.starts_with("kb:"))
+            .enumerate()
+            .take_while(|(i, l)| *i == 0 || l.starts_with("  - "))
+            .map(|(_, l)| l)
+            .collect();
+        let listed = out.lines().any(|l| l.starts_with(&format!("{id} ")));
+        assert_eq!(listed, kb.contains("Q151228"), "`{id}` ({kb}):\n{out}");
+        shown += usize::from(listed);
+    }
+    assert!(shown > 0);
+    assert_eq!(out.lines().last(), Some(format!("{shown} rules").as_str()));
+}
+
+#[test]
+fn explain_prints_the_article_and_the_logic() {
+    let id = "KB-Q151228-DUPLICATE-SERIAL";
+    let text = bundled_rules()
+        .into_iter()
+        .find(|(i, _)| i == id)
+        .unwrap()
+        .1;
+    let title = text
+        .lines()
+        .find_map(|l| l.strip_prefix("title: "))
+        .unwrap();
+    let (exit, out, err) = kbcheck(&["explain", id]);
+    assert_eq!(exit, Exit::Clean, "{err}");
+    assert_eq!(out.lines().next(), Some(format!("{id}: {title}").as_str()));
+    for section in [
+        "KB articles:",
+        "Symptoms:",
+        "Cause:",
+        "Resolution:",
+        "Logic:",
+    ] {
+        assert!(out.lines().any(|l| l == section), "no `{section}`:\n{out}");
+    }
+    assert!(out.contains("Event ID 4188"), "{out}");
+    assert!(out.contains("service specific error 3"), "{out}");
+    assert!(
+        out.contains("The PC MTA refuses to serve two postoffices with the same serial number"),
+        "cause:\n{out}"
+    );
+    assert!(
+        out.contains("Give each postoffice the PC MTA serves a distinct serial number"),
+        "resolution:\n{out}"
+    );
+    assert!(out.contains("groups them by `serial`"), "logic:\n{out}");
+}
+
+#[test]
+fn explain_unknown_rule_exits_2_with_a_suggestion() {
+    let (exit, out, err) = kbcheck(&["explain", "KB-Q151228-DUPLICATE-SERIALS"]);
+    assert_eq!(exit, Exit::Invalid, "{out}{err}");
+    assert!(out.is_empty());
+    assert!(has(&err, "kbcheck::cli::unknown_rule"), "{err}");
+    assert!(
+        has(&err, "no rule has the id `KB-Q151228-DUPLICATE-SERIALS`"),
+        "{err}"
+    );
+    assert!(
+        has(&err, "help: did you mean `KB-Q151228-DUPLICATE-SERIAL`?"),
+        "{err}"
+    );
+}
