@@ -377,8 +377,8 @@ impl Vocabulary {
     /// The JSON Schema of a topology file under this vocabulary (for editors).
     pub fn topology_schema(&self) -> Json {
         let tags = json!({
-            "description": "Labels such as `production`, `test` or `planned` that rules may select on.",
-            "type": "array", "items": {"type": "string"}
+            "description": "Labels such as `production`, `test` or `planned` that rules may select on (one tag, or a list).",
+            "type": ["array", "string"], "items": {"type": "string"}
         });
         let mut node_variants = Vec::new();
         let mut link_variants = Vec::new();
@@ -414,6 +414,7 @@ impl Vocabulary {
             "required": ["version", "nodes"],
             "additionalProperties": false,
             "properties": {
+                "$schema": {"description": "The JSON Schema an editor checks this file against.", "type": "string"},
                 "version": {"description": "Format version of the topology file; must be 1.", "const": 1},
                 "name": {"description": "Name of the topology, shown in reports.", "type": "string"},
                 "defaults": {
@@ -422,12 +423,12 @@ impl Vocabulary {
                 },
                 "nodes": {
                     "description": "The nodes of the topology.",
-                    "type": "array",
+                    "type": ["array", "null"],
                     "items": {
                         "type": "object",
                         "required": ["id", "kind"],
                         "properties": {
-                            "id": {"description": "Unique id across nodes and links.", "type": "string", "minLength": 1},
+                            "id": {"description": "Unique id across nodes and links.", "type": "string", "pattern": "\\S"},
                             "kind": {"description": "The node kind, a vocabulary word.", "enum": node_kinds},
                             "parent": {"description": "The id of the node this one lives on (containment).", "type": "string"},
                             "tags": tags
@@ -437,12 +438,12 @@ impl Vocabulary {
                 },
                 "links": {
                     "description": "The links between nodes.",
-                    "type": "array",
+                    "type": ["array", "null"],
                     "items": {
                         "type": "object",
                         "required": ["kind", "from", "to"],
                         "properties": {
-                            "id": {"description": "Optional unique id; links without one are named `kind:from->to`.", "type": "string", "minLength": 1},
+                            "id": {"description": "Optional unique id; links without one are named `kind:from->to`.", "type": "string", "pattern": "\\S"},
                             "kind": {"description": "The link kind, a vocabulary word.", "enum": link_kinds},
                             "from": {"description": "Id of the node the link starts at.", "type": "string"},
                             "to": {"description": "Id of the node the link ends at.", "type": "string"},

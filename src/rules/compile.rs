@@ -12,6 +12,7 @@ use crate::vocabulary::{Class, Vocabulary};
 
 /// Keys a rule file may have.
 pub const RULE_KEYS: &[&str] = &[
+    "$schema",
     "id",
     "title",
     "kb",
@@ -39,18 +40,19 @@ pub fn compile(
 ) -> Option<Rule> {
     let before = diags.0.len();
     let mut r = MapReader::new(file, root, "rule", "a rule", diags)?;
+    // `$schema` lets JSON rule files point an editor at the rule schema.
+    let _ = r.string("$schema", diags);
     let id = r.required_string("id", "the rule", diags);
     if let Some((id, pos)) = id
-        && !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && (id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
     {
         diags.push(
             Diag::error(
                 "rule::bad_id",
-                format!(
-                    "rule id `{id}` has characters other than letters, digits, `-`, `_` and `.`"
-                ),
+                format!("rule id `{id}` must be letters, digits, `-`, `_` and `.`, and not empty"),
             )
             .at(file, pos, "here")
             .help("use an id such as `KB-Q142196`"),
@@ -353,11 +355,11 @@ fn within(cx: &CondCx<'_>, node: &Node, _scope: &Scope, diags: &mut Diags) -> Op
                     node.pos,
                     "bad_scope",
                     format!("unknown group scope `{other}`"),
-                    suggestion_help(
-                        other,
-                        &["topology", "parent", "site", "component"],
-                        "scopes",
-                    ),
+                    if other == "component" {
+                        "a component needs its walk: `within: {component: {via: [links, parent, children], links: [msmail-connector]}}`".to_owned()
+                    } else {
+                        suggestion_help(other, &["topology", "parent", "site"], "scopes")
+                    },
                 );
                 None
             }

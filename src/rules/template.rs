@@ -103,6 +103,19 @@ impl Template {
                                 }
                                 None => (Target::Itself, name),
                             };
+                            if matches!(target, Target::From | Target::To)
+                                && scope.class != crate::vocabulary::Class::Link
+                            {
+                                cx.error(
+                                    diags,
+                                    pos,
+                                    "bad_message",
+                                    format!("`{{{name}}}` reads a link's end, but this rule selects nodes"),
+                                    "use `{field}` or `{parent:field}` in a rule that selects nodes".into(),
+                                );
+                                ok = false;
+                                continue;
+                            }
                             let target_scope = match target {
                                 Target::Itself | Target::Subject => scope.clone(),
                                 _ => Scope {

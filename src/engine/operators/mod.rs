@@ -93,8 +93,21 @@ impl OpCx<'_, '_> {
 
     /// Compile an operand: a literal value, or `{field: ..., of: ...}` naming another field.
     pub fn operand(&mut self, node: &Node) -> Option<Operand> {
-        if let Value::Map(_) = node.value {
+        if let Value::Map(entries) = &node.value {
             if node.value.get("field").is_some() {
+                // Only `field` and `of` belong in an operand; anything else (a misplaced
+                // `as: version`) would otherwise be silently ignored.
+                if let Some((k, _)) = entries
+                    .iter()
+                    .find(|(k, _)| k.name != "field" && k.name != "of")
+                {
+                    self.diags.push(
+                        Diag::error("rule::unknown_key", format!("unexpected key `{}` in an operand", k.name))
+                            .at(self.file, k.pos, "an operand takes `field` and `of` only")
+                            .help("put `as:` on the condition itself: `{field: version, as: version, lt: {field: version, of: parent}}`"),
+                    );
+                    return None;
+                }
                 return (self.operand_ref)(node, self.diags).map(Operand::Field);
             }
             self.error(

@@ -30,7 +30,12 @@ impl Version {
         }
         let parts = nums
             .split('.')
-            .map(|p| p.parse::<u64>().ok())
+            .map(|p| {
+                p.bytes()
+                    .all(|b| b.is_ascii_digit())
+                    .then(|| p.parse::<u64>().ok())
+                    .flatten()
+            })
             .collect::<Option<Vec<u64>>>()?;
         Some(Version {
             parts,
