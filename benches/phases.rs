@@ -70,9 +70,14 @@ fn main() {
         }
     };
     println!(
-        "| nodes | format | raw parse | load | evaluate | whole check | check / raw | eval / check |"
+        "| nodes | format | raw parse | spanned parse | load | evaluate | whole check | check / raw | eval / check |"
     );
-    println!("|---:|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    let scaling_size = sizes
+        .iter()
+        .copied()
+        .find(|&n| n == 100_000)
+        .or(sizes.first().copied());
     for &n in &sizes {
         for fmt in ["yaml", "json"] {
             let path = dir.join(format!("topology-{n}.{fmt}"));
@@ -84,6 +89,7 @@ fn main() {
                 continue;
             }
             let raw = time(runs, || raw_parse(&path, fmt));
+            let spanned = time(runs, || parse_only(&path));
             let load_t = time(runs, || {
                 kbcheck::cli::load_topology(&path, &rules, &limits).map(|t| t.0)
             });
@@ -98,8 +104,9 @@ fn main() {
             drop(topo);
             let whole = time(runs, || whole_check(&path));
             println!(
-                "| {n} | {fmt} | {:.3} s | {:.3} s | {:.3} s | {:.3} s | {:.2}x | {:.1}% |",
+                "| {n} | {fmt} | {:.3} s | {:.3} s | {:.3} s | {:.3} s | {:.3} s | {:.2}x | {:.1}% |",
                 raw.as_secs_f64(),
+                spanned.as_secs_f64(),
                 load_t.as_secs_f64(),
                 eval.as_secs_f64(),
                 whole.as_secs_f64(),
@@ -108,6 +115,79 @@ fn main() {
             );
         }
     }
+    if let Some(n) = scaling_size {
+        rule_scaling(&dir, n, runs, &rules);
+    }
+}
+
+/// Rule-count scaling: the bundled rules vs 1,000 generated rule variants on one topology.
+fn rule_scaling(dir: &Path, n: usize, runs: usize, bundled: &kbcheck::rules::RuleSet) {
+    let path = dir.join(format!("topology-{n}.json"));
+    let limits = Limits::default();
+    let Ok((topo, _)) = kbcheck::cli::load_topology(&path, bundled, &limits) else {
+        eprintln!("missing {}: generate it first", path.display());
+        return;
+    };
+    let rules_dir = dir.join("rules-1000");
+    let _ = std::fs::create_dir_all(&rules_dir);
+    for i in 0..1000 {
+        let text = variant(i);
+        let _ = std::fs::write(rules_dir.join(format!("GEN-{i:04}.yaml")), text);
+    }
+    let many = match load(
+        &RuleSources {
+            bundled: false,
+            paths: vec![rules_dir.display().to_string()],
+        },
+        &limits,
+    ) {
+        Ok(r) => r,
+        Err(d) => {
+            eprintln!("generated rules failed to load: {d:?}");
+            return;
+        }
+    };
+    let base = time(runs, || kbcheck::engine::evaluate(bundled, &topo));
+    let thousand = time(runs, || kbcheck::engine::evaluate(&many, &topo));
+    println!();
+    println!("| rules over {n} nodes (JSON) | evaluate | ratio |");
+    println!("|---|---:|---:|");
+    println!(
+        "| bundled ({} rules) | {:.3} s | 1.00x |",
+        bundled.rules.len(),
+        base.as_secs_f64()
+    );
+    println!(
+        "| 1,000 generated variants | {:.3} s | {:.2}x |",
+        thousand.as_secs_f64(),
+        thousand.as_secs_f64() / base.as_secs_f64().max(1e-9)
+    );
+}
+
+/// One generated rule: checks on postoffices, servers and links, and some group rules.
+fn variant(i: usize) -> String {
+    let body = match i % 10 {
+        0 => format!(
+            "select: {{kind: postoffice}}\ngroup: {{by: [serial], within: {{component: {{via: [links, parent, children], links: [msmail-connector, serves]}}}}, size: {{min: {}}}}}",
+            2 + i % 3
+        ),
+        1 | 2 => format!(
+            "select: {{kind: server}}\nwhen: {{all: [{{field: product, equals: exchange}}, {{field: version, version: \">={}.0\"}}]}}",
+            4 + i % 3
+        ),
+        3 => format!(
+            "select: {{link: msmail-connector}}\nwhen: {{related: {{via: [from, to], kind: server, where: {{field: version, equals: \"5.{}\"}}}}}}",
+            i % 6
+        ),
+        _ => format!(
+            "select: {{kind: postoffice}}\nwhen: {{any: [{{field: serial, equals: \"21-{}\"}}, {{field: name, matches: \"^PO{}X\"}}]}}",
+            10_000 + i,
+            i % 50
+        ),
+    };
+    format!(
+        "id: GEN-{i:04}\ntitle: Generated rule {i}\nkb: [Q{i}]\nseverity: warning\nmessage: generated rule {i} fired on `{{id}}`\n{body}\n"
+    )
 }
 
 /// The floor: the file parsed into a generic value by the parser kbcheck uses.
@@ -149,7 +229,7 @@ fn whole_check(path: &Path) -> usize {
     out.len()
 }
 
-#[allow(dead_code)]
+/// kbcheck's parse alone: the file into its spanned tree.
 fn parse_only(path: &Path) -> bool {
     read_file(path, &Limits::default())
         .and_then(|f| parse_document(&f, &Limits::default()))

@@ -53,6 +53,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Print a JSON Schema (for editors and tools).
     Schema(SchemaArgs),
+    /// Draw a topology as a diagram, with the findings highlighted.
+    Graph(GraphArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -121,12 +123,26 @@ pub struct LimitArgs {
     /// Largest input file, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_file_bytes)]
     pub max_file_bytes: usize,
-    /// Deepest nesting of lists and maps in an input file.
-    #[arg(long, value_name = "LEVELS", default_value_t = Limits::default().max_depth)]
+    /// Deepest nesting of lists and maps in an input file (at most 5000).
+    #[arg(long, value_name = "LEVELS", default_value_t = Limits::default().max_depth,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new()
+              .range(1..=crate::parse::MAX_DEPTH_CEILING as u64))]
     pub max_depth: usize,
     /// Most YAML nodes (scalars, lists, maps) in one input file.
     #[arg(long, value_name = "COUNT", default_value_t = Limits::default().max_yaml_nodes)]
     pub max_yaml_nodes: usize,
+    /// Most nodes in one topology.
+    #[arg(long, value_name = "COUNT", default_value_t = Limits::default().max_nodes)]
+    pub max_nodes: usize,
+    /// Most links in one topology.
+    #[arg(long, value_name = "COUNT", default_value_t = Limits::default().max_links)]
+    pub max_links: usize,
+    /// Most rule files loaded (the bundled ones included).
+    #[arg(long, value_name = "COUNT", default_value_t = Limits::default().max_rules)]
+    pub max_rules: usize,
+    /// Largest compiled size of a rule's `matches` regular expression, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_regex_bytes)]
+    pub max_regex_bytes: usize,
 }
 
 impl LimitArgs {
@@ -135,6 +151,20 @@ impl LimitArgs {
             max_file_bytes: self.max_file_bytes,
             max_depth: self.max_depth,
             max_yaml_nodes: self.max_yaml_nodes,
+            max_nodes: self.max_nodes,
+            max_links: self.max_links,
+            max_rules: self.max_rules,
+            max_regex_bytes: self.max_regex_bytes,
+            ..Limits::default()
+        }
+    }
+
+    /// The limits rule files are read with: the file-shape limits bound topologies only (or
+    /// `--max-depth 5` would refuse the bundled rules), the rule limits apply.
+    fn rule_limits(&self) -> Limits {
+        Limits {
+            max_rules: self.max_rules,
+            max_regex_bytes: self.max_regex_bytes,
             ..Limits::default()
         }
     }
@@ -189,6 +219,13 @@ pub struct CheckArgs {
     /// With `--base`: let findings the change leaves unchanged fail the run too.
     #[arg(long, requires = "base")]
     pub fail_on_existing: bool,
+    /// Exit 1 when a rule could not be decided on an entity because a value it needs is not
+    /// set (an inconclusive result), as for a finding: for strict gates.
+    #[arg(long)]
+    pub fail_on_inconclusive: bool,
+    /// List each inconclusive result (rule, entity, the values not set), not just the count.
+    #[arg(long)]
+    pub show_inconclusive: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -313,6 +350,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io<'_>) -> Exit {
         Command::Rules(a) => list_rules(&a, io),
         Command::Explain(a) => explain(&a, io),
         Command::Schema(a) => schema(&a, io),
+        Command::Graph(a) => graph(&a, io),
     }
 }
 
@@ -346,6 +384,7 @@ pub fn load_topology(
 ) -> Result<(Topology, Diags), Diags> {
     let file = read_file(path, limits)?;
     let tree = parse_document(&file, limits)?;
+    crate::limits::check_topology(&file, &tree, limits)?;
     match Topology::load(&file, tree, &set.vocab) {
         (Some(t), warnings) => Ok((t, warnings)),
         (None, diags) => Err(diags),
@@ -415,11 +454,26 @@ pub fn check(a: &CheckArgs, io: &mut Io<'_>) -> Exit {
             return Exit::Invalid;
         }
     };
-    // The limits bound the topology files; rules (bundled ones included) keep the defaults,
-    // or `--max-depth 5` would refuse the bundled rules before the topology is read.
-    let Some(set) = load_sources(&a.rules.sources(config.as_ref()), &Limits::default(), io) else {
+    // The file limits bound the topology files; rules (bundled ones included) keep the
+    // defaults, or `--max-depth 5` would refuse the bundled rules before the topology is read.
+    let Some(set) = load_sources(
+        &a.rules.sources(config.as_ref()),
+        &a.limits.rule_limits(),
+        io,
+    ) else {
         return Exit::Invalid;
     };
+    // A gate never passes because its rules went missing.
+    if set.rules.iter().all(|r| r.is_derivation()) {
+        io.diag(
+            &Diag::error(
+                "rules::none_loaded",
+                "no check or group rules are loaded, so nothing would be checked",
+            )
+            .help("drop `--no-default-rules`, or add rules with `--rules PATH`"),
+        );
+        return Exit::Invalid;
+    }
     // Waivers and topologies are both read before giving up, so one run reports both.
     let mut waivers_failed = false;
     let waivers = match &waivers_path {
@@ -468,6 +522,7 @@ pub fn check(a: &CheckArgs, io: &mut Io<'_>) -> Exit {
     let gate = Gate {
         threshold: fail_on.threshold(),
         existing: a.fail_on_existing,
+        inconclusive: a.fail_on_inconclusive,
     };
     let report = Report {
         checked: &checked,
@@ -475,6 +530,7 @@ pub fn check(a: &CheckArgs, io: &mut Io<'_>) -> Exit {
         gate,
         waivers: outcome.as_ref(),
         diff: diff.as_ref(),
+        show_inconclusive: a.show_inconclusive,
     };
     let color = io.color && a.output.is_none();
     let text = report::render(format, &report, color);
@@ -493,20 +549,32 @@ pub fn check(a: &CheckArgs, io: &mut Io<'_>) -> Exit {
     } else {
         let _ = io.out.write_all(text.as_bytes());
     }
-    if report.failing() > 0 {
+    let exit = if report.failing() > 0 {
         Exit::Findings
     } else {
         Exit::Clean
+    };
+    if EXITING.load(std::sync::atomic::Ordering::Relaxed) {
+        // The process ends right after: freeing a million entities one allocation at a time
+        // costs more than checking them, and the operating system reclaims it all at once.
+        std::mem::forget(checked);
+        std::mem::forget(set);
     }
+    exit
 }
+
+/// Set by the binary: the process exits after the command, so big inputs need not be freed.
+pub static EXITING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Evaluate the rules over one topology and give each finding its fingerprint.
 fn evaluate(set: &RuleSet, topology: Topology, warnings: Diags) -> Checked {
-    let mut findings = engine::evaluate(set, &topology);
+    let results = engine::evaluate_all(set, &topology);
+    let mut findings = results.findings;
     crate::finding::identify(&mut findings, &topology);
     Checked {
         topology,
         findings,
+        inconclusive: results.inconclusive,
         warnings,
     }
 }
@@ -526,7 +594,7 @@ fn today(flag: Option<&str>) -> Result<Date, Diag> {
 
 pub fn validate(a: &ValidateArgs, io: &mut Io<'_>) -> Exit {
     let limits = a.limits.limits();
-    let Some(set) = load_rules(&a.rules, &Limits::default(), io) else {
+    let Some(set) = load_rules(&a.rules, &a.limits.rule_limits(), io) else {
         return Exit::Invalid;
     };
     let Some(topos) = load_topologies(&a.topologies, &set, &limits, io) else {
@@ -820,4 +888,67 @@ pub fn schema(a: &SchemaArgs, io: &mut Io<'_>) -> Exit {
     };
     let _ = io.out.write_all(text.as_bytes());
     Exit::Clean
+}
+
+#[derive(Args, Debug)]
+pub struct GraphArgs {
+    /// The topology file (YAML or JSON).
+    #[arg(value_name = "TOPOLOGY")]
+    pub topology: PathBuf,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "svg")]
+    pub format: crate::graph::GraphFormat,
+    /// Write the diagram to a file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Draw only the entities within N hops (links or containment) of a finding.
+    #[arg(long, value_name = "N")]
+    pub neighbourhood: Option<usize>,
+}
+
+/// `kbcheck graph`: check one topology and draw it with its findings. Exits 0 once drawn,
+/// findings or not; 2 on invalid input.
+pub fn graph(a: &GraphArgs, io: &mut Io<'_>) -> Exit {
+    let Some(set) = load_rules(&a.rules, &Limits::default(), io) else {
+        return Exit::Invalid;
+    };
+    let paths = std::slice::from_ref(&a.topology);
+    let Some(mut topos) = load_topologies(paths, &set, &Limits::default(), io) else {
+        return Exit::Invalid;
+    };
+    let Some((topology, warnings)) = topos.pop() else {
+        return Exit::Invalid;
+    };
+    io.diags(&warnings);
+    let checked = evaluate(&set, topology, warnings);
+    let opts = crate::graph::Options {
+        neighbourhood: a.neighbourhood,
+    };
+    let diagram = crate::graph::build(&checked.topology, &checked.findings, &set, &opts);
+    let text = crate::graph::render(&diagram, a.format, "");
+    write_output(a.output.as_deref(), &text, io)
+}
+
+/// Write a result to `--output FILE`, or to standard output.
+fn write_output(path: Option<&Path>, text: &str, io: &mut Io<'_>) -> Exit {
+    let Some(path) = path else {
+        let _ = io.out.write_all(text.as_bytes());
+        return Exit::Clean;
+    };
+    match std::fs::write(path, text) {
+        Ok(()) => Exit::Clean,
+        Err(e) => {
+            io.diag(
+                &Diag::error(
+                    "io::write_failed",
+                    format!("cannot write `{}`: {e}", path.display()),
+                )
+                .in_file(&path.display().to_string())
+                .help("check that the folder exists and is writable"),
+            );
+            Exit::Invalid
+        }
+    }
 }

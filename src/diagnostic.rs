@@ -28,11 +28,35 @@ pub struct Diag {
     pub location: Option<(String, u32, u32)>,
 }
 
+/// Longest message kept, in characters: a message quotes user input, which may be huge.
+const MAX_MESSAGE: usize = 300;
+
+/// A message on one line: control characters the input brought (a line break inside a
+/// quoted key, a tab) are shown escaped, and a message quoting a huge input is cut short.
+fn one_line(message: String) -> String {
+    if !message.chars().any(char::is_control) && message.chars().count() <= MAX_MESSAGE {
+        return message;
+    }
+    let mut out = String::new();
+    for (n, c) in message.chars().enumerate() {
+        if n == MAX_MESSAGE {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl Diag {
     pub fn error(code: &str, message: impl Into<String>) -> Diag {
         Diag {
             code: format!("kbcheck::{code}"),
-            message: message.into(),
+            message: one_line(message.into()),
             help: None,
             url: None,
             severity: Severity::Error,
@@ -230,6 +254,14 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_are_one_line_and_bounded() {
+        let d = Diag::error("x", "unknown key `a\nb`");
+        assert_eq!(d.message, "unknown key `a\\nb`");
+        let d = Diag::error("x", "y".repeat(1000));
+        assert_eq!(d.message.chars().count(), MAX_MESSAGE + 1);
+    }
 
     #[test]
     fn suggests_close_words_only() {

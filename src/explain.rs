@@ -1,10 +1,12 @@
 //! `kbcheck explain ID --topology FILE`: why a rule did or did not fire.
 //!
 //! For each entity the rule considers, every condition is shown with the values actually
-//! seen and its outcome, and the first condition that failed is marked. A group rule shows
-//! each entity's key and scope, then every group with its members and whether it fired.
+//! seen and its outcome — `[x]` true, `[ ]` false, `[?]` unknown because a value it needs is
+//! not set — and the first condition that failed (or could not be decided) is marked. A group
+//! rule shows each entity's key and scope, then every group with its members and whether it
+//! fired.
 
-use crate::engine::cond::{Cond, Env, FieldRef, Target};
+use crate::engine::cond::{Cond, Env, FieldRef, Missing, Target, Truth};
 use crate::engine::{self, DerivedStore};
 use crate::rules::{Logic, Rule, RuleSet, Within};
 use crate::topology::{Idx, Topology};
@@ -47,30 +49,49 @@ pub fn why(rule: &Rule, set: &RuleSet, topo: &Topology, only: Option<Idx>) -> St
     match &rule.logic {
         Logic::Check(cond) => {
             for i in shown {
-                let fired = entity_header(rule, topo, &derived, i, &mut out);
-                let Some(selected) = fired else { continue };
-                if !selected {
+                let selected = entity_header(rule, topo, &derived, i, &mut out);
+                if selected == Truth::False {
                     continue;
                 }
                 let ok = match cond {
                     Some(c) => trace_root(c, topo, &derived, i, &mut out),
-                    None => true,
+                    None => Truth::True,
                 };
-                out.push(format!(
-                    "    => {}",
-                    if ok { "FIRES" } else { "does not fire" }
-                ));
+                out.push(match selected.and(ok) {
+                    Truth::True => "    => FIRES".to_owned(),
+                    Truth::False => "    => does not fire".to_owned(),
+                    Truth::Unknown => {
+                        let uses = RefCell::new(Vec::new());
+                        let env = Env {
+                            topo,
+                            derived: &derived,
+                            current: i,
+                            subject: i,
+                            uses: &uses,
+                        };
+                        let r = engine::inconclusive(
+                            rule,
+                            &env,
+                            &[rule.select.cond.as_ref(), cond.as_ref()],
+                        );
+                        format!(
+                            "    => INCONCLUSIVE: not set: {}",
+                            missing_list(topo, i, &r.missing)
+                        )
+                    }
+                });
             }
         }
         Logic::Derive(spec) => {
             for i in shown {
-                let Some(true) = entity_header(rule, topo, &derived, i, &mut out) else {
+                if entity_header(rule, topo, &derived, i, &mut out) != Truth::True {
                     continue;
-                };
+                }
+                // A derivation adds a value only where its condition surely holds.
                 let ok = spec
                     .when
                     .as_ref()
-                    .is_none_or(|c| trace_root(c, topo, &derived, i, &mut out));
+                    .is_none_or(|c| trace_root(c, topo, &derived, i, &mut out).is_true());
                 for (path, value) in &spec.set {
                     let line = if topo.get(i, path).is_some() {
                         format!(
@@ -100,14 +121,31 @@ fn finish(mut out: Vec<String>) -> String {
     out.join("\n")
 }
 
-/// Print the entity line and its selection; `Some(true)` if the rule goes on to test it.
+/// The missing values, as `field` (of the entity itself) or `field of ID`, comma-separated.
+fn missing_list(topo: &Topology, entity: Idx, missing: &[Missing]) -> String {
+    let list: Vec<String> = missing
+        .iter()
+        .map(|m| {
+            let path = m.path.join(".");
+            if m.entity == entity {
+                format!("`{path}`")
+            } else {
+                format!("`{path}` of `{}`", topo.entity(m.entity).id)
+            }
+        })
+        .collect();
+    list.join(", ")
+}
+
+/// Print the entity line and its selection: whether the rule goes on to test it (unknown when
+/// the selection's `where` needs a value that is not set).
 fn entity_header(
     rule: &Rule,
     topo: &Topology,
     derived: &DerivedStore,
     i: Idx,
     out: &mut Vec<String>,
-) -> Option<bool> {
+) -> Truth {
     let e = topo.entity(i);
     out.push(format!("  {} `{}` (line {}):", e.kind, e.id, e.pos.line));
     let tags = topo.tags(i);
@@ -124,16 +162,21 @@ fn entity_header(
             list.join(", "),
             tags.join(", ")
         ));
-        return Some(false);
+        return Truth::False;
     }
     if let Some(w) = &rule.select.cond {
         out.push("    select where:".to_owned());
-        if !trace_root(w, topo, derived, i, out) {
-            out.push("    => not selected".to_owned());
-            return Some(false);
+        let t = trace_root(w, topo, derived, i, out);
+        match t {
+            Truth::False => out.push("    => not selected".to_owned()),
+            Truth::Unknown => {
+                out.push("    => selection unknown: a value it needs is not set".to_owned())
+            }
+            Truth::True => {}
         }
+        return t;
     }
-    Some(true)
+    Truth::True
 }
 
 fn trace_root(
@@ -142,7 +185,7 @@ fn trace_root(
     derived: &DerivedStore,
     i: Idx,
     out: &mut Vec<String>,
-) -> bool {
+) -> Truth {
     let uses = RefCell::new(Vec::new());
     let env = Env {
         topo,
@@ -151,11 +194,19 @@ fn trace_root(
         subject: i,
         uses: &uses,
     };
-    let mut first_failure = None;
+    let mut first = First::default();
     let start = out.len();
-    let ok = trace(c, &env, 3, out, &mut first_failure);
-    if !ok && let Some(line) = first_failure.and_then(|l: usize| out.get_mut(l + start)) {
-        line.push_str("   <- first failing condition");
+    let ok = trace(c, &env, 3, out, &mut first);
+    let (at, note) = match ok {
+        Truth::False => (first.failure, "   <- first failing condition"),
+        Truth::Unknown => (
+            first.unknown,
+            "   <- first undecided condition: a value it needs is not set",
+        ),
+        Truth::True => (None, ""),
+    };
+    if let Some(line) = at.and_then(|l: usize| out.get_mut(l + start)) {
+        line.push_str(note);
     }
     for u in uses.into_inner() {
         out.push(format!(
@@ -169,8 +220,21 @@ fn trace_root(
     ok
 }
 
-fn mark(ok: bool) -> &'static str {
-    if ok { "[x]" } else { "[ ]" }
+/// The first false and the first unknown leaf written, relative to where tracing started.
+#[derive(Default)]
+struct First {
+    failure: Option<usize>,
+    unknown: Option<usize>,
+}
+
+impl First {
+    fn note(&mut self, t: Truth, line: usize) {
+        match t {
+            Truth::False if self.failure.is_none() => self.failure = Some(line),
+            Truth::Unknown if self.unknown.is_none() => self.unknown = Some(line),
+            _ => {}
+        }
+    }
 }
 
 fn shown_value(env: &Env<'_>, f: &FieldRef) -> String {
@@ -188,90 +252,86 @@ fn shown_value(env: &Env<'_>, f: &FieldRef) -> String {
 }
 
 /// Evaluate `c` like the engine does, writing one line per condition. Lines are relative to
-/// where this call started writing; `first_failure` records the first false leaf.
-fn trace(
-    c: &Cond,
-    env: &Env<'_>,
-    depth: usize,
-    out: &mut Vec<String>,
-    first_failure: &mut Option<usize>,
-) -> bool {
+/// where this call started writing; `first` records the first false and unknown leaves.
+fn trace(c: &Cond, env: &Env<'_>, depth: usize, out: &mut Vec<String>, first: &mut First) -> Truth {
     let pad = "  ".repeat(depth);
-    let base = out.len();
     let here = out.len();
     match c {
-        Cond::All(cs) | Cond::Any(cs) => {
-            let is_all = matches!(c, Cond::All(_));
+        Cond::All(_) | Cond::Any(_) => {
+            let (is_all, cs) = match c {
+                Cond::All(cs) => (true, cs),
+                Cond::Any(cs) => (false, cs),
+                _ => return c.eval(env),
+            };
             out.push(String::new());
             let mut results = Vec::new();
             for sub in cs {
-                results.push(trace(sub, env, depth + 1, out, first_failure));
+                results.push(trace(sub, env, depth + 1, out, first));
             }
             let ok = if is_all {
-                results.iter().all(|r| *r)
+                results.iter().copied().fold(Truth::True, Truth::and)
             } else {
-                results.iter().any(|r| *r)
+                results.iter().copied().fold(Truth::False, Truth::or)
             };
             if let Some(line) = out.get_mut(here) {
                 *line = format!(
                     "{pad}{} {} of:",
-                    mark(ok),
+                    ok.mark(),
                     if is_all { "all" } else { "any" }
                 );
             }
-            let _ = base;
             ok
         }
         Cond::Not(sub) => {
             out.push(String::new());
-            let mut inner_first = None;
-            let inner = trace(sub, env, depth + 1, out, &mut inner_first);
+            // The inner condition's failures are this one's successes: mark `not` itself.
+            let inner = trace(sub, env, depth + 1, out, &mut First::default());
+            let ok = !inner;
             if let Some(line) = out.get_mut(here) {
-                *line = format!("{pad}{} not:", mark(!inner));
+                *line = format!("{pad}{} not:", ok.mark());
             }
-            if inner && first_failure.is_none() {
-                *first_failure = Some(here);
-            }
-            !inner
+            first.note(ok, here);
+            ok
         }
-        Cond::Field { field, op } => {
-            let v = env.field(field);
-            let ok = op.test(v.as_deref(), env);
-            out.push(format!(
+        Cond::Field { field, op, .. } => {
+            let ok = c.eval(env);
+            let mut line = format!(
                 "{pad}{} {} {}: {}",
-                mark(ok),
+                ok.mark(),
                 field.describe(),
                 op.describe(),
                 shown_value(env, field)
-            ));
-            if !ok && first_failure.is_none() {
-                *first_failure = Some(here);
+            );
+            if let Some(other) = op.operand_field() {
+                line.push_str(&format!(
+                    ", {} {}",
+                    other.describe(),
+                    shown_value(env, other)
+                ));
             }
+            out.push(line);
+            first.note(ok, here);
             ok
         }
         Cond::Tag(t) => {
             let ok = c.eval(env);
             out.push(format!(
                 "{pad}{} tagged `{t}`: tags are [{}]",
-                mark(ok),
+                ok.mark(),
                 env.topo.tags(env.current).join(", ")
             ));
-            if !ok && first_failure.is_none() {
-                *first_failure = Some(here);
-            }
+            first.note(ok, here);
             ok
         }
         Cond::Kind(ks) => {
             let ok = c.eval(env);
             out.push(format!(
                 "{pad}{} is a {}: it is a {}",
-                mark(ok),
+                ok.mark(),
                 ks.join(" or "),
                 env.topo.entity(env.current).kind
             ));
-            if !ok && first_failure.is_none() {
-                *first_failure = Some(here);
-            }
+            first.note(ok, here);
             ok
         }
         Cond::Related(r) => {
@@ -280,34 +340,46 @@ fn trace(
             let mut desc = Vec::new();
             r.describe(0, &mut desc);
             let head = desc.first().cloned().unwrap_or_default();
-            out.push(format!("{pad}{} {head}", mark(ok)));
-            let considered: Vec<Idx> = reached
+            out.push(format!("{pad}{} {head}", ok.mark()));
+            let considered: Vec<(Idx, Truth)> = reached
                 .iter()
                 .copied()
-                .filter(|&i| r.kinds.is_empty() || r.kinds.contains(&env.topo.entity(i).kind))
+                .filter(|&(i, _)| r.kinds.is_empty() || r.kinds.contains(&env.topo.entity(i).kind))
                 .collect();
             if considered.is_empty() {
                 out.push(format!("{pad}    reached nothing"));
             }
-            for i in considered {
+            for (i, member) in considered {
                 let e = env.topo.entity(i);
+                let how = if member == Truth::Unknown {
+                    " (only over a link whose condition is unknown)"
+                } else {
+                    ""
+                };
                 match &r.cond {
                     Some(sub) => {
-                        let mut ignore = None;
                         let sub_env = env.at(i);
                         let start = out.len();
                         out.push(String::new());
-                        let m = trace(sub, &sub_env, depth + 3, out, &mut ignore);
+                        let m = trace(sub, &sub_env, depth + 3, out, &mut First::default());
                         if let Some(line) = out.get_mut(start) {
-                            *line = format!("{pad}    {} reached {} `{}`:", mark(m), e.kind, e.id);
+                            *line = format!(
+                                "{pad}    {} reached {} `{}`{how}:",
+                                member.and(m).mark(),
+                                e.kind,
+                                e.id
+                            );
                         }
                     }
-                    None => out.push(format!("{pad}    [x] reached {} `{}`", e.kind, e.id)),
+                    None => out.push(format!(
+                        "{pad}    {} reached {} `{}`{how}",
+                        member.mark(),
+                        e.kind,
+                        e.id
+                    )),
                 }
             }
-            if !ok && first_failure.is_none() {
-                *first_failure = Some(here);
-            }
+            first.note(ok, here);
             ok
         }
     }
@@ -334,18 +406,29 @@ fn group(
         spec.min,
         spec.max.map_or(" or more".to_owned(), |m| format!("..{m}"))
     ));
-    let mut findings = Vec::new();
+    let mut results = engine::Results::default();
     engine::run_rule(
         rule,
         topo,
         derived,
         &mut engine::group::Components::default(),
-        &mut findings,
+        &mut results,
     );
+    let findings = &results.findings;
     for &i in shown {
-        let Some(true) = entity_header(rule, topo, derived, i, out) else {
-            continue;
-        };
+        match entity_header(rule, topo, derived, i, out) {
+            Truth::True => {}
+            Truth::False => continue,
+            Truth::Unknown => {
+                if let Some(r) = results.inconclusive.iter().find(|r| r.entity == i) {
+                    out.push(format!(
+                        "    => INCONCLUSIVE: left out of the groups, not set: {}",
+                        missing_list(topo, i, &r.missing)
+                    ));
+                }
+                continue;
+            }
+        }
         let uses = RefCell::new(Vec::new());
         let env = Env {
             topo,
@@ -376,7 +459,7 @@ fn group(
         }
     }
     let mut sizes: BTreeMap<usize, usize> = BTreeMap::new();
-    for f in &findings {
+    for f in findings {
         *sizes.entry(f.entities.len()).or_default() += 1;
     }
     out.push(format!("  {} group(s) fire", findings.len()));

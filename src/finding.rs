@@ -139,3 +139,42 @@ impl Summary {
         s
     }
 }
+
+/// A rule that could not be decided on an entity: its condition is unknown because values it
+/// needs are neither written nor derived. Not a finding; reported apart (`inconclusive` in
+/// JSON) and failing the run only with `--fail-on-inconclusive`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inconclusive {
+    pub rule: String,
+    pub kb: Vec<String>,
+    /// The entity the rule selected.
+    pub entity: Idx,
+    /// The values that were missing, on the entity or on others its condition reads.
+    pub missing: Vec<crate::engine::cond::Missing>,
+}
+
+impl Inconclusive {
+    /// The missing values as `field` (on the entity itself) or `field of ID`.
+    pub fn missing_text(&self, topo: &Topology) -> Vec<String> {
+        self.missing
+            .iter()
+            .map(|m| {
+                let path = m.path.join(".");
+                if m.entity == self.entity {
+                    path
+                } else {
+                    format!("{path} of {}", topo.entity(m.entity).id)
+                }
+            })
+            .collect()
+    }
+}
+
+/// Sort by rule id, then entity id.
+pub fn sort_inconclusive(list: &mut [Inconclusive], topo: &Topology) {
+    list.sort_by(|a, b| {
+        a.rule
+            .cmp(&b.rule)
+            .then_with(|| topo.entity(a.entity).id.cmp(&topo.entity(b.entity).id))
+    });
+}

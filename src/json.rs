@@ -116,7 +116,8 @@ impl Parser<'_> {
                     .unwrap_or('?');
                 self.error(
                     "parse::syntax",
-                    format!("expected {what}, found `{ch}`"),
+                    // Escaped, so a line break or control character stays on one line.
+                    format!("expected {what}, found `{}`", ch.escape_debug()),
                     self.i,
                     ch.len_utf8(),
                 )
@@ -394,7 +395,7 @@ impl Parser<'_> {
         let pos = self.pos(start, start + 1);
         self.enter()?;
         self.i += 1;
-        let mut entries: Vec<(Key, Node)> = Vec::new();
+        let mut entries: Vec<(Key, Node)> = Vec::with_capacity(8);
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.i += 1;

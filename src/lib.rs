@@ -10,7 +10,10 @@ pub mod diagnostic;
 pub mod engine;
 pub mod explain;
 pub mod finding;
+// Pictures: the topology as a diagram with the findings drawn on it.
+pub mod graph;
 pub mod json;
+pub mod limits;
 pub mod parse;
 pub mod reader;
 pub mod report;

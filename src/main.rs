@@ -4,6 +4,19 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Nesting costs stack in the parsers, validators and renderers: the command runs on a
+    // thread with room for the deepest input `--max-depth` may allow (reserved, not used).
+    let worker = std::thread::Builder::new()
+        .stack_size(kbcheck::parse::STACK_BYTES)
+        .spawn(command);
+    match worker.map(std::thread::JoinHandle::join) {
+        Ok(Ok(code)) => code,
+        // No thread, or a panic (a bug): never a pass.
+        _ => ExitCode::from(kbcheck::cli::Exit::Invalid as u8),
+    }
+}
+
+fn command() -> ExitCode {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
@@ -14,6 +27,7 @@ fn main() -> ExitCode {
         err: &mut err,
         color,
     };
+    kbcheck::cli::EXITING.store(true, std::sync::atomic::Ordering::Relaxed);
     let code = kbcheck::cli::run(std::env::args_os().collect(), &mut io);
     ExitCode::from(code as u8)
 }

@@ -20,7 +20,22 @@ pub struct Limits {
     pub max_yaml_nodes: usize,
     /// Most alias (`*name`) uses in one file.
     pub max_aliases: usize,
+    /// Most nodes in one topology (see `crate::limits`).
+    pub max_nodes: usize,
+    /// Most links in one topology.
+    pub max_links: usize,
+    /// Most rule files loaded in one run (bundled ones included).
+    pub max_rules: usize,
+    /// Largest compiled size of one `matches` regular expression, in bytes.
+    pub max_regex_bytes: usize,
 }
+
+/// The deepest `--max-depth` allowed: deeper nesting than this is never a real topology.
+pub const MAX_DEPTH_CEILING: usize = 5_000;
+
+/// Stack for running a command (see `main.rs`): room for `MAX_DEPTH_CEILING` levels of
+/// nesting in an unoptimised build (under 64 KiB a level) plus a base. Reserved, not used.
+pub const STACK_BYTES: usize = (16 << 20) + MAX_DEPTH_CEILING * (64 << 10);
 
 impl Default for Limits {
     fn default() -> Limits {
@@ -29,6 +44,10 @@ impl Default for Limits {
             max_depth: 64,
             max_yaml_nodes: 50_000_000,
             max_aliases: 10_000,
+            max_nodes: 10_000_000,
+            max_links: 10_000_000,
+            max_rules: 100_000,
+            max_regex_bytes: 1 << 20,
         }
     }
 }
@@ -180,10 +199,10 @@ fn syntax_diag(file: &SourceFile, e: &serde_saphyr::Error, limits: &Limits) -> D
         _ => strip_location_prefix(&raw),
     };
     let (code, help) = classify(inner, &message);
-    let message = if code == "limits::document_too_big" {
-        limit_message(&message, limits)
-    } else {
-        message
+    let message = match code {
+        "limits::document_too_big" => limit_message(&message, limits),
+        "parse::multiple_documents" => "the file holds more than one YAML document".to_owned(),
+        _ => message,
     };
     let mut d = Diag::error(code, message.clone()).help(help);
     match inner.location() {
@@ -259,6 +278,14 @@ fn classify(e: &serde_saphyr::Error, message: &str) -> (&'static str, &'static s
         E::DuplicateMappingKey { .. } => (
             "parse::duplicate_key",
             "remove or rename one of the two keys; YAML keeps only one and kbcheck will not guess which",
+        ),
+        // The one-document budget: a second `---` document, not a document too big.
+        E::Budget {
+            breach: serde_saphyr::budget::BudgetBreach::Documents { .. },
+            ..
+        } => (
+            "parse::multiple_documents",
+            "put one topology or rule in each file; remove the extra `---` document",
         ),
         E::Budget { .. }
         | E::AliasReplayLimitExceeded { .. }

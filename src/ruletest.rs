@@ -7,7 +7,6 @@
 //! `todo` are reported but do not fail.
 
 use crate::engine;
-use crate::finding::Finding;
 use crate::rules::{Level, Logic, Rule, RuleSet};
 use crate::topology::Topology;
 
@@ -129,7 +128,7 @@ pub fn findings_of(set: &RuleSet, rule: &Rule, topo: &Topology) -> Vec<(Vec<Stri
         ents.dedup();
         return ents.into_iter().map(|e| (vec![e], Level::Info)).collect();
     }
-    let mut out: Vec<Finding> = Vec::new();
+    let mut out = engine::Results::default();
     engine::run_rule(
         rule,
         topo,
@@ -137,7 +136,8 @@ pub fn findings_of(set: &RuleSet, rule: &Rule, topo: &Topology) -> Vec<(Vec<Stri
         &mut engine::group::Components::default(),
         &mut out,
     );
-    out.into_iter()
+    out.findings
+        .into_iter()
         .map(|f| {
             let mut ids: Vec<String> = f
                 .entities

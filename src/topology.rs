@@ -250,7 +250,7 @@ impl Loader<'_> {
                 entities.push(e);
             }
         }
-        let by_id = self.index_ids(&mut entities, node_count);
+        let by_id = self.index_ids(&entities);
         self.resolve(&mut entities, &by_id, node_count, pending);
         self.check_cycles(&entities, node_count);
         self.check_endpoints(&entities, node_count);
@@ -263,7 +263,12 @@ impl Loader<'_> {
         let mut in_links = vec![Vec::new(); node_count];
         for (i, e) in entities.iter().enumerate() {
             let i = idx(i);
-            by_kind.entry(e.kind.clone()).or_default().push(i);
+            match by_kind.get_mut(&e.kind) {
+                Some(list) => list.push(i),
+                None => {
+                    by_kind.insert(e.kind.clone(), vec![i]);
+                }
+            }
             if let Some(c) = e.parent.and_then(|p| children.get_mut(p as usize)) {
                 c.push(i);
             }
@@ -384,11 +389,14 @@ impl Loader<'_> {
         pending: &mut Vec<PendingRef>,
     ) -> Option<Entity> {
         let file = self.file;
-        let what = format!("a {}", class.word());
-        let mut r = MapReader::new(file, &node, "topology", &what, self.diags)?;
+        let what = match class {
+            Class::Node => "a node",
+            Class::Link => "a link",
+        };
+        let mut r = MapReader::new(file, &node, "topology", what, self.diags)?;
         let i = idx(index);
         let id = match class {
-            Class::Node => r.required_string("id", &what, self.diags),
+            Class::Node => r.required_string("id", what, self.diags),
             Class::Link => r.string("id", self.diags),
         };
         if let Some((id, pos)) = id
@@ -400,7 +408,7 @@ impl Loader<'_> {
                     .help("give every node (and named link) a unique, non-empty id"),
             );
         }
-        let kind = r.required_string("kind", &what, self.diags);
+        let kind = r.required_string("kind", what, self.diags);
         let tags = r
             .take("tags")
             .and_then(|t| string_list(file, t, "topology", "tags", self.diags))
@@ -412,7 +420,7 @@ impl Loader<'_> {
         for role in refs {
             let required = class == Class::Link;
             let value = if required {
-                r.required_string(role, &what, self.diags)
+                r.required_string(role, what, self.diags)
             } else {
                 r.string(role, self.diags)
             };
@@ -516,20 +524,18 @@ impl Loader<'_> {
     }
 
     /// Give links without an id a stable one, and report duplicate ids.
-    fn index_ids(&mut self, entities: &mut [Entity], node_count: usize) -> HashMap<String, Idx> {
+    fn index_ids(&mut self, entities: &[Entity]) -> HashMap<String, Idx> {
         let mut by_id: HashMap<String, Idx> = HashMap::with_capacity(entities.len());
-        let mut first_pos: HashMap<String, Pos> = HashMap::new();
-        for (i, e) in entities.iter_mut().enumerate() {
+        for (i, e) in entities.iter().enumerate() {
+            // An empty id was reported as missing (nodes) or is named after resolution (links).
             if e.id.is_empty() {
-                if i < node_count {
-                    continue; // reported as missing already
-                }
-                continue; // named after resolution
+                continue;
             }
-            match by_id.get(&e.id) {
-                Some(&first) => {
-                    let first_at = first_pos.get(&e.id).copied().unwrap_or_default();
-                    let _ = first;
+            match by_id.entry(e.id.clone()) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    let first_at = entities
+                        .get(*first.get() as usize)
+                        .map_or(e.pos, |f| f.label_pos);
                     self.diags.push(
                         Diag::error("topology::duplicate_id", format!("duplicate id `{}`", e.id))
                             .at(self.file, e.label_pos, "this entity reuses the id")
@@ -537,9 +543,8 @@ impl Loader<'_> {
                             .help("ids must be unique across nodes and links; rename one of them"),
                     );
                 }
-                None => {
-                    by_id.insert(e.id.clone(), idx(i));
-                    first_pos.insert(e.id.clone(), e.label_pos);
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(idx(i));
                 }
             }
         }

@@ -2,6 +2,12 @@
 //!
 //! A condition is compiled once from its YAML form (checking every field name against
 //! the vocabulary) and evaluated against one entity at a time through an [`Env`].
+//!
+//! Evaluation is three-valued ([`Truth`]): a field test is **unknown** when a value it needs
+//! is neither written nor derived, and unknown propagates by Kleene's rules (`all` is false if
+//! any part is false, else unknown if any is; `any` is true if any part is true, else unknown
+//! if any is; `not` keeps unknown). [`Cond::unknowns`] says which missing values made a
+//! condition unknown, for the inconclusive results a check reports.
 
 use super::operators::{self, CompareAs, OpCx, Operator};
 use super::relation::Relation;
@@ -14,6 +20,64 @@ use crate::value::{Node, Pos, Value};
 use crate::vocabulary::{Class, Vocabulary};
 use std::borrow::Cow;
 use std::cell::RefCell;
+
+/// The outcome of a condition: true, false, or unknown because a value it needs is not set.
+/// Ordered `False < Unknown < True`, so `and` is the minimum and `or` the maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Truth {
+    False,
+    Unknown,
+    True,
+}
+
+impl Truth {
+    pub fn and(self, other: Truth) -> Truth {
+        self.min(other)
+    }
+
+    pub fn or(self, other: Truth) -> Truth {
+        self.max(other)
+    }
+
+    pub fn is_true(self) -> bool {
+        self == Truth::True
+    }
+
+    /// The mark `kbcheck explain` shows: `[x]`, `[ ]` or `[?]`.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Truth::True => "[x]",
+            Truth::False => "[ ]",
+            Truth::Unknown => "[?]",
+        }
+    }
+}
+
+/// Kleene negation: unknown stays unknown.
+impl std::ops::Not for Truth {
+    type Output = Truth;
+
+    fn not(self) -> Truth {
+        match self {
+            Truth::True => Truth::False,
+            Truth::False => Truth::True,
+            Truth::Unknown => Truth::Unknown,
+        }
+    }
+}
+
+impl From<bool> for Truth {
+    fn from(b: bool) -> Truth {
+        if b { Truth::True } else { Truth::False }
+    }
+}
+
+/// A value a condition needed that the entity does not have (neither written nor derived).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Missing {
+    pub entity: Idx,
+    pub path: Vec<String>,
+}
 
 /// Which entity a field is read from, relative to the one being tested.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +118,11 @@ pub struct FieldRef {
 impl FieldRef {
     pub fn text(&self) -> String {
         self.path.join(".")
+    }
+
+    /// The word for the entity the field is read from (`self`, `parent`, ...).
+    pub fn target_word(&self) -> &'static str {
+        self.target.word()
     }
 
     pub fn describe(&self) -> String {
@@ -130,6 +199,9 @@ pub enum Cond {
     Field {
         field: FieldRef,
         op: Box<dyn Operator>,
+        /// Which of the values the test reads (the field, then a field operand) have their
+        /// absence handled by the rule: see [`Cond::mark_handled`].
+        handled: [bool; 2],
     },
     Tag(String),
     Kind(Vec<String>),
@@ -137,18 +209,143 @@ pub enum Cond {
 }
 
 impl Cond {
-    pub fn eval(&self, env: &Env<'_>) -> bool {
+    /// Evaluate on `env.current`: true, false, or unknown (a value it needs is not set).
+    pub fn eval(&self, env: &Env<'_>) -> Truth {
         match self {
-            Cond::All(cs) => cs.iter().all(|c| c.eval(env)),
-            Cond::Any(cs) => cs.iter().any(|c| c.eval(env)),
-            Cond::Not(c) => !c.eval(env),
-            Cond::Field { field, op } => {
-                let v = env.field(field);
-                op.test(v.as_deref(), env)
+            Cond::All(cs) => {
+                let mut out = Truth::True;
+                for c in cs {
+                    match c.eval(env) {
+                        Truth::False => return Truth::False,
+                        t => out = out.and(t),
+                    }
+                }
+                out
             }
-            Cond::Tag(t) => env.topo.tags(env.current).iter().any(|x| x == t),
-            Cond::Kind(ks) => ks.contains(&env.topo.entity(env.current).kind),
+            Cond::Any(cs) => {
+                let mut out = Truth::False;
+                for c in cs {
+                    match c.eval(env) {
+                        Truth::True => return Truth::True,
+                        t => out = out.or(t),
+                    }
+                }
+                out
+            }
+            Cond::Not(c) => !c.eval(env),
+            Cond::Field { field, op, handled } => {
+                let v = env.field(field);
+                match op.test(v.as_deref(), env) {
+                    // Unknown only for a missing value whose absence the rule leaves open.
+                    Truth::Unknown
+                        if Cond::missing_refs(field, op.as_ref(), env, handled).is_empty() =>
+                    {
+                        Truth::False
+                    }
+                    t => t,
+                }
+            }
+            Cond::Tag(t) => Truth::from(env.topo.tags(env.current).iter().any(|x| x == t)),
+            Cond::Kind(ks) => Truth::from(ks.contains(&env.topo.entity(env.current).kind)),
             Cond::Related(r) => r.eval(env),
+        }
+    }
+
+    /// Whether the condition holds (definitely).
+    pub fn holds(&self, env: &Env<'_>) -> bool {
+        self.eval(env).is_true()
+    }
+
+    /// The missing values that make this condition unknown on `env.current` (nothing when
+    /// it is true or false): for `all` / `any`, those of the parts that are unknown.
+    pub fn unknowns(&self, env: &Env<'_>, out: &mut Vec<Missing>) {
+        if self.eval(env) != Truth::Unknown {
+            return;
+        }
+        match self {
+            Cond::All(cs) | Cond::Any(cs) => cs.iter().for_each(|c| c.unknowns(env, out)),
+            Cond::Not(c) => c.unknowns(env, out),
+            Cond::Field { field, op, handled } => {
+                for r in Cond::missing_refs(field, op.as_ref(), env, handled) {
+                    let missing = match env.target(r.target) {
+                        Some(entity) => Missing {
+                            entity,
+                            path: r.path.clone(),
+                        },
+                        // No parent (or link end) at all: what is missing is the parent.
+                        None => Missing {
+                            entity: env.current,
+                            path: vec![r.target_word().to_owned()],
+                        },
+                    };
+                    push_missing(out, missing);
+                }
+            }
+            Cond::Tag(_) | Cond::Kind(_) => {}
+            Cond::Related(r) => r.unknowns(env, out),
+        }
+    }
+
+    /// The values a field test reads that are not set and whose absence the rule does not
+    /// handle itself.
+    fn missing_refs<'f>(
+        field: &'f FieldRef,
+        op: &'f dyn Operator,
+        env: &Env<'_>,
+        handled: &[bool; 2],
+    ) -> Vec<&'f FieldRef> {
+        std::iter::once(field)
+            .chain(op.operand_field())
+            .zip(handled)
+            .filter(|(r, handled)| {
+                !**handled && env.field(r).is_none_or(|v| matches!(*v, Value::Null))
+            })
+            .map(|(r, _)| r)
+            .collect()
+    }
+
+    /// Within a group of conditions, fields that some part tests with `exists` / `missing`
+    /// have their absence handled by the rule's author: every other test of the same field
+    /// in the group (at any depth, but not inside a relation, which reads other entities)
+    /// is false, not unknown, when the field is not set. So
+    /// `any: [{field: platform, equals: nt}, {all: [{field: platform, missing: true}, ...]}]`
+    /// decides a missing `platform` by its second branch, as its author meant.
+    pub fn mark_handled(group: &mut [Cond]) {
+        let mut tested = Vec::new();
+        for c in group.iter() {
+            c.presence_tests(&mut tested);
+        }
+        if tested.is_empty() {
+            return;
+        }
+        for c in group.iter_mut() {
+            c.mark(&tested);
+        }
+    }
+
+    fn presence_tests(&self, out: &mut Vec<FieldRef>) {
+        match self {
+            Cond::All(cs) | Cond::Any(cs) => cs.iter().for_each(|c| c.presence_tests(out)),
+            Cond::Not(c) => c.presence_tests(out),
+            Cond::Field { field, op, .. } if op.is_presence_test() => out.push(field.clone()),
+            _ => {}
+        }
+    }
+
+    fn mark(&mut self, tested: &[FieldRef]) {
+        let same = |a: &FieldRef| {
+            tested
+                .iter()
+                .any(|t| t.target == a.target && t.path == a.path)
+        };
+        match self {
+            Cond::All(cs) | Cond::Any(cs) => cs.iter_mut().for_each(|c| c.mark(tested)),
+            Cond::Not(c) => c.mark(tested),
+            Cond::Field { field, op, handled } => {
+                handled[0] |= same(field);
+                handled[1] |= op.operand_field().is_some_and(same);
+            }
+            _ => {}
         }
     }
 
@@ -168,13 +365,20 @@ impl Cond {
                 out.push(format!("{pad}not:"));
                 c.describe(depth + 1, out);
             }
-            Cond::Field { field, op } => {
+            Cond::Field { field, op, .. } => {
                 out.push(format!("{pad}{} {}", field.describe(), op.describe()))
             }
             Cond::Tag(t) => out.push(format!("{pad}is tagged `{t}`")),
             Cond::Kind(ks) => out.push(format!("{pad}is a {}", ks.join(" or "))),
             Cond::Related(r) => r.describe(depth, out),
         }
+    }
+}
+
+/// Add a missing value once.
+pub fn push_missing(out: &mut Vec<Missing>, m: Missing) {
+    if !out.contains(&m) {
+        out.push(m);
     }
 }
 
@@ -192,6 +396,8 @@ pub struct CondCx<'a> {
     pub vocab: &'a Vocabulary,
     /// The rule's selected entities.
     pub subject: Scope,
+    /// The largest compiled size of a `matches` regex (`--max-regex-bytes`).
+    pub max_regex_bytes: usize,
 }
 
 const SHAPES: &[&str] = &["all", "any", "not", "field", "tag", "kind", "related"];
@@ -309,6 +515,7 @@ impl CondCx<'_> {
                 if !ok {
                     return None;
                 }
+                Cond::mark_handled(&mut out);
                 Some(if shape == "all" {
                     Cond::All(out)
                 } else {
@@ -424,10 +631,15 @@ impl CondCx<'_> {
             file: self.file,
             diags,
             compare_as: how,
+            max_regex_bytes: self.max_regex_bytes,
             operand_ref: &operand_ref,
         };
         let op = operators::compile(&key.name, arg, &mut cx)?;
-        Some(Cond::Field { field, op })
+        Some(Cond::Field {
+            field,
+            op,
+            handled: [false, false],
+        })
     }
 
     /// Compile `{field: path, of: target}` (the `of` is optional), checking the path.

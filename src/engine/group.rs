@@ -4,9 +4,10 @@
 //! (instances sharing any one drive letter); groups with the same members are one finding.
 
 use super::cond::Env;
+use super::cond::Truth;
 use super::relation::Walk;
-use super::{DerivedStore, DerivedUse, group_message, level, selected};
-use crate::finding::Finding;
+use super::{DerivedStore, DerivedUse, group_message, inconclusive, level, selection};
+use crate::finding::{Finding, Inconclusive};
 use crate::rules::{GroupSpec, Rule, RuleSet, Within};
 use crate::topology::{Idx, Topology};
 use crate::value::Value;
@@ -139,6 +140,7 @@ pub fn run(
     derived: &DerivedStore,
     components: &mut Components,
     out: &mut Vec<Finding>,
+    undecided: &mut Vec<Inconclusive>,
 ) {
     let comps: Vec<Idx> = match &spec.within {
         Within::Component(walk) => components.of(topo, walk).to_vec(),
@@ -156,8 +158,14 @@ pub fn run(
             subject: i,
             uses: &uses,
         };
-        if !selected(rule, &env) {
-            continue;
+        // An entity whose selection is unknown cannot be put in or left out of a group.
+        match selection(rule, &env) {
+            Truth::True => {}
+            Truth::False => continue,
+            Truth::Unknown => {
+                undecided.push(inconclusive(rule, &env, &[rule.select.cond.as_ref()]));
+                continue;
+            }
         }
         let Some(scope) = scope_key(topo, &spec.within, &comps, i) else {
             continue;

@@ -9,12 +9,12 @@ pub mod group;
 pub mod operators;
 pub mod relation;
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Inconclusive};
 use crate::rules::template::GroupInfo;
 use crate::rules::{Level, Logic, Rule, RuleSet};
 use crate::topology::{Idx, Topology};
 use crate::value::Value;
-use cond::Env;
+use cond::{Env, Missing, Truth};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -39,10 +39,16 @@ pub struct DerivedUse {
 #[derive(Debug, Default)]
 pub struct DerivedStore {
     by_entity: HashMap<Idx, Vec<Derived>>,
+    /// Whether each entity has any derived value (indexed by entity).
+    marked: Vec<bool>,
 }
 
 impl DerivedStore {
     pub fn get(&self, i: Idx, path: &[String]) -> Option<&Derived> {
+        // Most reads are of values an entity does not have; answer those without hashing.
+        if !self.marked.get(i as usize).copied().unwrap_or(false) {
+            return None;
+        }
         self.by_entity.get(&i)?.iter().find(|d| d.path == path)
     }
 
@@ -61,11 +67,45 @@ impl DerivedStore {
     }
 }
 
-/// Whether a selected entity passes the rule's `select` (tags and `where`).
+/// Whether a selected entity passes the rule's `select` (tags and `where`), definitely.
 pub fn selected(rule: &Rule, env: &Env<'_>) -> bool {
+    selection(rule, env).is_true()
+}
+
+/// Whether an entity passes the rule's `select`: true, false, or unknown when its `where`
+/// needs a value that is not set.
+pub fn selection(rule: &Rule, env: &Env<'_>) -> Truth {
     let tags = env.topo.tags(env.current);
-    rule.select.tags.iter().all(|t| tags.contains(t))
-        && rule.select.cond.as_ref().is_none_or(|c| c.eval(env))
+    if !rule.select.tags.iter().all(|t| tags.contains(t)) {
+        return Truth::False;
+    }
+    rule.select
+        .cond
+        .as_ref()
+        .map_or(Truth::True, |c| c.eval(env))
+}
+
+/// What the rules gave on a topology: findings, and the rules that could not be decided on
+/// an entity because a value they need is not set.
+#[derive(Debug, Default)]
+pub struct Results {
+    pub findings: Vec<Finding>,
+    pub inconclusive: Vec<Inconclusive>,
+}
+
+/// An inconclusive result of `rule` on `env.current`, naming the missing values of `conds`.
+pub fn inconclusive(rule: &Rule, env: &Env<'_>, conds: &[Option<&cond::Cond>]) -> Inconclusive {
+    let mut missing: Vec<Missing> = Vec::new();
+    for c in conds.iter().flatten() {
+        c.unknowns(env, &mut missing);
+    }
+    missing.sort();
+    Inconclusive {
+        rule: rule.id.clone(),
+        kb: rule.meta.kb.clone(),
+        entity: env.current,
+        missing,
+    }
 }
 
 /// Apply every derivation rule until nothing changes (derivations may build on each other).
@@ -87,7 +127,8 @@ pub fn derive(rules: &RuleSet, topo: &Topology) -> DerivedStore {
                     subject: i,
                     uses: &uses,
                 };
-                if !selected(rule, &env) || !spec.when.as_ref().is_none_or(|c| c.eval(&env)) {
+                // A derivation adds a value only where the article's condition surely holds.
+                if !selected(rule, &env) || !spec.when.as_ref().is_none_or(|c| c.holds(&env)) {
                     continue;
                 }
                 for (path, value) in &spec.set {
@@ -109,6 +150,12 @@ pub fn derive(rules: &RuleSet, topo: &Topology) -> DerivedStore {
             break;
         }
         for (i, d) in added {
+            if store.marked.len() <= i as usize {
+                store.marked.resize(topo.len().max(i as usize + 1), false);
+            }
+            if let Some(m) = store.marked.get_mut(i as usize) {
+                *m = true;
+            }
             let list = store.by_entity.entry(i).or_default();
             if !list.iter().any(|x| x.path == d.path) {
                 list.push(d);
@@ -120,27 +167,83 @@ pub fn derive(rules: &RuleSet, topo: &Topology) -> DerivedStore {
 
 /// Evaluate every check and group rule; findings sorted by rule id then entities.
 pub fn evaluate(rules: &RuleSet, topo: &Topology) -> Vec<Finding> {
-    let derived = derive(rules, topo);
-    let mut findings = Vec::new();
-    let mut components = group::Components::default();
-    for rule in &rules.rules {
-        run_rule(rule, topo, &derived, &mut components, &mut findings);
-    }
-    crate::finding::sort(&mut findings, topo);
-    findings
+    evaluate_all(rules, topo).findings
 }
 
-/// Evaluate one check or group rule (derivations are applied beforehand by [`derive`]).
+/// Evaluate every check and group rule: findings sorted by rule id then entities, and the
+/// inconclusive results sorted the same way.
+pub fn evaluate_all(rules: &RuleSet, topo: &Topology) -> Results {
+    let derived = derive(rules, topo);
+    let checks: Vec<&Rule> = rules.rules.iter().filter(|r| !r.is_derivation()).collect();
+    // Rules are independent once derivations are applied: on a large topology, share them
+    // out over the cores (each thread keeps its own component cache and results).
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(checks.len())
+        .max(1);
+    let mut results = if threads > 1 && topo.len() >= PARALLEL_FROM {
+        let parts: Vec<Results> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let mine: Vec<&Rule> =
+                        checks.iter().skip(t).step_by(threads).copied().collect();
+                    let derived = &derived;
+                    scope.spawn(move || run_rules(&mine, topo, derived))
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+        if parts.len() != threads {
+            // A thread that panicked would lose findings: fall back rather than pass.
+            run_rules(&checks, topo, &derived)
+        } else {
+            let mut all = Results::default();
+            for p in parts {
+                all.findings.extend(p.findings);
+                all.inconclusive.extend(p.inconclusive);
+            }
+            all
+        }
+    } else {
+        run_rules(&checks, topo, &derived)
+    };
+    crate::finding::sort(&mut results.findings, topo);
+    crate::finding::sort_inconclusive(&mut results.inconclusive, topo);
+    results
+}
+
+/// Topologies at least this large are evaluated on several threads.
+const PARALLEL_FROM: usize = 20_000;
+
+fn run_rules(rules: &[&Rule], topo: &Topology, derived: &DerivedStore) -> Results {
+    let mut results = Results::default();
+    let mut components = group::Components::default();
+    for rule in rules {
+        run_rule(rule, topo, derived, &mut components, &mut results);
+    }
+    results
+}
+
+/// Evaluate one check or group rule (derivations are applied beforehand by [`derive`]):
+/// its findings and its inconclusive results.
 pub fn run_rule(
     rule: &Rule,
     topo: &Topology,
     derived: &DerivedStore,
     components: &mut group::Components,
-    out: &mut Vec<Finding>,
+    out: &mut Results,
 ) {
     match &rule.logic {
         Logic::Check(cond) => check(rule, cond.as_ref(), topo, derived, out),
-        Logic::Group(spec) => group::run(rule, spec, topo, derived, components, out),
+        Logic::Group(spec) => group::run(
+            rule,
+            spec,
+            topo,
+            derived,
+            components,
+            &mut out.findings,
+            &mut out.inconclusive,
+        ),
         Logic::Derive(_) => {}
     }
 }
@@ -150,7 +253,7 @@ fn check(
     cond: Option<&cond::Cond>,
     topo: &Topology,
     derived: &DerivedStore,
-    out: &mut Vec<Finding>,
+    out: &mut Results,
 ) {
     for i in RuleSet::candidates(rule, topo) {
         let uses = RefCell::new(Vec::new());
@@ -161,12 +264,21 @@ fn check(
             subject: i,
             uses: &uses,
         };
-        if !selected(rule, &env) || !cond.is_none_or(|c| c.eval(&env)) {
-            continue;
+        // A check fires where selection and condition are both surely true; where neither is
+        // false but one is unknown, the rule cannot be decided on the entity.
+        let truth = selection(rule, &env).and(cond.map_or(Truth::True, |c| c.eval(&env)));
+        match truth {
+            Truth::False => continue,
+            Truth::Unknown => {
+                out.inconclusive
+                    .push(inconclusive(rule, &env, &[rule.select.cond.as_ref(), cond]));
+                continue;
+            }
+            Truth::True => {}
         }
         let severity = level(rule, &[i], &env);
         let message = rule.message.render(&env, None);
-        out.push(Finding::new(
+        out.findings.push(Finding::new(
             rule,
             severity,
             message,
@@ -177,24 +289,32 @@ fn check(
 }
 
 /// The rule's level for these entities: the first entry whose condition holds for any.
+/// An entry whose condition is unknown (for every entity it does not surely hold for) might
+/// apply, so failing closed, the level is the highest of those entries and the first that
+/// surely holds.
 pub fn level(rule: &Rule, entities: &[Idx], env: &Env<'_>) -> Level {
+    let mut possible: Option<Level> = None;
     for (cond, level) in &rule.severity {
-        match cond {
-            None => return *level,
-            Some(c) => {
-                if entities.iter().any(|&i| {
+        let truth = match cond {
+            None => Truth::True,
+            Some(c) => entities
+                .iter()
+                .map(|&i| {
                     c.eval(&Env {
                         current: i,
                         subject: i,
                         ..*env
                     })
-                }) {
-                    return *level;
-                }
-            }
+                })
+                .fold(Truth::False, Truth::or),
+        };
+        match truth {
+            Truth::True => return possible.map_or(*level, |p| p.max(*level)),
+            Truth::Unknown => possible = Some(possible.map_or(*level, |p| p.max(*level))),
+            Truth::False => {}
         }
     }
-    Level::Error
+    possible.unwrap_or(Level::Error)
 }
 
 /// Render a group finding's message for its first member.

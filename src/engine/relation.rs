@@ -3,12 +3,13 @@
 //! several hops, with a quantifier (`any`, `all`, `none`, or a count between min and max,
 //! or a sum of a field between min and max) over those that match.
 
-use super::cond::{Cond, CondCx, Env, FieldRef, Scope, Target};
+use super::cond::{Cond, CondCx, Env, FieldRef, Missing, Scope, Target, Truth, push_missing};
 use crate::diagnostic::{Diags, suggestion_help};
 use crate::reader::{MapReader, string_list};
 use crate::topology::{Idx, Topology};
 use crate::value::{Node, Value};
 use crate::vocabulary::Class;
+use std::cell::RefCell;
 use std::collections::HashSet;
 
 /// One kind of step through the topology.
@@ -55,12 +56,38 @@ pub enum Bound {
     Field(FieldRef),
 }
 
+/// A `count` bound read at evaluation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Bounded {
+    Value(f64),
+    /// The bound's field is set to something that is not a number: the bound cannot be met.
+    NotANumber,
+    /// The bound's field is not set: the count is undecided.
+    Unset,
+}
+
 impl Bound {
-    /// The bound's value; `None` when it names a field the entity does not have as a number.
-    fn resolve(&self, env: &Env<'_>) -> Option<f64> {
+    /// The bound's value on `env.current`; a missing field is recorded in `why`.
+    fn resolve(&self, env: &Env<'_>, why: Option<&mut Vec<Missing>>) -> Bounded {
         match self {
-            Bound::Literal(n) => Some(*n as f64),
-            Bound::Field(r) => env.field(r)?.as_f64(),
+            Bound::Literal(n) => Bounded::Value(*n as f64),
+            Bound::Field(r) => match env.field(r) {
+                Some(v) if !matches!(*v, Value::Null) => {
+                    v.as_f64().map_or(Bounded::NotANumber, Bounded::Value)
+                }
+                _ => {
+                    if let Some(out) = why {
+                        push_missing(
+                            out,
+                            Missing {
+                                entity: env.target(r.target).unwrap_or(env.current),
+                                path: r.path.clone(),
+                            },
+                        );
+                    }
+                    Bounded::Unset
+                }
+            },
         }
     }
 
@@ -409,10 +436,60 @@ impl Relation {
         })
     }
 
-    /// The entities reached from `start`, each once, in walk order.
-    pub fn reach(&self, env: &Env<'_>, start: Idx) -> Vec<Idx> {
+    /// The entities reached from `start`, each once, in walk order, with whether reaching it
+    /// is certain (`True`) or hangs on a link whose `link-where` is unknown (`Unknown`).
+    pub fn reach(&self, env: &Env<'_>, start: Idx) -> Vec<(Idx, Truth)> {
+        let open = RefCell::new(Vec::new());
+        let sure = self.walk_from(env, start, false, &open);
+        if open.borrow().is_empty() {
+            return sure.into_iter().map(|i| (i, Truth::True)).collect();
+        }
+        // Walking the open links too reaches more, and may reach some sooner (so under
+        // `min` hops): an entity reached by one walk and not the other is unknown.
+        let maybe = self.walk_from(env, start, true, &RefCell::new(Vec::new()));
+        let sure_set: HashSet<Idx> = sure.iter().copied().collect();
+        let maybe_set: HashSet<Idx> = maybe.iter().copied().collect();
+        let mut out: Vec<(Idx, Truth)> = maybe
+            .iter()
+            .map(|&i| {
+                let t = if sure_set.contains(&i) {
+                    Truth::True
+                } else {
+                    Truth::Unknown
+                };
+                (i, t)
+            })
+            .collect();
+        out.extend(
+            sure.iter()
+                .filter(|i| !maybe_set.contains(i))
+                .map(|&i| (i, Truth::Unknown)),
+        );
+        out
+    }
+
+    /// Breadth-first walk from `start` within the hop range. Links whose `link-where` is
+    /// unknown are followed when `follow_open` is set, and collected in `open` either way.
+    fn walk_from(
+        &self,
+        env: &Env<'_>,
+        start: Idx,
+        follow_open: bool,
+        open: &RefCell<Vec<Idx>>,
+    ) -> Vec<Idx> {
         let topo = env.topo;
-        let keep = |l: Idx| self.link_cond.as_ref().is_none_or(|c| c.eval(&env.at(l)));
+        let keep = |l: Idx| match self
+            .link_cond
+            .as_ref()
+            .map_or(Truth::True, |c| c.eval(&env.at(l)))
+        {
+            Truth::True => true,
+            Truth::False => false,
+            Truth::Unknown => {
+                open.borrow_mut().push(l);
+                follow_open
+            }
+        };
         let mut seen: HashSet<Idx> = HashSet::new();
         seen.insert(start);
         let mut frontier = vec![start];
@@ -440,51 +517,138 @@ impl Relation {
         reached
     }
 
-    pub fn eval(&self, env: &Env<'_>) -> bool {
+    /// Evaluate the relation on `env.current`: true, false or unknown.
+    pub fn eval(&self, env: &Env<'_>) -> Truth {
+        self.run(env, None)
+    }
+
+    /// The missing values that make the relation unknown: those of the reached entities whose
+    /// `where` is unknown, of links whose `link-where` is unknown, of summed fields and bounds.
+    pub fn unknowns(&self, env: &Env<'_>, out: &mut Vec<Missing>) {
+        let _ = self.run(env, Some(out));
+    }
+
+    fn run(&self, env: &Env<'_>, mut why: Option<&mut Vec<Missing>>) -> Truth {
         let reached = self.reach(env, env.current);
-        let mut considered = 0u64;
-        let mut matched = 0u64;
-        let mut total = 0.0f64;
-        for &i in &reached {
+        if let (Some(w), Some(lc)) = (why.as_deref_mut(), &self.link_cond) {
+            let open = RefCell::new(Vec::new());
+            let _ = self.walk_from(env, env.current, true, &open);
+            for l in open.into_inner() {
+                lc.unknowns(&env.at(l), w);
+            }
+        }
+        // Kleene logic over the reached entities: `member` says whether one is reached at all,
+        // `matched` whether it is reached and matches `where`.
+        let mut some = Truth::False;
+        let mut every = Truth::True;
+        let mut any = Truth::False;
+        let (mut sure, mut maybe) = (0u64, 0u64);
+        let (mut low, mut high) = (0.0f64, 0.0f64);
+        let mut sum_open = false;
+        for (i, member) in reached {
             if !self.kinds.is_empty() && !self.kinds.contains(&env.topo.entity(i).kind) {
                 continue;
             }
-            considered += 1;
             let at = env.at(i);
-            if self.cond.as_ref().is_none_or(|c| c.eval(&at)) {
-                matched += 1;
-                // An entity without the summed field (or with a non-number) adds nothing.
-                if let Some(f) = &self.sum {
-                    total += at.field(f).and_then(|v| v.as_f64()).unwrap_or(0.0);
+            let w = self.cond.as_ref().map_or(Truth::True, |c| c.eval(&at));
+            if let (Some(out), Some(c)) = (why.as_deref_mut(), &self.cond)
+                && w == Truth::Unknown
+            {
+                c.unknowns(&at, out);
+            }
+            let matched = member.and(w);
+            some = some.or(member);
+            every = every.and((!member).or(w));
+            any = any.or(matched);
+            match matched {
+                Truth::True => sure += 1,
+                Truth::Unknown => maybe += 1,
+                Truth::False => {}
+            }
+            if let Some(f) = &self.sum
+                && matched != Truth::False
+            {
+                match at.field(f) {
+                    // A matching entity without the summed field leaves the total unknown.
+                    None => {
+                        sum_open = true;
+                        if let Some(out) = why.as_deref_mut() {
+                            push_missing(
+                                out,
+                                Missing {
+                                    entity: i,
+                                    path: f.path.clone(),
+                                },
+                            );
+                        }
+                    }
+                    // A value that is not a number (nor null) adds nothing.
+                    Some(v) => {
+                        if matches!(*v, Value::Null) {
+                            sum_open = true;
+                        }
+                        let n = v.as_f64().unwrap_or(0.0);
+                        if matched == Truth::True {
+                            low += n;
+                            high += n;
+                        } else {
+                            low += n.min(0.0);
+                            high += n.max(0.0);
+                        }
+                    }
                 }
-            } else if matches!(self.quantifier, Quantifier::All) {
-                return false;
+            }
+            if why.is_none() {
+                match (&self.quantifier, matched, every) {
+                    (Quantifier::Any, Truth::True, _) => return Truth::True,
+                    (Quantifier::None, Truth::True, _) => return Truth::False,
+                    (Quantifier::All, _, Truth::False) => return Truth::False,
+                    _ => {}
+                }
             }
         }
         match &self.quantifier {
-            Quantifier::Any => matched > 0,
+            Quantifier::Any => any,
             // `all` over nothing is false: a rule about "every connected server" must
             // not pass because nothing is connected.
-            Quantifier::All => considered > 0 && matched == considered,
-            Quantifier::None => matched == 0,
+            Quantifier::All => some.and(every),
+            Quantifier::None => !any,
             Quantifier::Count { min, max } => {
-                let n = if self.sum.is_some() {
-                    total
+                let (n_low, n_high) = if self.sum.is_some() {
+                    (low, high)
                 } else {
-                    matched as f64
+                    (sure as f64, (sure + maybe) as f64)
                 };
-                // A bound naming a field the entity does not have cannot be met.
-                let Some(lo) = min.resolve(env) else {
-                    return false;
+                let lo = min.resolve(env, why.as_deref_mut());
+                let hi = max.as_ref().map(|m| m.resolve(env, why));
+                let bounds = [Some(lo), hi];
+                // A bound set to something other than a number cannot be met; a bound naming
+                // a field that is not set leaves the count undecided.
+                if bounds.iter().flatten().any(|b| *b == Bounded::NotANumber) {
+                    return Truth::False;
+                }
+                if bounds.iter().flatten().any(|b| *b == Bounded::Unset) {
+                    return Truth::Unknown;
+                }
+                let lo = match lo {
+                    Bounded::Value(v) => v,
+                    _ => 0.0,
                 };
-                let hi = match max {
-                    Some(m) => match m.resolve(env) {
-                        Some(v) => Some(v),
-                        None => return false,
-                    },
-                    None => None,
+                let hi = match hi {
+                    Some(Bounded::Value(v)) => Some(v),
+                    _ => None,
                 };
-                n >= lo && hi.is_none_or(|h| n <= h)
+                if sum_open {
+                    return Truth::Unknown;
+                }
+                let within = |x: f64| x >= lo && hi.is_none_or(|h| x <= h);
+                if within(n_low) && within(n_high) {
+                    Truth::True
+                } else if n_high < lo || hi.is_some_and(|h| n_low > h) {
+                    Truth::False
+                } else {
+                    Truth::Unknown
+                }
             }
         }
     }
@@ -703,13 +867,24 @@ pub(crate) mod tests {
 
     /// The entity ids of each finding `rule` gives on `topology` (both YAML).
     pub(crate) fn fire(rule: &str, topology: &str) -> Vec<Vec<String>> {
+        fire_or_not(rule, topology).0
+    }
+
+    /// Findings as entity ids; inconclusive results as (entity, missing fields).
+    pub(crate) type Fired = (Vec<Vec<String>>, Vec<(String, Vec<String>)>);
+
+    /// The entity ids of each finding, and `(entity, missing fields)` of each inconclusive
+    /// result.
+    pub(crate) fn fire_or_not(rule: &str, topology: &str) -> Fired {
         let set = compile(rule).unwrap();
         let file = SourceFile::new("t.yaml", topology.to_owned());
         let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
         let (topo, diags) = Topology::load(&file, tree, &set.vocab);
         assert!(!diags.has_errors(), "{diags:?}");
         let topo = topo.unwrap();
-        crate::engine::evaluate(&set, &topo)
+        let results = crate::engine::evaluate_all(&set, &topo);
+        let findings = results
+            .findings
             .iter()
             .map(|f| {
                 f.entities
@@ -717,7 +892,13 @@ pub(crate) mod tests {
                     .map(|&i| topo.entity(i).id.clone())
                     .collect()
             })
-            .collect()
+            .collect();
+        let undecided = results
+            .inconclusive
+            .iter()
+            .map(|r| (topo.entity(r.entity).id.clone(), r.missing_text(&topo)))
+            .collect();
+        (findings, undecided)
     }
 
     const ROUTES: &str = "version: 1
@@ -779,36 +960,182 @@ nodes:
         )
     }
 
+    /// MACHINE with E4's drive letters written, so every sum is known.
+    fn machine_known() -> String {
+        MACHINE.replace(
+            "{id: E4, kind: external, parent: S}",
+            "{id: E4, kind: external, parent: S, drive-letters: 0}",
+        )
+    }
+
     #[test]
     fn sum_adds_up_a_field_and_bounds_may_be_fields() {
-        // S: 3 + 3 + 1 (+ nothing for E4) = 7; T has no instances, a sum of 0.
+        let machine = machine_known();
+        // S: 3 + 3 + 1 + 0 = 7; T has no instances, a sum of 0.
         assert_eq!(
-            fire(&sum_rule("{min: 7, max: 7}"), MACHINE),
+            fire(&sum_rule("{min: 7, max: 7}"), &machine),
             vec![vec!["S"]]
         );
-        assert!(fire(&sum_rule("{min: 8}"), MACHINE).is_empty());
-        assert_eq!(fire(&sum_rule("{max: 0}"), MACHINE), vec![vec!["T"]]);
-        // 7 <= S's 7 free letters; T has no `free-drive-letters`, so its bound cannot be met.
+        assert!(fire(&sum_rule("{min: 8}"), &machine).is_empty());
+        assert_eq!(fire(&sum_rule("{max: 0}"), &machine), vec![vec!["T"]]);
+        // 7 <= S's 7 free letters; T has no `free-drive-letters`: its bound is unknown.
+        let (fired, undecided) =
+            fire_or_not(&sum_rule("{max: {field: free-drive-letters}}"), &machine);
+        assert_eq!(fired, vec![vec!["S"]]);
         assert_eq!(
-            fire(&sum_rule("{max: {field: free-drive-letters}}"), MACHINE),
-            vec![vec!["S"]]
+            undecided,
+            vec![("T".to_owned(), vec!["free-drive-letters".to_owned()])]
         );
         assert!(
             fire(
                 &sum_rule("{min: {field: free-drive-letters}, max: 6}"),
-                MACHINE
+                &machine
             )
             .is_empty()
         );
     }
 
     #[test]
+    fn a_summed_field_that_is_not_set_leaves_the_sum_unknown() {
+        // E4 has no `drive-letters`: S's total is 7 plus an unknown, so undecided; T is decided.
+        let (fired, undecided) = fire_or_not(&sum_rule("{min: 7, max: 7}"), MACHINE);
+        assert!(fired.is_empty());
+        assert_eq!(
+            undecided,
+            vec![("S".to_owned(), vec!["drive-letters of E4".to_owned()])]
+        );
+        assert_eq!(fire(&sum_rule("{max: 0}"), MACHINE), vec![vec!["T"]]);
+    }
+
+    #[test]
     fn count_bounds_may_be_fields_without_sum() {
         let rule = "{id: R, title: t, select: {kind: server}, severity: error, message: m,
           when: {related: {via: children, kind: external, count: {min: {field: free-drive-letters}}}}}";
-        assert!(fire(rule, MACHINE).is_empty());
+        // S: 4 instances, at least 7 wanted: false. T: no bound, so unknown.
+        let (fired, undecided) = fire_or_not(rule, MACHINE);
+        assert!(fired.is_empty());
+        assert_eq!(undecided.len(), 1);
         let rule = rule.replace("min:", "max:");
         assert_eq!(fire(&rule, MACHINE), vec![vec!["S"]]);
+    }
+
+    const PLANNED: &str = "version: 1
+nodes:
+  - {id: S1, kind: server, product: exchange, version: '5.5'}
+  - {id: S2, kind: server, product: exchange}
+  - {id: S3, kind: server, product: msmail}
+  - {id: P1, kind: postoffice, parent: S1, serial: '1-1'}
+  - {id: P2, kind: postoffice, parent: S2}
+  - {id: P3, kind: postoffice}
+";
+
+    fn check(when: &str) -> String {
+        format!(
+            "{{id: R, title: t, select: {{kind: postoffice}}, severity: error, message: m, when: {when}}}"
+        )
+    }
+
+    #[test]
+    fn a_missing_field_makes_a_condition_unknown_not_false() {
+        // Kleene logic: `all` is false if any part is, `any` true if any part is; `not` keeps
+        // unknown; `exists` / `missing` are always definite.
+        let (fired, undecided) = fire_or_not(&check("{field: serial, not-equals: '1-1'}"), PLANNED);
+        assert!(fired.is_empty());
+        assert_eq!(
+            undecided,
+            vec![
+                ("P2".to_owned(), vec!["serial".to_owned()]),
+                ("P3".to_owned(), vec!["serial".to_owned()])
+            ]
+        );
+        let (fired, undecided) =
+            fire_or_not(&check("{not: {field: serial, equals: '1-1'}}"), PLANNED);
+        assert!(fired.is_empty());
+        assert_eq!(undecided.len(), 2);
+        let (fired, undecided) = fire_or_not(
+            &check("{all: [{field: serial, equals: '2-2'}, {field: network, equals: N}]}"),
+            PLANNED,
+        );
+        assert!(fired.is_empty());
+        assert_eq!(
+            undecided.len(),
+            2,
+            "P1 is definitely false: its serial is 1"
+        );
+        let (fired, undecided) = fire_or_not(
+            &check("{any: [{field: serial, equals: '1-1'}, {field: network, equals: N}]}"),
+            PLANNED,
+        );
+        assert_eq!(fired, vec![vec!["P1"]]);
+        assert_eq!(
+            undecided,
+            vec![
+                (
+                    "P2".to_owned(),
+                    vec!["network".to_owned(), "serial".to_owned()]
+                ),
+                (
+                    "P3".to_owned(),
+                    vec!["network".to_owned(), "serial".to_owned()]
+                )
+            ]
+        );
+        let (fired, undecided) = fire_or_not(&check("{field: serial, missing: true}"), PLANNED);
+        assert_eq!(fired, vec![vec!["P2"], vec!["P3"]]);
+        assert!(undecided.is_empty());
+    }
+
+    #[test]
+    fn a_presence_test_in_the_same_group_decides_absence() {
+        // The author says what a missing `serial` means, so the other test of it is false.
+        let (fired, undecided) = fire_or_not(
+            &check(
+                "{any: [{field: serial, equals: '1-1'}, {all: [{field: serial, missing: true}, {field: version, of: parent, equals: '5.5'}]}]}",
+            ),
+            PLANNED,
+        );
+        assert_eq!(fired, vec![vec!["P1"]]);
+        // P2: no serial, and its server's version is unknown; P3: no parent at all.
+        assert_eq!(
+            undecided,
+            vec![
+                ("P2".to_owned(), vec!["version of S2".to_owned()]),
+                ("P3".to_owned(), vec!["parent".to_owned()])
+            ]
+        );
+    }
+
+    #[test]
+    fn relations_propagate_unknown() {
+        let rule = |q: &str| {
+            format!(
+                "{{id: R, title: t, select: {{kind: server}}, severity: error, message: m,
+                  when: {{related: {{via: children, kind: postoffice, where: {{field: serial, equals: '1-1'}}, {q}}}}}}}"
+            )
+        };
+        // S1: its one postoffice matches. S2: its one is unknown. S3: none at all.
+        let (fired, undecided) = fire_or_not(&rule("quantifier: any"), PLANNED);
+        assert_eq!(fired, vec![vec!["S1"]]);
+        assert_eq!(
+            undecided,
+            vec![("S2".to_owned(), vec!["serial of P2".to_owned()])]
+        );
+        let (fired, undecided) = fire_or_not(&rule("quantifier: none"), PLANNED);
+        assert_eq!(fired, vec![vec!["S3"]]);
+        assert_eq!(undecided.len(), 1);
+        let (fired, undecided) = fire_or_not(&rule("quantifier: all"), PLANNED);
+        assert_eq!(fired, vec![vec!["S1"]], "`all` over nothing stays false");
+        assert_eq!(undecided.len(), 1);
+        let (fired, undecided) = fire_or_not(&rule("count: {min: 1, max: 1}"), PLANNED);
+        assert_eq!(fired, vec![vec!["S1"]]);
+        assert_eq!(undecided.len(), 1, "S2: 0 or 1 matches");
+        let (fired, undecided) = fire_or_not(&rule("count: {max: 1}"), PLANNED);
+        assert_eq!(
+            fired.len(),
+            3,
+            "0 or 1 match is within at most 1 either way"
+        );
+        assert!(undecided.is_empty());
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Human output: each finding as a miette diagnostic — the rule id as the code, a label
 //! on the topology lines of every entity involved, the resolution as help, the KB article
-//! as the link — then a one-line summary. With `--base`, a section per diff category.
+//! as the link — then a one-line summary. With `--base`, a section per diff category. Rules
+//! that could not be decided (inconclusive) are one more summary line, and with
+//! `--show-inconclusive` a line each.
 
 use super::{Report, plural, render_diagnostic};
 use crate::diagnostic::Diag;
@@ -77,6 +79,37 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
         rules.rules.iter().filter(|r| !r.is_derivation()).count(),
         if s.waived > 0 { format!("; {} waived", s.waived) } else { String::new() },
     ));
+    let undecided = report.inconclusive_count();
+    if undecided > 0 {
+        if report.show_inconclusive {
+            for c in report.checked {
+                for r in &c.inconclusive {
+                    let e = c.topology.entity(r.entity);
+                    out.push_str(&format!(
+                        "inconclusive: {} on {} `{}` ({}:{}:{}): not set: {}\n",
+                        r.rule,
+                        e.kind,
+                        e.id,
+                        c.topology.file.name(),
+                        e.pos.line,
+                        e.pos.column,
+                        r.missing_text(&c.topology)
+                            .iter()
+                            .map(|m| format!("`{m}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+        }
+        out.push_str(&format!(
+            "{undecided} inconclusive: rule{} that could not be decided because a value {} not set{}{}\n",
+            plural(undecided),
+            if undecided == 1 { "it needs is" } else { "they need is" },
+            if report.show_inconclusive { "" } else { " (--show-inconclusive lists them)" },
+            if report.gate.inconclusive { "; --fail-on-inconclusive counts them" } else { "" },
+        ));
+    }
     if let Some(diff) = report.diff {
         out.push_str(&format!(
             "compared with {}: {} introduced, {} unchanged, {} resolved{}\n",
@@ -107,6 +140,8 @@ pub fn finding_diag(f: &Finding, topo: &Topology, rules: &RuleSet) -> Diag {
         },
     };
     d.code = f.rule.clone();
+    // A finding's message is the rule's, as written: not shortened like an input error's.
+    d.message = f.message.clone();
     for &i in &f.entities {
         let e = topo.entity(i);
         d = d.at(&topo.file, e.label_pos, format!("{} `{}`", e.kind, e.id));

@@ -3,10 +3,14 @@
 //!
 //! Extensions (never renames): each finding's `fingerprint`, `waived` and `waiver`, and with
 //! `--base` its `status`; `summary.waived` and `summary.failing`; `fail_on`; a `waivers`
-//! object when a waivers file was applied; a `diff` object with `--base`.
+//! object when a waivers file was applied; a `diff` object with `--base`; `inconclusive`, the
+//! rules that could not be decided on an entity because a value they need is not set (each
+//! with `rule`, `kb`, `entity`, `location` and `missing`), counted in `summary.inconclusive`,
+//! and `fail_on_inconclusive`.
 
 use super::{Item, Report};
-use crate::finding::{Finding, Summary};
+use crate::finding::{Finding, Inconclusive, Summary};
+use crate::topology::Topology;
 use crate::waivers::Outcome;
 use serde_json::{Value, json};
 
@@ -20,11 +24,17 @@ pub fn render(report: &Report<'_>) -> String {
     let mut summary = serde_json::to_value(Summary::of(all)).unwrap_or_default();
     if let Some(map) = summary.as_object_mut() {
         map.insert("failing".to_owned(), report.failing().into());
+        map.insert(
+            "inconclusive".to_owned(),
+            report.inconclusive_count().into(),
+        );
     }
     let mut doc = json!({
         "findings": report.findings().iter().map(|i| finding(i, report)).collect::<Vec<_>>(),
         "summary": summary,
         "fail_on": report.fail_on_word(),
+        "fail_on_inconclusive": report.gate.inconclusive,
+        "inconclusive": report.checked.iter().flat_map(|c| c.inconclusive.iter().map(|r| inconclusive(r, &c.topology))).collect::<Vec<_>>(),
         "topologies": report.checked.iter().map(|c| json!({
             "file": c.topology.file.name(),
             "name": c.topology.name,
@@ -90,6 +100,20 @@ fn finding(item: &Item<'_>, report: &Report<'_>) -> Value {
         map.insert("status".to_owned(), json!(status));
     }
     v
+}
+
+fn inconclusive(r: &Inconclusive, topo: &Topology) -> Value {
+    let e = topo.entity(r.entity);
+    json!({
+        "rule": r.rule,
+        "kb": r.kb,
+        "entity": e.id,
+        "location": {"file": topo.file.name(), "line": e.pos.line, "column": e.pos.column},
+        "missing": r.missing.iter().map(|m| json!({
+            "entity": topo.entity(m.entity).id,
+            "field": m.path.join("."),
+        })).collect::<Vec<_>>(),
+    })
 }
 
 fn waivers(outcome: &Outcome) -> Value {

@@ -1,7 +1,8 @@
 //! Markdown output, fit to post as a pull-request comment: a headline with the gate's
 //! verdict, a summary table by severity and one by KB article, then each finding with its
 //! entities, message and resolution (with `--base`: a section per diff category), then any
-//! waiver warnings. Text from rules and topologies is escaped outside code spans, so a
+//! waiver warnings. Before the findings, a Mermaid diagram of each topology's findings and
+//! their neighbourhood. Text from rules and topologies is escaped outside code spans, so a
 //! `\\SERVER\SHARE` path or a `*` in a name shows as written.
 
 use super::{Item, Report, plural};
@@ -105,6 +106,7 @@ pub fn render(report: &Report<'_>) -> String {
             out.push_str(&format!("| {article} | {n} | {} |\n", rules.join(", ")));
         }
     }
+    diagrams(&mut out, report);
     match report.diff {
         None if !items.is_empty() => section(&mut out, "Findings", &items, report),
         None => {}
@@ -136,6 +138,46 @@ pub fn render(report: &Report<'_>) -> String {
         }
     }
     out
+}
+
+/// How many hops from a finding the embedded diagrams reach.
+const DIAGRAM_HOPS: usize = 1;
+
+/// A Mermaid diagram of each topology's findings and their neighbourhood (GitHub renders
+/// ```` ```mermaid ```` blocks as pictures).
+fn diagrams(out: &mut String, report: &Report<'_>) {
+    let with_findings: Vec<_> = report
+        .checked
+        .iter()
+        .filter(|c| !c.findings.is_empty())
+        .collect();
+    for c in &with_findings {
+        let opts = crate::graph::Options {
+            neighbourhood: Some(DIAGRAM_HOPS),
+        };
+        let diagram = crate::graph::build(&c.topology, &c.findings, report.rules, &opts);
+        let heading = if with_findings.len() > 1 {
+            format!("Diagram of `{}`", c.topology.file.name())
+        } else {
+            "Diagram".to_owned()
+        };
+        out.push_str(&format!("\n### {heading}\n\n"));
+        out.push_str(&format!(
+            "The findings and what lies within {DIAGRAM_HOPS} hop of them (errors red, warnings amber, info blue; a group finding's path in its colour){}.\n\n",
+            if diagram.omitted > 0 {
+                format!("; {} more entit{} not drawn", diagram.omitted, if diagram.omitted == 1 { "y" } else { "ies" })
+            } else {
+                String::new()
+            }
+        ));
+        out.push_str("```mermaid\n");
+        out.push_str(&crate::graph::render(
+            &diagram,
+            crate::graph::GraphFormat::Mermaid,
+            "",
+        ));
+        out.push_str("```\n");
+    }
 }
 
 fn section(out: &mut String, heading: &str, items: &[Item<'_>], report: &Report<'_>) {

@@ -5,6 +5,7 @@
 //! and each writes its own format only.
 
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -13,7 +14,7 @@ pub mod sarif;
 
 use crate::diagnostic::Diags;
 use crate::diff::Diff;
-use crate::finding::{Finding, Status};
+use crate::finding::{Finding, Inconclusive, Status};
 use crate::rules::{Level, RuleSet};
 use crate::topology::Topology;
 use crate::waivers::Outcome;
@@ -23,6 +24,8 @@ use crate::waivers::Outcome;
 pub struct Checked {
     pub topology: Topology,
     pub findings: Vec<Finding>,
+    /// Rules that could not be decided on an entity (a value they need is not set).
+    pub inconclusive: Vec<Inconclusive>,
     /// Warnings about the topology (unknown attributes).
     pub warnings: Diags,
 }
@@ -42,6 +45,8 @@ pub enum Format {
     Markdown,
     /// GitHub Actions workflow commands: an annotation per entity of each finding.
     Github,
+    /// One self-contained HTML page: summary, diagram, filterable findings, KB details.
+    Html,
 }
 
 /// What decides the exit code: the `--fail-on` threshold, and whether findings a change
@@ -50,6 +55,8 @@ pub enum Format {
 pub struct Gate {
     pub threshold: Option<Level>,
     pub existing: bool,
+    /// `--fail-on-inconclusive`: a rule that could not be decided fails the run too.
+    pub inconclusive: bool,
 }
 
 impl Gate {
@@ -71,6 +78,8 @@ pub struct Report<'a> {
     pub waivers: Option<&'a Outcome>,
     /// The comparison with `--base`, if given.
     pub diff: Option<&'a Diff>,
+    /// `--show-inconclusive`: list each inconclusive result in human output, not just the count.
+    pub show_inconclusive: bool,
 }
 
 /// One finding with the topology it is about.
@@ -161,13 +170,25 @@ impl<'a> Report<'a> {
             .collect()
     }
 
-    /// How many findings count toward `--fail-on`.
+    /// How many findings count toward `--fail-on`, plus, with `--fail-on-inconclusive`, the
+    /// inconclusive results.
     pub fn failing(&self) -> usize {
-        self.checked
+        let findings = self
+            .checked
             .iter()
             .flat_map(|c| &c.findings)
             .filter(|f| self.gate.fails(f))
-            .count()
+            .count();
+        if self.gate.inconclusive {
+            findings + self.inconclusive_count()
+        } else {
+            findings
+        }
+    }
+
+    /// How many rule/entity pairs could not be decided, over every topology.
+    pub fn inconclusive_count(&self) -> usize {
+        self.checked.iter().map(|c| c.inconclusive.len()).sum()
     }
 
     /// The rules that report findings (derivations only supply values), sorted by id.
@@ -199,6 +220,7 @@ pub fn render(format: Format, report: &Report<'_>, color: bool) -> String {
         Format::Junit => junit::render(report),
         Format::Markdown => markdown::render(report),
         Format::Github => github::render(report),
+        Format::Html => html::render(report),
     }
 }
 

@@ -5,6 +5,7 @@ use super::{DeriveSpec, GroupSpec, Level, Logic, Meta, Rule, Select, TestCase, W
 use crate::diagnostic::{Diag, Diags, suggestion_help};
 use crate::engine::cond::{CondCx, Scope};
 use crate::engine::relation::{Walk, range};
+use crate::parse::Limits;
 use crate::reader::{MapReader, string_list};
 use crate::source::SourceFile;
 use crate::value::{Node, Value};
@@ -31,11 +32,22 @@ pub const RULE_KEYS: &[&str] = &[
     "tests",
 ];
 
-/// Compile a rule; `None` if it has errors (all pushed to `diags`).
+/// Compile a rule with the default limits; `None` if it has errors (all pushed to `diags`).
 pub fn compile(
     file: &SourceFile,
     root: &Node,
     vocab: &Vocabulary,
+    diags: &mut Diags,
+) -> Option<Rule> {
+    compile_with(file, root, vocab, &Limits::default(), diags)
+}
+
+/// Compile a rule within `limits` (the regex size limit applies while compiling).
+pub fn compile_with(
+    file: &SourceFile,
+    root: &Node,
+    vocab: &Vocabulary,
+    limits: &Limits,
     diags: &mut Diags,
 ) -> Option<Rule> {
     let before = diags.0.len();
@@ -102,6 +114,7 @@ pub fn compile(
         file,
         vocab,
         subject: scope.clone(),
+        max_regex_bytes: limits.max_regex_bytes,
     };
     let select = select.map(|(sel, where_node)| {
         let cond = where_node.and_then(|w| cx.cond(w, &scope, diags));

@@ -223,6 +223,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn build(inputs: Vec<Input>, limits: &Limits, mut diags: Diags) -> Result<RuleSet, Diags> {
+    // Counted before any file is parsed, so a run pointed at a huge folder stops at once.
+    let rule_files = inputs.iter().filter(|i| i.role == Role::Rule).count();
+    if let Err(d) = crate::limits::check_rule_count(rule_files, limits) {
+        diags.push(d);
+        return Err(diags);
+    }
     let mut set = RuleSet::default();
     let mut vocab = Vocabulary::default();
     let mut trees = Vec::new();
@@ -246,7 +252,7 @@ fn build(inputs: Vec<Input>, limits: &Limits, mut diags: Diags) -> Result<RuleSe
     let mut rules: Vec<Rule> = Vec::new();
     for (input, tree) in &trees {
         if input.role == Role::Rule
-            && let Some(rule) = compile::compile(&input.file, tree, &vocab, &mut diags)
+            && let Some(rule) = compile::compile_with(&input.file, tree, &vocab, limits, &mut diags)
         {
             rules.push(rule);
         }

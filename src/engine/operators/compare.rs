@@ -1,8 +1,8 @@
 //! `gt`, `gte`, `lt`, `lte`: ordered comparison with a value or another field
 //! (numbers numerically; with `as: version`, dotted versions).
 
-use super::{OpCx, Operand, Operator, order};
-use crate::engine::cond::Env;
+use super::{OpCx, Operand, Operator, known, order};
+use crate::engine::cond::{Env, Truth};
 use crate::value::{Node, Value};
 use std::cmp::Ordering;
 
@@ -45,19 +45,24 @@ pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>, cmp: Cmp) -> Option<Box<dyn Op
 }
 
 impl Operator for Compare {
-    fn test(&self, actual: Option<&Value>, env: &Env<'_>) -> bool {
-        let (Some(actual), Some(other)) = (actual, self.operand.resolve(env)) else {
-            return false;
+    fn test(&self, actual: Option<&Value>, env: &Env<'_>) -> Truth {
+        let (Some(actual), Some(other)) = (known(actual), self.operand.resolve(env)) else {
+            return Truth::Unknown;
         };
+        // Values that do not compare (text against a number) are set, so definitely not in order.
         let Some(ord) = order(actual, &other, self.how) else {
-            return false;
+            return Truth::False;
         };
-        match self.cmp {
+        Truth::from(match self.cmp {
             Cmp::Gt => ord == Ordering::Greater,
             Cmp::Gte => ord != Ordering::Less,
             Cmp::Lt => ord == Ordering::Less,
             Cmp::Lte => ord != Ordering::Greater,
-        }
+        })
+    }
+
+    fn operand_field(&self) -> Option<&crate::engine::cond::FieldRef> {
+        self.operand.field()
     }
 
     fn describe(&self) -> String {
@@ -78,6 +83,7 @@ impl Operator for Compare {
 
 #[cfg(test)]
 mod tests {
+    use crate::engine::cond::Truth;
     use crate::engine::operators::testing::{compile_error, literal_op};
     use crate::value::Value;
 
@@ -89,6 +95,11 @@ mod tests {
         assert!(literal_op("lt", "3").holds(Some(&Value::Int(2))));
         assert!(!literal_op("lte", "3").holds(Some(&Value::Int(4))));
         assert!(!literal_op("lt", "3").holds(None));
+        assert_eq!(literal_op("lt", "3").truth(None), Truth::Unknown);
+        assert_eq!(
+            literal_op("lt", "3").truth(Some(&Value::Str("x".into()))),
+            Truth::False
+        );
         assert!(!literal_op("lt", "3").holds(Some(&Value::Str("x".into()))));
     }
 

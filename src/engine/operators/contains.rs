@@ -1,8 +1,8 @@
 //! `contains`: a list field has the value as an element, or a text field has it as a substring.
 //! Elements compare as the condition's `as:` says; `as: caseless` also ignores case in text.
 
-use super::{CompareAs, OpCx, Operand, Operator, loose_eq};
-use crate::engine::cond::Env;
+use super::{CompareAs, OpCx, Operand, Operator, known, loose_eq};
+use crate::engine::cond::{Env, Truth};
 use crate::value::{Node, Value};
 
 #[derive(Debug)]
@@ -20,18 +20,22 @@ pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>) -> Option<Box<dyn Operator>> {
 }
 
 impl Operator for Contains {
-    fn test(&self, actual: Option<&Value>, env: &Env<'_>) -> bool {
-        let (Some(actual), Some(needle)) = (actual, self.operand.resolve(env)) else {
-            return false;
+    fn test(&self, actual: Option<&Value>, env: &Env<'_>) -> Truth {
+        let (Some(actual), Some(needle)) = (known(actual), self.operand.resolve(env)) else {
+            return Truth::Unknown;
         };
-        match actual {
+        Truth::from(match actual {
             Value::List(items) => items.iter().any(|i| loose_eq(&i.value, &needle, self.how)),
             Value::Str(s) if self.how == CompareAs::Caseless => s
                 .to_lowercase()
                 .contains(needle.display().to_lowercase().as_str()),
             Value::Str(s) => s.contains(needle.display().as_str()),
             _ => false,
-        }
+        })
+    }
+
+    fn operand_field(&self) -> Option<&crate::engine::cond::FieldRef> {
+        self.operand.field()
     }
 
     fn describe(&self) -> String {

@@ -1,7 +1,7 @@
 //! `equals` and `not-equals`: the field has (or has not) the given value.
 
-use super::{CompareAs, OpCx, Operand, Operator, loose_eq};
-use crate::engine::cond::Env;
+use super::{CompareAs, OpCx, Operand, Operator, known, loose_eq};
+use crate::engine::cond::{Env, Truth};
 use crate::value::{Node, Value};
 
 #[derive(Debug)]
@@ -21,12 +21,17 @@ pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>, negate: bool) -> Option<Box<dy
 }
 
 impl Operator for Equals {
-    fn test(&self, actual: Option<&Value>, env: &Env<'_>) -> bool {
-        // A missing field neither equals nor differs from anything: use `missing` for that.
-        let (Some(actual), Some(expected)) = (actual, self.operand.resolve(env)) else {
-            return false;
+    fn test(&self, actual: Option<&Value>, env: &Env<'_>) -> Truth {
+        // A missing field neither equals nor differs from anything: it is unknown whether it
+        // will. Use `missing` where absence itself is the point.
+        let (Some(actual), Some(expected)) = (known(actual), self.operand.resolve(env)) else {
+            return Truth::Unknown;
         };
-        loose_eq(actual, &expected, self.how) != self.negate
+        Truth::from(loose_eq(actual, &expected, self.how) != self.negate)
+    }
+
+    fn operand_field(&self) -> Option<&crate::engine::cond::FieldRef> {
+        self.operand.field()
     }
 
     fn describe(&self) -> String {
@@ -42,6 +47,7 @@ impl Operator for Equals {
 
 #[cfg(test)]
 mod tests {
+    use crate::engine::cond::Truth;
     use crate::engine::operators::CompareAs;
     use crate::engine::operators::testing::{field_op, literal_op, literal_op_as};
     use crate::value::Value;
@@ -63,11 +69,13 @@ mod tests {
     }
 
     #[test]
-    fn not_equals_is_false_on_missing_field() {
+    fn not_equals_is_unknown_on_missing_field() {
         let op = literal_op("not-equals", "a");
         assert!(op.holds(Some(&Value::Str("b".into()))));
         assert!(!op.holds(Some(&Value::Str("a".into()))));
-        assert!(!op.holds(None));
+        assert_eq!(op.truth(None), Truth::Unknown);
+        assert_eq!(op.truth(Some(&Value::Null)), Truth::Unknown);
+        assert_eq!(literal_op("equals", "a").truth(None), Truth::Unknown);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `exists` and `missing`: whether the entity has the field at all.
 
-use super::{OpCx, Operator};
-use crate::engine::cond::Env;
+use super::{OpCx, Operator, known};
+use crate::engine::cond::{Env, Truth};
 use crate::value::{Node, Value};
 
 #[derive(Debug)]
@@ -28,9 +28,13 @@ pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>, missing: bool) -> Option<Box<d
 }
 
 impl Operator for Exists {
-    fn test(&self, actual: Option<&Value>, _env: &Env<'_>) -> bool {
-        let present = !matches!(actual, None | Some(Value::Null));
-        present == self.want_present
+    /// Always definite: whether a field is set is known even when its value is not.
+    fn test(&self, actual: Option<&Value>, _env: &Env<'_>) -> Truth {
+        Truth::from(known(actual).is_some() == self.want_present)
+    }
+
+    fn is_presence_test(&self) -> bool {
+        true
     }
 
     fn describe(&self) -> String {
@@ -44,6 +48,7 @@ impl Operator for Exists {
 
 #[cfg(test)]
 mod tests {
+    use crate::engine::cond::Truth;
     use crate::engine::operators::testing::literal_op;
     use crate::value::Value;
 
@@ -56,5 +61,6 @@ mod tests {
         let op = literal_op("missing", "true");
         assert!(op.holds(None));
         assert!(!op.holds(Some(&Value::Int(1))));
+        assert_eq!(op.truth(Some(&Value::Int(1))), Truth::False);
     }
 }

@@ -1,7 +1,7 @@
 //! `in` and `not-in`: the field's value is (or is not) one of a list.
 
-use super::{CompareAs, OpCx, Operator, loose_eq};
-use crate::engine::cond::Env;
+use super::{CompareAs, OpCx, Operator, known, loose_eq};
+use crate::engine::cond::{Env, Truth};
 use crate::value::{Node, Value};
 
 #[derive(Debug)]
@@ -30,9 +30,11 @@ pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>, negate: bool) -> Option<Box<dy
 }
 
 impl Operator for InList {
-    fn test(&self, actual: Option<&Value>, _env: &Env<'_>) -> bool {
-        let Some(actual) = actual else { return false };
-        self.values.iter().any(|v| loose_eq(actual, v, self.how)) != self.negate
+    fn test(&self, actual: Option<&Value>, _env: &Env<'_>) -> Truth {
+        let Some(actual) = known(actual) else {
+            return Truth::Unknown;
+        };
+        Truth::from(self.values.iter().any(|v| loose_eq(actual, v, self.how)) != self.negate)
     }
 
     fn describe(&self) -> String {

@@ -1,11 +1,8 @@
 //! `matches`: the field's text matches a regular expression (linear time, no backtracking).
 
-use super::{OpCx, Operator};
-use crate::engine::cond::Env;
+use super::{OpCx, Operator, known};
+use crate::engine::cond::{Env, Truth};
 use crate::value::{Node, Value};
-
-/// Regexes larger than this (compiled) are refused, so a rule cannot exhaust memory.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 #[derive(Debug)]
 struct Matches {
@@ -25,11 +22,25 @@ pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>) -> Option<Box<dyn Operator>> {
         );
         return None;
     };
+    // Regexes larger than the limit (compiled) are refused, so a rule cannot exhaust memory;
+    // the regex crate matches in linear time, so size is the only cost a pattern controls.
     match regex::RegexBuilder::new(pattern)
-        .size_limit(REGEX_SIZE_LIMIT)
+        .size_limit(cx.max_regex_bytes)
+        .dfa_size_limit(cx.max_regex_bytes)
         .build()
     {
         Ok(regex) => Some(Box::new(Matches { regex })),
+        Err(regex::Error::CompiledTooBig(limit)) => {
+            cx.diags.push(
+                crate::diagnostic::Diag::error(
+                    "limits::regex_too_big",
+                    format!("the regular expression compiles to more than the limit of {limit} bytes"),
+                )
+                .at(cx.file, arg.pos, "this pattern")
+                .help("simplify the pattern (large counted repetitions such as `a{1000}` grow it), or raise the limit with `--max-regex-bytes`"),
+            );
+            None
+        }
         Err(e) => {
             let detail = e.to_string();
             let last = detail.lines().last().unwrap_or(&detail).trim();
@@ -46,14 +57,15 @@ pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>) -> Option<Box<dyn Operator>> {
 }
 
 impl Operator for Matches {
-    fn test(&self, actual: Option<&Value>, _env: &Env<'_>) -> bool {
-        match actual {
+    fn test(&self, actual: Option<&Value>, _env: &Env<'_>) -> Truth {
+        Truth::from(match known(actual) {
+            None => return Truth::Unknown,
             Some(Value::Str(s)) => self.regex.is_match(s),
             Some(v @ (Value::Int(_) | Value::Float(_) | Value::Bool(_))) => {
                 self.regex.is_match(&v.display())
             }
-            _ => false,
-        }
+            Some(_) => false,
+        })
     }
 
     fn describe(&self) -> String {
@@ -72,6 +84,14 @@ mod tests {
         assert!(op.holds(Some(&Value::Str("\\\\EXCH1\\MAILDAT$".into()))));
         assert!(!op.holds(Some(&Value::Str("\\\\MAIL\\X".into()))));
         assert!(!op.holds(None));
+    }
+
+    #[test]
+    fn a_regex_over_the_size_limit_is_refused() {
+        assert_eq!(
+            compile_error("matches", "'(\\w{100}){100}'"),
+            "kbcheck::limits::regex_too_big"
+        );
     }
 
     #[test]

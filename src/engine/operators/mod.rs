@@ -15,7 +15,7 @@ mod version;
 pub use version::{Version, VersionRange};
 
 use crate::diagnostic::{Diag, Diags};
-use crate::engine::cond::{Env, FieldRef};
+use crate::engine::cond::{Env, FieldRef, Truth};
 use crate::source::SourceFile;
 use crate::value::{Node, Value};
 use std::borrow::Cow;
@@ -24,8 +24,18 @@ use std::fmt::Debug;
 
 /// A compiled operator.
 pub trait Operator: Debug + Send + Sync {
-    /// Test a field's value (`None` when the entity does not have the field).
-    fn test(&self, actual: Option<&Value>, env: &Env<'_>) -> bool;
+    /// Test a field's value (`None` when the entity does not have the field). Unknown when a
+    /// value the test needs — the field, or a field operand — is not set (see [`known`]);
+    /// only `exists` / `missing` are definite on an absent field.
+    fn test(&self, actual: Option<&Value>, env: &Env<'_>) -> Truth;
+    /// The field the operator compares with, when its operand is `{field, of}`.
+    fn operand_field(&self) -> Option<&FieldRef> {
+        None
+    }
+    /// Whether the operator tests presence (`exists` / `missing`), so is never unknown.
+    fn is_presence_test(&self) -> bool {
+        false
+    }
     /// The operator in plain words, for `kbcheck explain`.
     fn describe(&self) -> String;
 }
@@ -73,11 +83,19 @@ impl CompareAs {
     }
 }
 
+/// A value that is set: `None` for an absent field and for a written `null`, which
+/// `exists` also counts as not set.
+pub fn known(actual: Option<&Value>) -> Option<&Value> {
+    actual.filter(|v| !matches!(v, Value::Null))
+}
+
 /// What an operator needs while compiling its argument.
 pub struct OpCx<'a, 'd> {
     pub file: &'a SourceFile,
     pub diags: &'d mut Diags,
     pub compare_as: CompareAs,
+    /// The largest compiled size a `matches` regex may have (`--max-regex-bytes`).
+    pub max_regex_bytes: usize,
     /// Compiles `{field: ..., of: ...}` operands (checks the field exists).
     pub operand_ref: &'a dyn Fn(&Node, &mut Diags) -> Option<FieldRef>,
 }
@@ -139,10 +157,19 @@ pub enum Operand {
 }
 
 impl Operand {
+    /// The operand's value; `None` when it names a field that is not set (or is `null`).
     pub fn resolve<'e>(&'e self, env: &'e Env<'_>) -> Option<Cow<'e, Value>> {
         match self {
             Operand::Literal(v) => Some(Cow::Borrowed(v)),
-            Operand::Field(r) => env.field(r),
+            Operand::Field(r) => env.field(r).filter(|v| !matches!(**v, Value::Null)),
+        }
+    }
+
+    /// The field the operand reads, if it reads one.
+    pub fn field(&self) -> Option<&FieldRef> {
+        match self {
+            Operand::Literal(_) => None,
+            Operand::Field(r) => Some(r),
         }
     }
 
@@ -252,7 +279,12 @@ pub mod testing {
     }
 
     impl Compiled {
+        /// Whether the test is definitely true.
         pub fn holds(&self, actual: Option<&Value>) -> bool {
+            self.truth(actual) == Truth::True
+        }
+
+        pub fn truth(&self, actual: Option<&Value>) -> Truth {
             let t = topo(&self.v);
             let store = DerivedStore::default();
             let uses = RefCell::new(Vec::new());
@@ -284,6 +316,7 @@ pub mod testing {
                     class: Class::Node,
                     kinds: vec!["postoffice".into()],
                 },
+                max_regex_bytes: 1 << 20,
             };
             let scope = cx.subject.clone();
             let operand_ref = |n: &Node, d: &mut Diags| cx.field_ref(n, &scope, d);
@@ -291,6 +324,7 @@ pub mod testing {
                 file: &file,
                 diags: &mut diags,
                 compare_as: how,
+                max_regex_bytes: 1 << 20,
                 operand_ref: &operand_ref,
             };
             compile(name, &node, &mut ocx)
@@ -332,7 +366,7 @@ pub mod testing {
             uses: &uses,
         };
         let actual = t.get(1, &[field.to_owned()]);
-        op.unwrap().test(actual.as_deref(), &env)
+        op.unwrap().test(actual.as_deref(), &env) == Truth::True
     }
 }
 

@@ -5,8 +5,8 @@
 //! `||`; each alternative is comparators (`>=`, `>`, `<=`, `<`, `=`, or none for `=`)
 //! that must all hold.
 
-use super::{OpCx, Operator};
-use crate::engine::cond::Env;
+use super::{OpCx, Operator, known};
+use crate::engine::cond::{Env, Truth};
 use crate::value::{Node, Value};
 use std::cmp::Ordering;
 
@@ -180,10 +180,12 @@ pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>) -> Option<Box<dyn Operator>> {
 }
 
 impl Operator for InRange {
-    fn test(&self, actual: Option<&Value>, _env: &Env<'_>) -> bool {
-        actual
-            .and_then(Version::from_value)
-            .is_some_and(|v| self.range.contains(&v))
+    fn test(&self, actual: Option<&Value>, _env: &Env<'_>) -> Truth {
+        let Some(actual) = known(actual) else {
+            return Truth::Unknown;
+        };
+        // A value that is set but is not a version is definitely not in the range.
+        Truth::from(Version::from_value(actual).is_some_and(|v| self.range.contains(&v)))
     }
 
     fn describe(&self) -> String {

@@ -1,0 +1,9 @@
+//! Fuzz target `topology`: see `harness.rs` for what it runs and checks.
+#![no_main]
+
+#[path = "../harness.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    harness::topology(data);
+});

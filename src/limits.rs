@@ -1,0 +1,118 @@
+//! Limits on what a run may be asked to hold, beyond one file's size and shape (those are
+//! checked while parsing, in `parse`): the nodes and links of a topology, the rule files of
+//! a run, and (in the `matches` operator) the compiled size of a regular expression.
+//!
+//! Each is a field of [`Limits`] with a generous default and a command-line flag; exceeding
+//! one is an error with a `kbcheck::limits::...` code, found before any work that grows
+//! with the input (validation, indexing, compiling).
+
+use crate::diagnostic::Diag;
+pub use crate::parse::Limits;
+use crate::source::SourceFile;
+use crate::value::{Node, Value};
+
+/// Refuse a parsed topology with more nodes or links than the limits allow. Counting is one
+/// look at the length of two lists, so a huge topology is refused before it is validated.
+pub fn check_topology(file: &SourceFile, root: &Node, limits: &Limits) -> Result<(), Diag> {
+    let Value::Map(entries) = &root.value else {
+        return Ok(());
+    };
+    for (key, value) in entries {
+        let (limit, flag, what) = match key.name.as_str() {
+            "nodes" => (limits.max_nodes, "--max-nodes", "nodes"),
+            "links" => (limits.max_links, "--max-links", "links"),
+            _ => continue,
+        };
+        let Value::List(items) = &value.value else {
+            continue;
+        };
+        if items.len() > limit {
+            let code = if what == "nodes" {
+                "limits::too_many_nodes"
+            } else {
+                "limits::too_many_links"
+            };
+            return Err(Diag::error(
+                code,
+                format!(
+                    "the topology has {} {what}, over the limit of {limit}",
+                    items.len()
+                ),
+            )
+            .at(file, key.pos, format!("{} {what}", items.len()))
+            .help(format!(
+                "split the topology, or raise the limit with `{flag}` if it is genuine"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Refuse a run that would load more rule files than the limit allows.
+pub fn check_rule_count(count: usize, limits: &Limits) -> Result<(), Diag> {
+    if count > limits.max_rules {
+        return Err(Diag::error(
+            "limits::too_many_rules",
+            format!(
+                "{count} rule files would be loaded, over the limit of {}",
+                limits.max_rules
+            ),
+        )
+        .help("point `--rules` at fewer files, or raise the limit with `--max-rules` if they are genuine"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn topo(nodes: usize, links: usize) -> (SourceFile, Node) {
+        let mut text = String::from("version: 1\nnodes:\n");
+        for i in 0..nodes {
+            text.push_str(&format!("  - {{id: N{i}, kind: server}}\n"));
+        }
+        text.push_str("links:\n");
+        for _ in 0..links {
+            text.push_str("  - {kind: msmail-connector, from: N0, to: N1}\n");
+        }
+        let file = SourceFile::new("t.yaml", text);
+        let tree = crate::parse::parse_document(&file, &Limits::default()).unwrap();
+        (file, tree)
+    }
+
+    #[test]
+    fn counts_nodes_and_links() {
+        let (file, tree) = topo(3, 2);
+        let limits = Limits {
+            max_nodes: 3,
+            max_links: 2,
+            ..Limits::default()
+        };
+        assert!(check_topology(&file, &tree, &limits).is_ok());
+        let tight = Limits {
+            max_nodes: 2,
+            ..limits
+        };
+        let e = check_topology(&file, &tree, &tight).unwrap_err();
+        assert_eq!(e.code, "kbcheck::limits::too_many_nodes");
+        assert_eq!(e.message, "the topology has 3 nodes, over the limit of 2");
+        let tight = Limits {
+            max_links: 1,
+            ..limits
+        };
+        let e = check_topology(&file, &tree, &tight).unwrap_err();
+        assert_eq!(e.code, "kbcheck::limits::too_many_links");
+    }
+
+    #[test]
+    fn counts_rules() {
+        let limits = Limits {
+            max_rules: 5,
+            ..Limits::default()
+        };
+        assert!(check_rule_count(5, &limits).is_ok());
+        let e = check_rule_count(6, &limits).unwrap_err();
+        assert_eq!(e.code, "kbcheck::limits::too_many_rules");
+    }
+}

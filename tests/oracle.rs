@@ -1,0 +1,1048 @@
+//! A differential oracle for the relational parts of the rule language.
+//!
+//! The engine indexes the topology, walks adjacency lists and unions components. This file
+//! says the same thing again as plainly as it can be said — the rule language's definitions
+//! written out with pairwise loops and a breadth-first search from scratch for every
+//! question — and proptest generates random topologies (nodes of three kinds with a few
+//! attribute values, some left out; random acyclic parents; random links of three kinds) and
+//! random rules of the relational shapes (groups within the topology, a parent, a site or a
+//! connected component; relations over one or several hops or `hops: any`, with kinds,
+//! `where`, `link-where` and every quantifier). The rules are YAML text compiled by the real
+//! loader; the engine's findings and inconclusive results must equal the oracle's, entity
+//! for entity.
+//!
+//! The oracle also spells out the three-valued semantics of docs/rules.md ("Missing
+//! fields"): a test of a field that is not set is unknown, unless a part of the same
+//! `all` / `any` group tests that field's presence; Kleene logic for `all` / `any` / `not`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code fails the test by panicking"
+)]
+
+use kbcheck::diagnostic::Diags;
+use kbcheck::parse::{Limits, parse_document};
+use kbcheck::rules::RuleSet;
+use kbcheck::source::SourceFile;
+use kbcheck::topology::Topology;
+use kbcheck::vocabulary::Vocabulary;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+// ------------------------------------------------------------------ the model
+
+const NODE_KINDS: [&str; 3] = ["a", "b", "c"];
+const LINK_KINDS: [&str; 3] = ["red", "green", "blue"];
+const COLORS: [&str; 3] = ["r", "g", "b"];
+const SITES: [&str; 2] = ["x", "y"];
+
+/// The vocabulary the generated topologies and rules use: nothing else is known.
+const VOCABULARY: &str = "name: oracle
+common:
+  site: {type: string}
+nodes:
+  a: {attributes: {color: {type: string}, size: {type: integer}}}
+  b: {attributes: {color: {type: string}, size: {type: integer}}}
+  c: {attributes: {color: {type: string}, size: {type: integer}}}
+links:
+  red: {attributes: {weight: {type: integer}}}
+  green: {attributes: {weight: {type: integer}}}
+  blue: {attributes: {weight: {type: integer}}}
+";
+
+/// An attribute value: text or a whole number.
+#[derive(Clone, Debug, PartialEq)]
+enum Val {
+    Text(&'static str),
+    Int(i64),
+}
+
+impl Val {
+    fn yaml(&self) -> String {
+        match self {
+            Val::Text(s) => (*s).to_owned(),
+            Val::Int(n) => n.to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct TNode {
+    kind: &'static str,
+    color: Option<&'static str>,
+    size: Option<i64>,
+    site: Option<&'static str>,
+    parent: Option<usize>,
+}
+
+#[derive(Clone, Debug)]
+struct TLink {
+    kind: &'static str,
+    from: usize,
+    to: usize,
+    weight: Option<i64>,
+}
+
+#[derive(Clone, Debug)]
+struct Topo {
+    nodes: Vec<TNode>,
+    links: Vec<TLink>,
+}
+
+/// Node `i`'s id.
+fn nid(i: usize) -> String {
+    format!("N{i}")
+}
+
+impl Topo {
+    /// An attribute of node `i` (`None`: not set).
+    fn node_attr(&self, i: usize, field: &str) -> Option<Val> {
+        let n = &self.nodes[i];
+        match field {
+            "color" => n.color.map(Val::Text),
+            "size" => n.size.map(Val::Int),
+            "site" => n.site.map(Val::Text),
+            _ => None,
+        }
+    }
+
+    fn link_attr(&self, l: usize, field: &str) -> Option<Val> {
+        match field {
+            "weight" => self.links[l].weight.map(Val::Int),
+            _ => None,
+        }
+    }
+
+    /// The site of node `i`: its own, else its nearest ancestor's.
+    fn site(&self, i: usize) -> Option<&'static str> {
+        let mut cur = Some(i);
+        while let Some(c) = cur {
+            if let Some(s) = self.nodes[c].site {
+                return Some(s);
+            }
+            cur = self.nodes[c].parent;
+        }
+        None
+    }
+
+    fn yaml(&self) -> String {
+        let mut s = String::from("version: 1\nnodes:\n");
+        for (i, n) in self.nodes.iter().enumerate() {
+            s.push_str(&format!("  - {{id: {}, kind: {}", nid(i), n.kind));
+            if let Some(c) = n.color {
+                s.push_str(&format!(", color: {c}"));
+            }
+            if let Some(z) = n.size {
+                s.push_str(&format!(", size: {z}"));
+            }
+            if let Some(site) = n.site {
+                s.push_str(&format!(", site: {site}"));
+            }
+            if let Some(p) = n.parent {
+                s.push_str(&format!(", parent: {}", nid(p)));
+            }
+            s.push_str("}\n");
+        }
+        s.push_str("links:\n");
+        for (i, l) in self.links.iter().enumerate() {
+            s.push_str(&format!(
+                "  - {{id: L{i}, kind: {}, from: {}, to: {}",
+                l.kind,
+                nid(l.from),
+                nid(l.to)
+            ));
+            if let Some(w) = l.weight {
+                s.push_str(&format!(", weight: {w}"));
+            }
+            s.push_str("}\n");
+        }
+        s
+    }
+}
+
+/// Three-valued truth, written out again rather than borrowed from the engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum T {
+    Yes,
+    No,
+    Unknown,
+}
+
+fn and(a: T, b: T) -> T {
+    match (a, b) {
+        (T::No, _) | (_, T::No) => T::No,
+        (T::Unknown, _) | (_, T::Unknown) => T::Unknown,
+        _ => T::Yes,
+    }
+}
+
+fn or(a: T, b: T) -> T {
+    match (a, b) {
+        (T::Yes, _) | (_, T::Yes) => T::Yes,
+        (T::Unknown, _) | (_, T::Unknown) => T::Unknown,
+        _ => T::No,
+    }
+}
+
+fn not(a: T) -> T {
+    match a {
+        T::Yes => T::No,
+        T::No => T::Yes,
+        T::Unknown => T::Unknown,
+    }
+}
+
+fn truth(b: bool) -> T {
+    if b { T::Yes } else { T::No }
+}
+
+/// A condition on the attributes of one entity (a node, or a link for `link-where`).
+#[derive(Clone, Debug)]
+enum Cond {
+    Equals(&'static str, Val),
+    NotEquals(&'static str, Val),
+    In(&'static str, Vec<Val>),
+    Gte(&'static str, i64),
+    Missing(&'static str, bool),
+    Kind(Vec<&'static str>),
+    All(Vec<Cond>),
+    Any(Vec<Cond>),
+    Not(Box<Cond>),
+    Related(Box<Rel>),
+}
+
+impl Cond {
+    fn yaml(&self) -> String {
+        match self {
+            Cond::Equals(f, v) => format!("{{field: {f}, equals: {}}}", v.yaml()),
+            Cond::NotEquals(f, v) => format!("{{field: {f}, not-equals: {}}}", v.yaml()),
+            Cond::In(f, vs) => format!(
+                "{{field: {f}, in: [{}]}}",
+                vs.iter().map(Val::yaml).collect::<Vec<_>>().join(", ")
+            ),
+            Cond::Gte(f, n) => format!("{{field: {f}, gte: {n}}}"),
+            Cond::Missing(f, b) => format!("{{field: {f}, missing: {b}}}"),
+            Cond::Kind(ks) => format!("{{kind: [{}]}}", ks.join(", ")),
+            Cond::All(cs) => format!(
+                "{{all: [{}]}}",
+                cs.iter().map(Cond::yaml).collect::<Vec<_>>().join(", ")
+            ),
+            Cond::Any(cs) => format!(
+                "{{any: [{}]}}",
+                cs.iter().map(Cond::yaml).collect::<Vec<_>>().join(", ")
+            ),
+            Cond::Not(c) => format!("{{not: {}}}", c.yaml()),
+            Cond::Related(r) => format!("{{related: {}}}", r.yaml()),
+        }
+    }
+
+    /// Fields this condition tests with `missing` (or `exists`), relations excluded.
+    fn presence_tested(&self, out: &mut Vec<&'static str>) {
+        match self {
+            Cond::Missing(f, _) => out.push(f),
+            Cond::All(cs) | Cond::Any(cs) => cs.iter().for_each(|c| c.presence_tested(out)),
+            Cond::Not(c) => c.presence_tested(out),
+            _ => {}
+        }
+    }
+}
+
+/// Where a condition is evaluated: a node or a link of the topology.
+#[derive(Clone, Copy)]
+enum At {
+    Node(usize),
+    Link(usize),
+}
+
+/// Evaluate `c` on `at`. `handled` holds the fields whose presence an enclosing `all` / `any`
+/// group tests: for those, a test of a missing value is false instead of unknown.
+fn eval(t: &Topo, c: &Cond, at: At, handled: &[&'static str]) -> T {
+    let value = |f: &str| match at {
+        At::Node(i) => t.node_attr(i, f),
+        At::Link(l) => t.link_attr(l, f),
+    };
+    let missing = |f: &str| {
+        if handled.contains(&f) {
+            T::No
+        } else {
+            T::Unknown
+        }
+    };
+    match c {
+        Cond::Equals(f, v) => value(f).map_or_else(|| missing(f), |x| truth(x == *v)),
+        Cond::NotEquals(f, v) => value(f).map_or_else(|| missing(f), |x| truth(x != *v)),
+        Cond::In(f, vs) => value(f).map_or_else(|| missing(f), |x| truth(vs.contains(&x))),
+        Cond::Gte(f, n) => match value(f) {
+            None => missing(f),
+            Some(Val::Int(x)) => truth(x >= *n),
+            Some(Val::Text(_)) => T::No,
+        },
+        Cond::Missing(f, b) => truth(value(f).is_none() == *b),
+        Cond::Kind(ks) => match at {
+            At::Node(i) => truth(ks.contains(&t.nodes[i].kind)),
+            At::Link(l) => truth(ks.contains(&t.links[l].kind)),
+        },
+        Cond::All(cs) | Cond::Any(cs) => {
+            let mut inner = handled.to_vec();
+            c.presence_tested(&mut inner);
+            let is_all = matches!(c, Cond::All(_));
+            let mut acc = truth(is_all);
+            for sub in cs {
+                let r = eval(t, sub, at, &inner);
+                acc = if is_all { and(acc, r) } else { or(acc, r) };
+            }
+            acc
+        }
+        Cond::Not(sub) => not(eval(t, sub, at, handled)),
+        Cond::Related(r) => match at {
+            At::Node(i) => relate(t, r, i),
+            At::Link(_) => unreachable!("relations are generated on nodes only"),
+        },
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Step {
+    Parent,
+    Children,
+    Links,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Dir {
+    Out,
+    In,
+    Any,
+}
+
+#[derive(Clone, Debug)]
+enum Quant {
+    Any,
+    All,
+    None,
+    Count(u64, Option<u64>),
+}
+
+/// A relation: `related: {via, links, direction, hops, kind, where, link-where, quantifier}`.
+#[derive(Clone, Debug)]
+struct Rel {
+    steps: Vec<Step>,
+    links: Vec<&'static str>,
+    dir: Dir,
+    /// As written: `None` for the default (1), else the YAML and the range it means.
+    hops: Option<(String, u32, Option<u32>)>,
+    kinds: Vec<&'static str>,
+    cond: Option<Cond>,
+    link_cond: Option<Cond>,
+    quant: Quant,
+}
+
+impl Rel {
+    fn yaml(&self) -> String {
+        let steps: Vec<&str> = self
+            .steps
+            .iter()
+            .map(|s| match s {
+                Step::Parent => "parent",
+                Step::Children => "children",
+                Step::Links => "links",
+            })
+            .collect();
+        let mut parts = vec![format!("via: [{}]", steps.join(", "))];
+        if self.steps.contains(&Step::Links) {
+            if !self.links.is_empty() {
+                parts.push(format!("links: [{}]", self.links.join(", ")));
+            }
+            parts.push(
+                match self.dir {
+                    Dir::Out => "direction: out",
+                    Dir::In => "direction: in",
+                    Dir::Any => "direction: any",
+                }
+                .to_owned(),
+            );
+            if let Some(lc) = &self.link_cond {
+                parts.push(format!("link-where: {}", lc.yaml()));
+            }
+        }
+        if let Some((h, _, _)) = &self.hops {
+            parts.push(format!("hops: {h}"));
+        }
+        if !self.kinds.is_empty() {
+            parts.push(format!("kind: [{}]", self.kinds.join(", ")));
+        }
+        if let Some(c) = &self.cond {
+            parts.push(format!("where: {}", c.yaml()));
+        }
+        parts.push(match &self.quant {
+            Quant::Any => "quantifier: any".to_owned(),
+            Quant::All => "quantifier: all".to_owned(),
+            Quant::None => "quantifier: none".to_owned(),
+            Quant::Count(min, Some(max)) => format!("count: {{min: {min}, max: {max}}}"),
+            Quant::Count(min, None) => format!("count: {{min: {min}}}"),
+        });
+        format!("{{{}}}", parts.join(", "))
+    }
+
+    fn hop_range(&self) -> (u32, Option<u32>) {
+        self.hops
+            .as_ref()
+            .map_or((1, Some(1)), |(_, a, b)| (*a, *b))
+    }
+}
+
+/// The nodes one step from `i`, following only links `keep` accepts.
+fn neighbours(t: &Topo, r: &Rel, i: usize, keep: &dyn Fn(usize) -> bool) -> Vec<usize> {
+    let mut out = Vec::new();
+    for step in &r.steps {
+        match step {
+            Step::Parent => out.extend(t.nodes[i].parent),
+            Step::Children => {
+                for (j, n) in t.nodes.iter().enumerate() {
+                    if n.parent == Some(i) {
+                        out.push(j);
+                    }
+                }
+            }
+            Step::Links => {
+                for (l, link) in t.links.iter().enumerate() {
+                    let kind_ok = r.links.is_empty() || r.links.contains(&link.kind);
+                    if !kind_ok || !keep(l) {
+                        continue;
+                    }
+                    if matches!(r.dir, Dir::Out | Dir::Any) && link.from == i {
+                        out.push(link.to);
+                    }
+                    if matches!(r.dir, Dir::In | Dir::Any) && link.to == i {
+                        out.push(link.from);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every node's shortest hop distance from `start` (breadth-first, from scratch).
+fn distances(t: &Topo, r: &Rel, start: usize, keep: &dyn Fn(usize) -> bool) -> Vec<Option<u32>> {
+    let mut dist = vec![None; t.nodes.len()];
+    dist[start] = Some(0);
+    let mut queue = VecDeque::from([start]);
+    while let Some(i) = queue.pop_front() {
+        let d = dist[i].unwrap_or(0);
+        for n in neighbours(t, r, i, keep) {
+            if dist[n].is_none() {
+                dist[n] = Some(d + 1);
+                queue.push_back(n);
+            }
+        }
+    }
+    dist
+}
+
+/// The nodes the relation reaches from `start` and whether reaching each is certain: reached
+/// at a shortest distance within the hop range over the links whose `link-where` is true
+/// and over those where it is true or unknown: certain when both, unknown when only one.
+fn reached(t: &Topo, r: &Rel, start: usize) -> Vec<(usize, T)> {
+    let (min, max) = r.hop_range();
+    let link_truth = |l: usize| {
+        r.link_cond
+            .as_ref()
+            .map_or(T::Yes, |c| eval(t, c, At::Link(l), &[]))
+    };
+    let sure = distances(t, r, start, &|l| link_truth(l) == T::Yes);
+    let maybe = distances(t, r, start, &|l| link_truth(l) != T::No);
+    let within =
+        |d: Option<u32>| d.is_some_and(|d| d >= min && d >= 1 && max.is_none_or(|m| d <= m));
+    (0..t.nodes.len())
+        .filter(|&n| n != start)
+        .filter_map(|n| match (within(sure[n]), within(maybe[n])) {
+            (true, true) => Some((n, T::Yes)),
+            (false, false) => None,
+            _ => Some((n, T::Unknown)),
+        })
+        .collect()
+}
+
+/// The relation's truth on node `i`.
+fn relate(t: &Topo, r: &Rel, i: usize) -> T {
+    let candidates: Vec<(usize, T)> = reached(t, r, i)
+        .into_iter()
+        .filter(|(n, _)| r.kinds.is_empty() || r.kinds.contains(&t.nodes[*n].kind))
+        .collect();
+    let matches: Vec<(T, T)> = candidates
+        .iter()
+        .map(|&(n, member)| {
+            let w = r
+                .cond
+                .as_ref()
+                .map_or(T::Yes, |c| eval(t, c, At::Node(n), &[]));
+            (member, w)
+        })
+        .collect();
+    let matched: Vec<T> = matches.iter().map(|&(m, w)| and(m, w)).collect();
+    let any = matched.iter().fold(T::No, |a, &b| or(a, b));
+    match r.quant {
+        Quant::Any => any,
+        Quant::None => not(any),
+        // Every reached node matches, and at least one is reached.
+        Quant::All => {
+            let some = matches.iter().fold(T::No, |a, &(m, _)| or(a, m));
+            let every = matches
+                .iter()
+                .fold(T::Yes, |a, &(m, w)| and(a, or(not(m), w)));
+            and(some, every)
+        }
+        Quant::Count(min, max) => {
+            let sure = matched.iter().filter(|&&m| m == T::Yes).count() as u64;
+            let maybe = matched.iter().filter(|&&m| m == T::Unknown).count() as u64;
+            let ok = |n: u64| n >= min && max.is_none_or(|m| n <= m);
+            // The true count is somewhere in sure..=sure+maybe.
+            let outcomes: BTreeSet<bool> = (sure..=sure + maybe).map(ok).collect();
+            match (outcomes.contains(&true), outcomes.contains(&false)) {
+                (true, false) => T::Yes,
+                (false, true) => T::No,
+                _ => T::Unknown,
+            }
+        }
+    }
+}
+
+/// Which nodes a rule selects, and the `where` that goes with it.
+#[derive(Clone, Debug)]
+struct Select {
+    kinds: Vec<&'static str>,
+    cond: Option<Cond>,
+}
+
+impl Select {
+    fn yaml(&self) -> String {
+        let mut s = format!("{{kind: [{}]", self.kinds.join(", "));
+        if let Some(c) = &self.cond {
+            s.push_str(&format!(", where: {}", c.yaml()));
+        }
+        s.push('}');
+        s
+    }
+
+    fn truth(&self, t: &Topo, i: usize) -> T {
+        if !self.kinds.contains(&t.nodes[i].kind) {
+            return T::No;
+        }
+        self.cond
+            .as_ref()
+            .map_or(T::Yes, |c| eval(t, c, At::Node(i), &[]))
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Within {
+    Topology,
+    Parent,
+    Site,
+    Component(Vec<Step>, Vec<&'static str>),
+}
+
+#[derive(Clone, Debug)]
+enum Rule {
+    Check {
+        select: Select,
+        when: Cond,
+    },
+    Group {
+        select: Select,
+        by: Vec<&'static str>,
+        within: Within,
+        min: u64,
+        max: Option<u64>,
+    },
+}
+
+impl Rule {
+    fn yaml(&self, id: &str) -> String {
+        let head = format!("id: {id}\ntitle: t\nseverity: error\nmessage: m\n");
+        match self {
+            Rule::Check { select, when } => {
+                format!("{head}select: {}\nwhen: {}\n", select.yaml(), when.yaml())
+            }
+            Rule::Group {
+                select,
+                by,
+                within,
+                min,
+                max,
+            } => {
+                let within = match within {
+                    Within::Topology => "topology".to_owned(),
+                    Within::Parent => "parent".to_owned(),
+                    Within::Site => "site".to_owned(),
+                    Within::Component(steps, links) => {
+                        let steps: Vec<&str> = steps
+                            .iter()
+                            .map(|s| match s {
+                                Step::Parent => "parent",
+                                Step::Children => "children",
+                                Step::Links => "links",
+                            })
+                            .collect();
+                        let mut w = format!("{{component: {{via: [{}]", steps.join(", "));
+                        // `links:` brings the `links` step along: only with it.
+                        if !links.is_empty() && steps.contains(&"links") {
+                            w.push_str(&format!(", links: [{}]", links.join(", ")));
+                        }
+                        w.push_str("}}");
+                        w
+                    }
+                };
+                let size = match max {
+                    Some(m) => format!("{{min: {min}, max: {m}}}"),
+                    None => format!("{{min: {min}}}"),
+                };
+                format!(
+                    "{head}select: {}\ngroup: {{by: [{}], within: {within}, size: {size}}}\n",
+                    select.yaml(),
+                    by.join(", ")
+                )
+            }
+        }
+    }
+}
+
+/// What a rule gives on a topology: findings (each the sorted ids of its entities) and the
+/// entities it could not be decided on. Both sorted.
+#[derive(Debug, PartialEq, Default)]
+struct Outcome {
+    findings: Vec<Vec<String>>,
+    inconclusive: Vec<String>,
+}
+
+/// The oracle: what the rule language's definitions say `rule` gives on `t`.
+fn oracle(t: &Topo, rule: &Rule) -> Outcome {
+    let mut out = Outcome::default();
+    match rule {
+        Rule::Check { select, when } => {
+            for i in 0..t.nodes.len() {
+                match and(select.truth(t, i), eval(t, when, At::Node(i), &[])) {
+                    T::Yes => out.findings.push(vec![nid(i)]),
+                    T::Unknown => out.inconclusive.push(nid(i)),
+                    T::No => {}
+                }
+            }
+        }
+        Rule::Group {
+            select,
+            by,
+            within,
+            min,
+            max,
+        } => {
+            // (scope, key) -> members, for every selected node that has every key field.
+            let mut groups: BTreeMap<(String, Vec<String>), Vec<String>> = BTreeMap::new();
+            for i in 0..t.nodes.len() {
+                match select.truth(t, i) {
+                    T::No => continue,
+                    T::Unknown => {
+                        out.inconclusive.push(nid(i));
+                        continue;
+                    }
+                    T::Yes => {}
+                }
+                let key: Vec<Option<Val>> = by.iter().map(|f| t.node_attr(i, f)).collect();
+                if key.iter().any(Option::is_none) {
+                    continue;
+                }
+                let key: Vec<String> = key.into_iter().flatten().map(|v| v.yaml()).collect();
+                let scope = match within {
+                    Within::Topology => String::new(),
+                    Within::Parent => t.nodes[i].parent.map(nid).unwrap_or_default(),
+                    Within::Site => match t.site(i) {
+                        Some(s) => s.to_owned(),
+                        None => continue,
+                    },
+                    Within::Component(steps, links) => component(t, steps, links, i),
+                };
+                groups.entry((scope, key)).or_default().push(nid(i));
+            }
+            for members in groups.into_values() {
+                let n = members.len() as u64;
+                if n >= *min && max.is_none_or(|m| n <= m) {
+                    out.findings.push(members);
+                }
+            }
+        }
+    }
+    for f in &mut out.findings {
+        f.sort();
+    }
+    out.findings.sort();
+    out.inconclusive.sort();
+    out
+}
+
+/// Node `i`'s connected component over the steps and link kinds (links in either
+/// direction), named by its smallest member: a breadth-first search from scratch.
+fn component(t: &Topo, steps: &[Step], links: &[&'static str], i: usize) -> String {
+    let links: &[&str] = if steps.contains(&Step::Links) {
+        links
+    } else {
+        &[]
+    };
+    let connected = |a: usize, b: usize| -> bool {
+        let contain = steps
+            .iter()
+            .any(|s| matches!(s, Step::Parent | Step::Children))
+            && (t.nodes[a].parent == Some(b) || t.nodes[b].parent == Some(a));
+        let linked = steps.contains(&Step::Links)
+            && t.links.iter().any(|l| {
+                (links.is_empty() || links.contains(&l.kind))
+                    && ((l.from == a && l.to == b) || (l.from == b && l.to == a))
+            });
+        contain || linked
+    };
+    let mut seen = vec![false; t.nodes.len()];
+    seen[i] = true;
+    let mut queue = VecDeque::from([i]);
+    while let Some(a) = queue.pop_front() {
+        for (b, seen_b) in seen.iter_mut().enumerate() {
+            if !*seen_b && connected(a, b) {
+                *seen_b = true;
+                queue.push_back(b);
+            }
+        }
+    }
+    let smallest = seen.iter().position(|&s| s).unwrap_or(i);
+    nid(smallest)
+}
+
+// ------------------------------------------------------------------ the engine
+
+fn vocabulary() -> Vocabulary {
+    let file = SourceFile::new("oracle-vocabulary.yaml", VOCABULARY.to_owned());
+    let tree = parse_document(&file, &Limits::default()).unwrap();
+    let mut v = Vocabulary::default();
+    let mut d = Diags::default();
+    v.add_file(&file, &tree, &mut d);
+    assert!(!d.has_errors(), "{d:?}");
+    v
+}
+
+/// What the engine gives: each rule compiled from its YAML by the real loader, evaluated on
+/// the topology loaded from its YAML.
+fn engine(vocab: Vocabulary, t: &Topo, rules: &[Rule]) -> (Vec<Outcome>, Vocabulary) {
+    let mut compiled = Vec::new();
+    for (n, rule) in rules.iter().enumerate() {
+        let text = rule.yaml(&format!("R{n}"));
+        let file = SourceFile::new(format!("R{n}.yaml"), text.clone());
+        let tree = parse_document(&file, &Limits::default())
+            .unwrap_or_else(|d| panic!("{}\n{text}", d.message));
+        let mut diags = Diags::default();
+        let r = kbcheck::rules::compile::compile(&file, &tree, &vocab, &mut diags);
+        assert!(
+            !diags.has_errors(),
+            "{:?}\n{text}",
+            diags.iter().map(|d| &d.message).collect::<Vec<_>>()
+        );
+        compiled.push(r.unwrap());
+    }
+    let set = RuleSet {
+        vocab,
+        rules: compiled,
+        packs: Vec::new(),
+    };
+    let text = t.yaml();
+    let file = SourceFile::new("t.yaml", text.clone());
+    let tree = parse_document(&file, &Limits::default()).unwrap();
+    let (topo, diags) = Topology::load(&file, tree, &set.vocab);
+    let topo = topo.unwrap_or_else(|| {
+        panic!(
+            "{:?}\n{text}",
+            diags.iter().map(|d| &d.message).collect::<Vec<_>>()
+        )
+    });
+    let results = kbcheck::engine::evaluate_all(&set, &topo);
+    let ids = |i: u32| topo.entity(i).id.clone();
+    let outcomes = (0..rules.len())
+        .map(|n| {
+            let id = format!("R{n}");
+            let mut o = Outcome {
+                findings: results
+                    .findings
+                    .iter()
+                    .filter(|f| f.rule == id)
+                    .map(|f| {
+                        let mut e: Vec<String> = f.entities.iter().map(|&i| ids(i)).collect();
+                        e.sort();
+                        e
+                    })
+                    .collect(),
+                inconclusive: results
+                    .inconclusive
+                    .iter()
+                    .filter(|r| r.rule == id)
+                    .map(|r| ids(r.entity))
+                    .collect(),
+            };
+            o.findings.sort();
+            o.inconclusive.sort();
+            o
+        })
+        .collect();
+    (outcomes, set.vocab)
+}
+
+// ------------------------------------------------------------------ generators
+
+fn topo_strategy() -> impl Strategy<Value = Topo> {
+    let node = (
+        0..NODE_KINDS.len(),
+        0..=COLORS.len(),
+        0..=2i64,
+        0..=SITES.len() * 2,
+        proptest::option::of(0usize..8),
+    );
+    let link = (0..LINK_KINDS.len(), 0usize..8, 0usize..8, 0..=2i64);
+    (
+        proptest::collection::vec(node, 1..=7),
+        proptest::collection::vec(link, 0..=9),
+    )
+        .prop_map(|(nodes, links)| {
+            let n = nodes.len();
+            let nodes = nodes
+                .into_iter()
+                .enumerate()
+                .map(|(i, (k, c, s, site, p))| TNode {
+                    kind: NODE_KINDS[k],
+                    color: COLORS.get(c).copied(),
+                    size: (s > 0).then_some(s),
+                    // Mostly no site of its own, so sites are inherited.
+                    site: SITES.get(site).copied(),
+                    // Parents come earlier in the list: no cycles.
+                    parent: p.filter(|_| i > 0).map(|p| p % i.max(1)),
+                })
+                .collect();
+            let links = links
+                .into_iter()
+                .map(|(k, f, t, w)| TLink {
+                    kind: LINK_KINDS[k],
+                    from: f % n,
+                    to: t % n,
+                    weight: (w > 0).then_some(w),
+                })
+                .collect();
+            Topo { nodes, links }
+        })
+}
+
+fn kinds_strategy() -> impl Strategy<Value = Vec<&'static str>> {
+    proptest::sample::subsequence(NODE_KINDS.to_vec(), 1..=3)
+}
+
+/// A leaf test of a node attribute (values sometimes absent from the topology).
+fn node_leaf() -> impl Strategy<Value = Cond> {
+    let color = proptest::sample::select(COLORS.to_vec());
+    prop_oneof![
+        color
+            .clone()
+            .prop_map(|c| Cond::Equals("color", Val::Text(c))),
+        color
+            .clone()
+            .prop_map(|c| Cond::NotEquals("color", Val::Text(c))),
+        (color.clone(), color)
+            .prop_map(|(a, b)| Cond::In("color", vec![Val::Text(a), Val::Text(b)])),
+        (1..=2i64).prop_map(|n| Cond::Equals("size", Val::Int(n))),
+        (1..=2i64).prop_map(|n| Cond::Gte("size", n)),
+        proptest::sample::select(vec!["color", "size"])
+            .prop_flat_map(|f| any::<bool>().prop_map(move |b| Cond::Missing(f, b))),
+        kinds_strategy().prop_map(Cond::Kind),
+    ]
+}
+
+/// A condition on node attributes: leaves under `all` / `any` / `not`, two levels deep.
+fn node_cond() -> impl Strategy<Value = Cond> {
+    node_leaf().prop_recursive(2, 8, 3, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 1..=3).prop_map(Cond::All),
+            proptest::collection::vec(inner.clone(), 1..=3).prop_map(Cond::Any),
+            inner.prop_map(|c| Cond::Not(Box::new(c))),
+        ]
+    })
+}
+
+fn link_cond() -> impl Strategy<Value = Cond> {
+    let leaf = prop_oneof![
+        (1..=2i64).prop_map(|n| Cond::Gte("weight", n)),
+        (1..=2i64).prop_map(|n| Cond::Equals("weight", Val::Int(n))),
+        any::<bool>().prop_map(|b| Cond::Missing("weight", b)),
+    ];
+    leaf.prop_recursive(1, 4, 2, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 1..=2).prop_map(Cond::Any),
+            inner.prop_map(|c| Cond::Not(Box::new(c))),
+        ]
+    })
+}
+
+fn steps_strategy() -> impl Strategy<Value = Vec<Step>> {
+    proptest::sample::subsequence(vec![Step::Parent, Step::Children, Step::Links], 1..=3)
+}
+
+fn link_kinds_strategy() -> impl Strategy<Value = Vec<&'static str>> {
+    proptest::sample::subsequence(LINK_KINDS.to_vec(), 0..=2)
+}
+
+fn hops_strategy() -> impl Strategy<Value = Option<(String, u32, Option<u32>)>> {
+    prop_oneof![
+        Just(None),
+        Just(Some(("2".to_owned(), 1, Some(2)))),
+        Just(Some(("any".to_owned(), 1, None))),
+        Just(Some(("{min: 2, max: 3}".to_owned(), 2, Some(3)))),
+        Just(Some(("{min: 2}".to_owned(), 2, None))),
+        Just(Some(("{max: 2}".to_owned(), 1, Some(2)))),
+    ]
+}
+
+fn quant_strategy() -> impl Strategy<Value = Quant> {
+    prop_oneof![
+        Just(Quant::Any),
+        Just(Quant::All),
+        Just(Quant::None),
+        (0..=2u64, proptest::option::of(0..=2u64))
+            .prop_map(|(min, extra)| Quant::Count(min, extra.map(|e| min + e))),
+    ]
+}
+
+fn rel_strategy() -> impl Strategy<Value = Rel> {
+    (
+        steps_strategy(),
+        link_kinds_strategy(),
+        proptest::sample::select(vec![Dir::Out, Dir::In, Dir::Any]),
+        hops_strategy(),
+        proptest::option::of(kinds_strategy()),
+        proptest::option::of(node_cond()),
+        proptest::option::weighted(0.3, link_cond()),
+        quant_strategy(),
+    )
+        .prop_map(
+            |(steps, links, dir, hops, kinds, cond, link_cond, quant)| Rel {
+                steps,
+                links,
+                dir,
+                hops,
+                kinds: kinds.unwrap_or_default(),
+                cond,
+                link_cond,
+                quant,
+            },
+        )
+}
+
+fn select_strategy() -> impl Strategy<Value = Select> {
+    (
+        kinds_strategy(),
+        proptest::option::weighted(0.4, node_cond()),
+    )
+        .prop_map(|(kinds, cond)| Select { kinds, cond })
+}
+
+/// A check rule whose condition is a relation, alone or combined with another condition.
+fn check_strategy() -> impl Strategy<Value = Rule> {
+    let rel = || rel_strategy().prop_map(|r| Cond::Related(Box::new(r)));
+    let when = prop_oneof![
+        3 => rel(),
+        1 => rel().prop_map(|r| Cond::Not(Box::new(r))),
+        1 => (rel(), node_cond()).prop_map(|(r, c)| Cond::All(vec![r, c])),
+        1 => (rel(), rel()).prop_map(|(a, b)| Cond::Any(vec![a, b])),
+    ];
+    (select_strategy(), when).prop_map(|(select, when)| Rule::Check { select, when })
+}
+
+fn group_strategy() -> impl Strategy<Value = Rule> {
+    let within = prop_oneof![
+        1 => Just(Within::Topology),
+        1 => Just(Within::Parent),
+        1 => Just(Within::Site),
+        3 => (steps_strategy(), link_kinds_strategy())
+            .prop_map(|(s, l)| Within::Component(s, l)),
+    ];
+    let by = prop_oneof![
+        Just(vec!["color"]),
+        Just(vec!["size"]),
+        Just(vec!["color", "size"]),
+    ];
+    (
+        select_strategy(),
+        by,
+        within,
+        0..=3u64,
+        proptest::option::of(0..=2u64),
+    )
+        .prop_map(|(select, by, within, min, extra)| Rule::Group {
+            select,
+            by,
+            within,
+            min,
+            max: extra.map(|e| min + e),
+        })
+}
+
+// ------------------------------------------------------------------ the properties
+
+/// Run `cases` random (topology, rules) cases; the engine must agree with the oracle.
+fn agree(cases: u32, rules: impl Strategy<Value = Vec<Rule>>) {
+    // The vocabulary moves into each case's rule set and back out, so it is parsed once.
+    let vocab = RefCell::new(Some(vocabulary()));
+    // How many rules gave a finding, an inconclusive result, or nothing: the generators must
+    // not drift into cases where everything is trivially empty.
+    let tally = RefCell::new([0u32; 3]);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let result = runner.run(&(topo_strategy(), rules), |(t, rules)| {
+        let taken = vocab.borrow_mut().take();
+        let (got, v) = engine(taken.unwrap_or_else(vocabulary), &t, &rules);
+        *vocab.borrow_mut() = Some(v);
+        for (rule, got) in rules.iter().zip(got) {
+            let want = oracle(&t, rule);
+            let slot = if !want.findings.is_empty() {
+                0
+            } else if !want.inconclusive.is_empty() {
+                1
+            } else {
+                2
+            };
+            tally.borrow_mut()[slot] += 1;
+            prop_assert_eq!(
+                &got,
+                &want,
+                "engine (left) and oracle (right) disagree\n--- rule\n{}--- topology\n{}",
+                rule.yaml("R"),
+                t.yaml()
+            );
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    let [fired, undecided, quiet] = *tally.borrow();
+    eprintln!("{cases} cases: {fired} rules fired, {undecided} only inconclusive, {quiet} quiet");
+    let rules = fired + undecided + quiet;
+    assert!(fired * 5 > rules && undecided * 20 > rules && quiet * 10 > rules);
+}
+
+#[test]
+fn groups_agree_with_the_oracle() {
+    agree(1500, proptest::collection::vec(group_strategy(), 3));
+}
+
+#[test]
+fn relations_agree_with_the_oracle() {
+    agree(1500, proptest::collection::vec(check_strategy(), 3));
+}
