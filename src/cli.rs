@@ -226,6 +226,10 @@ pub struct CheckArgs {
     /// List each inconclusive result (rule, entity, the values not set), not just the count.
     #[arg(long)]
     pub show_inconclusive: bool,
+    /// Which entities a rule that needs a value not set is reported as inconclusive for:
+    /// those tagged `planned` (default), or all of them.
+    #[arg(long, value_enum, default_value_t = crate::rules::InconclusiveFor::Planned)]
+    pub inconclusive: crate::rules::InconclusiveFor,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -456,13 +460,14 @@ pub fn check(a: &CheckArgs, io: &mut Io<'_>) -> Exit {
     };
     // The file limits bound the topology files; rules (bundled ones included) keep the
     // defaults, or `--max-depth 5` would refuse the bundled rules before the topology is read.
-    let Some(set) = load_sources(
+    let Some(mut set) = load_sources(
         &a.rules.sources(config.as_ref()),
         &a.limits.rule_limits(),
         io,
     ) else {
         return Exit::Invalid;
     };
+    set.inconclusive = a.inconclusive;
     // A gate never passes because its rules went missing.
     if set.rules.iter().all(|r| r.is_derivation()) {
         io.diag(

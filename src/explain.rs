@@ -195,7 +195,6 @@ fn trace_root(
         uses: &uses,
     };
     let mut first = First::default();
-    let start = out.len();
     let ok = trace(c, &env, 3, out, &mut first);
     let (at, note) = match ok {
         Truth::False => (first.failure, "   <- first failing condition"),
@@ -205,7 +204,7 @@ fn trace_root(
         ),
         Truth::True => (None, ""),
     };
-    if let Some(line) = at.and_then(|l: usize| out.get_mut(l + start)) {
+    if let Some(line) = at.and_then(|l: usize| out.get_mut(l)) {
         line.push_str(note);
     }
     for u in uses.into_inner() {
@@ -220,7 +219,7 @@ fn trace_root(
     ok
 }
 
-/// The first false and the first unknown leaf written, relative to where tracing started.
+/// The lines (indexes into the output) of the first false and the first unknown leaf.
 #[derive(Default)]
 struct First {
     failure: Option<usize>,
@@ -251,8 +250,8 @@ fn shown_value(env: &Env<'_>, f: &FieldRef) -> String {
     }
 }
 
-/// Evaluate `c` like the engine does, writing one line per condition. Lines are relative to
-/// where this call started writing; `first` records the first false and unknown leaves.
+/// Evaluate `c` like the engine does, writing one line per condition; `first` records the
+/// first false and unknown leaves.
 fn trace(c: &Cond, env: &Env<'_>, depth: usize, out: &mut Vec<String>, first: &mut First) -> Truth {
     let pad = "  ".repeat(depth);
     let here = out.len();

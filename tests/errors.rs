@@ -672,8 +672,38 @@ fn a_check_with_no_rules_exits_2() {
 const PLANNED: &str = "version: 1
 nodes:
   - {id: S1, kind: server, product: exchange, version: '5.5', os: windows-2000}
-  - {id: PO1, kind: postoffice, parent: S1, network: N, name: P}
+  - {id: PO1, kind: postoffice, parent: S1, network: N, name: P, tags: [planned]}
 ";
+
+#[test]
+fn inconclusive_results_are_for_planned_entities_unless_asked_for_all() {
+    let s = Scratch::new("inconclusive-scope");
+    let file = s.write("planned.yaml", PLANNED);
+    let entities = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["check", "--format", "json", "--fail-on", "never"];
+        args.extend(extra);
+        args.push(&file);
+        let (_, out, err) = kbcheck(&args);
+        let doc: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+        let mut ids: Vec<String> = doc["inconclusive"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| format!("{} {}", r["entity"].as_str().unwrap(), r["rule"]))
+            .collect();
+        ids.dedup();
+        ids
+    };
+    // S1 (not planned) leaves `install.shared-cluster-drive` out, as PO1 (planned) leaves
+    // `serial` out: by default only the plan's gaps are inconclusive.
+    let planned = entities(&[]);
+    assert!(planned.iter().all(|e| e.starts_with("PO1 ")), "{planned:?}");
+    assert!(!planned.is_empty());
+    let all = entities(&["--inconclusive", "all"]);
+    assert!(all.iter().any(|e| e.starts_with("S1 ")), "{all:?}");
+    assert!(all.iter().any(|e| e.starts_with("PO1 ")), "{all:?}");
+}
 
 #[test]
 fn inconclusive_results_are_reported_and_fail_only_when_asked() {
@@ -746,7 +776,7 @@ fn inconclusive_results_are_reported_and_fail_only_when_asked() {
     // Writing the value decides the rule: no longer inconclusive, and no finding.
     let decided = s.write(
         "decided.yaml",
-        &PLANNED.replace("name: P}", "name: P, serial: '22-12345'}"),
+        &PLANNED.replace("name: P,", "name: P, serial: '22-12345',"),
     );
     let (_, out, _) = kbcheck(&["check", "--format", "json", &decided]);
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -774,10 +804,25 @@ fn explain_marks_unknown_conditions() {
     ]);
     assert_eq!(exit, Exit::Clean, "{err}");
     assert!(
-        out.contains("[?] `serial` is `0799-99992`: not set"),
+        out.contains(
+            "[?] `serial` is `0799-99992`: not set   <- first undecided condition: a value it needs is not set"
+        ),
         "{out}"
     );
     assert!(out.contains("=> INCONCLUSIVE: not set: `serial`"), "{out}");
+    // A false condition is marked as the first failing one.
+    let (_, out, _) = kbcheck(&[
+        "explain",
+        "KB-Q142196-INVALID-SERIAL",
+        "--topology",
+        &example("exchange-connector-backbone.yaml"),
+        "--entity",
+        "PO-LEGACY",
+    ]);
+    assert!(
+        out.contains("[ ] `serial` is `0799-99992`: found `21-77311`   <- first failing condition"),
+        "{out}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------

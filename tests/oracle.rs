@@ -753,6 +753,7 @@ fn engine(vocab: Vocabulary, t: &Topo, rules: &[Rule]) -> (Vec<Outcome>, Vocabul
         vocab,
         rules: compiled,
         packs: Vec::new(),
+        inconclusive: kbcheck::rules::InconclusiveFor::All,
     };
     let text = t.yaml();
     let file = SourceFile::new("t.yaml", text.clone());

@@ -91,6 +91,15 @@ pub fn selection(rule: &Rule, env: &Env<'_>) -> Truth {
 pub struct Results {
     pub findings: Vec<Finding>,
     pub inconclusive: Vec<Inconclusive>,
+    /// Which entities inconclusive results are kept for.
+    pub inconclusive_for: crate::rules::InconclusiveFor,
+}
+
+impl Results {
+    fn report_unknown(&self, topo: &Topology, i: Idx) -> bool {
+        self.inconclusive_for == crate::rules::InconclusiveFor::All
+            || topo.tags(i).iter().any(|t| t == "planned")
+    }
 }
 
 /// An inconclusive result of `rule` on `env.current`, naming the missing values of `conds`.
@@ -188,14 +197,14 @@ pub fn evaluate_all(rules: &RuleSet, topo: &Topology) -> Results {
                     let mine: Vec<&Rule> =
                         checks.iter().skip(t).step_by(threads).copied().collect();
                     let derived = &derived;
-                    scope.spawn(move || run_rules(&mine, topo, derived))
+                    scope.spawn(move || run_rules(&mine, topo, derived, rules.inconclusive))
                 })
                 .collect();
             handles.into_iter().filter_map(|h| h.join().ok()).collect()
         });
         if parts.len() != threads {
             // A thread that panicked would lose findings: fall back rather than pass.
-            run_rules(&checks, topo, &derived)
+            run_rules(&checks, topo, &derived, rules.inconclusive)
         } else {
             let mut all = Results::default();
             for p in parts {
@@ -205,7 +214,7 @@ pub fn evaluate_all(rules: &RuleSet, topo: &Topology) -> Results {
             all
         }
     } else {
-        run_rules(&checks, topo, &derived)
+        run_rules(&checks, topo, &derived, rules.inconclusive)
     };
     crate::finding::sort(&mut results.findings, topo);
     crate::finding::sort_inconclusive(&mut results.inconclusive, topo);
@@ -215,8 +224,16 @@ pub fn evaluate_all(rules: &RuleSet, topo: &Topology) -> Results {
 /// Topologies at least this large are evaluated on several threads.
 const PARALLEL_FROM: usize = 20_000;
 
-fn run_rules(rules: &[&Rule], topo: &Topology, derived: &DerivedStore) -> Results {
-    let mut results = Results::default();
+fn run_rules(
+    rules: &[&Rule],
+    topo: &Topology,
+    derived: &DerivedStore,
+    inconclusive_for: crate::rules::InconclusiveFor,
+) -> Results {
+    let mut results = Results {
+        inconclusive_for,
+        ..Results::default()
+    };
     let mut components = group::Components::default();
     for rule in rules {
         run_rule(rule, topo, derived, &mut components, &mut results);
@@ -235,15 +252,23 @@ pub fn run_rule(
 ) {
     match &rule.logic {
         Logic::Check(cond) => check(rule, cond.as_ref(), topo, derived, out),
-        Logic::Group(spec) => group::run(
-            rule,
-            spec,
-            topo,
-            derived,
-            components,
-            &mut out.findings,
-            &mut out.inconclusive,
-        ),
+        Logic::Group(spec) => {
+            let mut undecided = Vec::new();
+            group::run(
+                rule,
+                spec,
+                topo,
+                derived,
+                components,
+                &mut out.findings,
+                &mut undecided,
+            );
+            let keep: Vec<Inconclusive> = undecided
+                .into_iter()
+                .filter(|u| out.report_unknown(topo, u.entity))
+                .collect();
+            out.inconclusive.extend(keep);
+        }
         Logic::Derive(_) => {}
     }
 }
@@ -270,8 +295,13 @@ fn check(
         match truth {
             Truth::False => continue,
             Truth::Unknown => {
-                out.inconclusive
-                    .push(inconclusive(rule, &env, &[rule.select.cond.as_ref(), cond]));
+                if out.report_unknown(topo, i) {
+                    out.inconclusive.push(inconclusive(
+                        rule,
+                        &env,
+                        &[rule.select.cond.as_ref(), cond],
+                    ));
+                }
                 continue;
             }
             Truth::True => {}

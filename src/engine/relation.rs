@@ -860,6 +860,7 @@ pub(crate) mod tests {
                 vocab,
                 rules: vec![r],
                 packs: Vec::new(),
+                inconclusive: crate::rules::InconclusiveFor::All,
             }),
             _ => Err(diags.0.iter().map(|d| d.code.clone()).collect()),
         }

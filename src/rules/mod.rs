@@ -175,6 +175,19 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// Packs loaded (name, version).
     pub packs: Vec<(String, String)>,
+    /// Which entities an undecidable rule is reported as inconclusive for.
+    pub inconclusive: InconclusiveFor,
+}
+
+/// Which entities get inconclusive results when a rule needs a value that is not set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum InconclusiveFor {
+    /// Entities tagged `planned`: in a plan, a value left out is not known yet. Elsewhere
+    /// the topology describes what exists, and a rule that needs an absent value does not fire.
+    #[default]
+    Planned,
+    /// Every entity (an as-built inventory with gaps).
+    All,
 }
 
 impl RuleSet {
