@@ -373,7 +373,7 @@ fn load_sources(sources: &RuleSources, limits: &Limits, io: &mut Io<'_>) -> Opti
             let _ = writeln!(
                 io.err,
                 "error: {n} problem{} in the rules; nothing was checked",
-                if n == 1 { "" } else { "s" }
+                report::plural(n)
             );
             None
         }

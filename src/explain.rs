@@ -62,13 +62,7 @@ pub fn why(rule: &Rule, set: &RuleSet, topo: &Topology, only: Option<Idx>) -> St
                     Truth::False => "    => does not fire".to_owned(),
                     Truth::Unknown => {
                         let uses = RefCell::new(Vec::new());
-                        let env = Env {
-                            topo,
-                            derived: &derived,
-                            current: i,
-                            subject: i,
-                            uses: &uses,
-                        };
+                        let env = Env::new(topo, &derived, i, &uses);
                         let r = engine::inconclusive(
                             rule,
                             &env,
@@ -187,13 +181,7 @@ fn trace_root(
     out: &mut Vec<String>,
 ) -> Truth {
     let uses = RefCell::new(Vec::new());
-    let env = Env {
-        topo,
-        derived,
-        current: i,
-        subject: i,
-        uses: &uses,
-    };
+    let env = Env::new(topo, derived, i, &uses);
     let mut first = First::default();
     let ok = trace(c, &env, 3, out, &mut first);
     let (at, note) = match ok {
@@ -429,13 +417,7 @@ fn group(
             }
         }
         let uses = RefCell::new(Vec::new());
-        let env = Env {
-            topo,
-            derived,
-            current: i,
-            subject: i,
-            uses: &uses,
-        };
+        let env = Env::new(topo, derived, i, &uses);
         let mut parts = Vec::new();
         for p in &spec.by {
             let f = FieldRef {

@@ -17,10 +17,11 @@
     reason = "test helpers fail the test by panicking"
 )]
 
-use kbcheck::cli::{Exit, Io, run};
+mod common;
+
+use common::{Scratch, assert_label, has, kbcheck};
+use kbcheck::cli::Exit;
 use serde_json::Value;
-use std::ffi::OsString;
-use std::path::PathBuf;
 
 /// A path under the crate root, as the command-line argument a user would type.
 fn path(rel: &str) -> String {
@@ -29,101 +30,6 @@ fn path(rel: &str) -> String {
 
 fn fixture(rel: &str) -> String {
     path(&format!("tests/fixtures/{rel}"))
-}
-
-/// Run `kbcheck ARGS...` without colour; returns the exit code, stdout and stderr.
-fn kbcheck(args: &[&str]) -> (Exit, String, String) {
-    let argv: Vec<OsString> = std::iter::once("kbcheck")
-        .chain(args.iter().copied())
-        .map(OsString::from)
-        .collect();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let exit = run(
-        argv,
-        &mut Io {
-            out: &mut out,
-            err: &mut err,
-            color: false,
-        },
-    );
-    (
-        exit,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
-}
-
-/// The labels miette drew: (line number, underlined source text, label text). A point label
-/// (`▲`, an empty span) reports the source from the point to the end of its line.
-fn labels(stderr: &str) -> Vec<(usize, String, String)> {
-    let mut found = Vec::new();
-    let mut source: Option<(usize, Vec<char>)> = None;
-    let mut runs: Vec<(usize, usize, bool)> = Vec::new();
-    for line in stderr.lines() {
-        let chars: Vec<char> = line.chars().collect();
-        if let Some(bar) = chars.iter().position(|&c| c == '│')
-            && let Ok(n) = chars[..bar]
-                .iter()
-                .collect::<String>()
-                .trim()
-                .parse::<usize>()
-        {
-            source = Some((n, chars));
-            runs.clear();
-            continue;
-        }
-        if !line.trim_start().starts_with('·') {
-            continue;
-        }
-        let Some((n, src)) = &source else { continue };
-        if let Some(corner) = chars.iter().position(|&c| c == '╰') {
-            let label: String = chars[corner..].iter().collect();
-            let label = label.trim_start_matches(['╰', '─', ' ']).to_owned();
-            if let Some(&(a, b, point)) = runs.iter().find(|(a, b, _)| (*a..*b).contains(&corner)) {
-                let end = if point { src.len() } else { b.min(src.len()) };
-                let text: String = src.get(a..end).unwrap_or_default().iter().collect();
-                found.push((*n, text.trim_end().to_owned(), label));
-            }
-        } else {
-            runs.clear();
-            let mut i = 0;
-            while i < chars.len() {
-                if matches!(chars[i], '─' | '┬' | '▲') {
-                    let start = i;
-                    while i < chars.len() && matches!(chars[i], '─' | '┬' | '▲') {
-                        i += 1;
-                    }
-                    runs.push((start, i, chars[start] == '▲'));
-                } else {
-                    i += 1;
-                }
-            }
-        }
-    }
-    found
-}
-
-/// Assert that miette underlined `text` on `line` with `label`.
-#[track_caller]
-fn assert_label(stderr: &str, line: usize, text: &str, label: &str) {
-    let all = labels(stderr);
-    assert!(
-        all.iter()
-            .any(|(n, t, l)| *n == line && t == text && l == label),
-        "no label `{label}` under `{text}` on line {line}; labels drawn: {all:?}\n{stderr}"
-    );
-}
-
-/// Whether `text` contains `part` once miette's line wrapping (and the `│` it puts at the
-/// start of continued message lines) is undone.
-fn has(text: &str, part: &str) -> bool {
-    let flat = |s: &str| {
-        s.split_whitespace()
-            .filter(|w| *w != "│")
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    flat(text).contains(&flat(part))
 }
 
 /// 1-based line and column of the first occurrence of `needle` in `text`.
@@ -135,33 +41,6 @@ fn line_col(text: &str, needle: &str) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
     (line, column)
-}
-
-/// A fresh folder under the system temp dir, removed when the test ends.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("kbcheck-cli-{test}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).display().to_string()
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) -> String {
-        std::fs::write(self.0.join(name), bytes).unwrap();
-        self.path(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// `check --format json` on files; returns the exit code and the parsed report.

@@ -13,9 +13,11 @@
     reason = "test helpers fail the test by panicking"
 )]
 
-use kbcheck::cli::{Exit, Io, run};
+mod common;
+
+use common::{Scratch, assert_label, has, kbcheck};
+use kbcheck::cli::Exit;
 use std::collections::BTreeSet;
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 fn root() -> &'static str {
@@ -24,138 +26,6 @@ fn root() -> &'static str {
 
 fn example(name: &str) -> String {
     format!("{}/examples/{name}", root())
-}
-
-/// Run `kbcheck ARGS...` without colour; the exit code, stdout and stderr. Like the binary,
-/// on a thread with the stack `main.rs` gives a command (a test thread has 2 MiB).
-fn kbcheck(args: &[&str]) -> (Exit, String, String) {
-    let argv: Vec<OsString> = std::iter::once("kbcheck")
-        .chain(args.iter().copied())
-        .map(OsString::from)
-        .collect();
-    std::thread::Builder::new()
-        .stack_size(kbcheck::parse::STACK_BYTES)
-        .spawn(move || {
-            let (mut out, mut err) = (Vec::new(), Vec::new());
-            let exit = run(
-                argv,
-                &mut Io {
-                    out: &mut out,
-                    err: &mut err,
-                    color: false,
-                },
-            );
-            (
-                exit,
-                String::from_utf8(out).unwrap(),
-                String::from_utf8(err).unwrap(),
-            )
-        })
-        .unwrap()
-        .join()
-        .unwrap()
-}
-
-/// Whether `text` contains `part` once miette's line wrapping is undone.
-fn has(text: &str, part: &str) -> bool {
-    let flat = |s: &str| {
-        s.split_whitespace()
-            .filter(|w| *w != "│")
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    flat(text).contains(&flat(part))
-}
-
-/// The labels miette drew: (line number, underlined source text, label text).
-fn labels(stderr: &str) -> Vec<(usize, String, String)> {
-    let mut found = Vec::new();
-    let mut source: Option<(usize, Vec<char>)> = None;
-    let mut runs: Vec<(usize, usize, bool)> = Vec::new();
-    for line in stderr.lines() {
-        let chars: Vec<char> = line.chars().collect();
-        if let Some(bar) = chars.iter().position(|&c| c == '│')
-            && let Ok(n) = chars[..bar]
-                .iter()
-                .collect::<String>()
-                .trim()
-                .parse::<usize>()
-        {
-            source = Some((n, chars));
-            runs.clear();
-            continue;
-        }
-        if !line.trim_start().starts_with('·') {
-            continue;
-        }
-        let Some((n, src)) = &source else { continue };
-        if let Some(corner) = chars.iter().position(|&c| c == '╰') {
-            let label: String = chars[corner..].iter().collect();
-            let label = label.trim_start_matches(['╰', '─', ' ']).to_owned();
-            if let Some(&(a, b, point)) = runs.iter().find(|(a, b, _)| (*a..*b).contains(&corner)) {
-                let end = if point { src.len() } else { b.min(src.len()) };
-                let text: String = src.get(a..end).unwrap_or_default().iter().collect();
-                found.push((*n, text.trim_end().to_owned(), label));
-            }
-        } else {
-            runs.clear();
-            let mut i = 0;
-            while i < chars.len() {
-                if matches!(chars[i], '─' | '┬' | '▲') {
-                    let start = i;
-                    while i < chars.len() && matches!(chars[i], '─' | '┬' | '▲') {
-                        i += 1;
-                    }
-                    runs.push((start, i, chars[start] == '▲'));
-                } else {
-                    i += 1;
-                }
-            }
-        }
-    }
-    found
-}
-
-#[track_caller]
-fn assert_label(stderr: &str, line: usize, text: &str, label: &str) {
-    let all = labels(stderr);
-    assert!(
-        all.iter()
-            .any(|(n, t, l)| *n == line && t == text && l == label),
-        "no label `{label}` under `{text}` on line {line}; labels drawn: {all:?}\n{stderr}"
-    );
-}
-
-/// A fresh folder under the system temp dir, removed when the test ends.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        let dir =
-            std::env::temp_dir().join(format!("kbcheck-errors-{test}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn write(&self, name: &str, text: &str) -> String {
-        let path = self.0.join(name);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).unwrap();
-        }
-        std::fs::write(&path, text).unwrap();
-        path.display().to_string()
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).display().to_string()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Run `args`; assert exit 2, nothing on stdout, and the diagnostic `code` with `message`.
@@ -482,7 +352,7 @@ fn a_regex_over_the_size_limit_is_refused() {
     // The flag lowers (or raises) the limit.
     let plain = s.write(
         "plain.yaml",
-        &RULE.replace("equals: windows-nt-3.51", "matches: '^windows-nt-[0-9.]+$'"),
+        RULE.replace("equals: windows-nt-3.51", "matches: '^windows-nt-[0-9.]+$'"),
     );
     refused(
         &[
@@ -776,7 +646,7 @@ fn inconclusive_results_are_reported_and_fail_only_when_asked() {
     // Writing the value decides the rule: no longer inconclusive, and no finding.
     let decided = s.write(
         "decided.yaml",
-        &PLANNED.replace("name: P,", "name: P, serial: '22-12345',"),
+        PLANNED.replace("name: P,", "name: P, serial: '22-12345',"),
     );
     let (_, out, _) = kbcheck(&["check", "--format", "json", &decided]);
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();

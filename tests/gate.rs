@@ -15,9 +15,11 @@
     reason = "integration tests: a failed expectation is a test failure"
 )]
 
-use kbcheck::cli::{Exit, Io, run};
+mod common;
+
+use common::kbcheck;
+use kbcheck::cli::Exit;
 use serde_json::Value as Json;
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 /// Pinned rules for snapshots (see tests/data/gate/README.md).
@@ -41,65 +43,12 @@ const FORMATS: &[(&str, &str)] = &[
     ("github", "github.txt"),
 ];
 
-/// Run kbcheck in-process: exit code, stdout, stderr.
-fn kbcheck(args: &[&str]) -> (Exit, String, String) {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let argv: Vec<OsString> = std::iter::once("kbcheck")
-        .chain(args.iter().copied())
-        .map(OsString::from)
-        .collect();
-    let exit = run(
-        argv,
-        &mut Io {
-            out: &mut out,
-            err: &mut err,
-            color: false,
-        },
-    );
-    (
-        exit,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
-}
-
 fn args<'a>(parts: &[&[&'a str]]) -> Vec<&'a str> {
     parts.iter().flat_map(|p| p.iter().copied()).collect()
 }
 
 fn json(text: &str) -> Json {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
-}
-
-/// Compare with (or, with KBCHECK_UPDATE_SNAPSHOTS=1, write) `tests/snapshots/{name}`.
-fn snapshot(name: &str, actual: &str) {
-    let root = env!("CARGO_MANIFEST_DIR");
-    assert!(
-        !actual.contains(root),
-        "{name}: the output holds the machine path `{root}`"
-    );
-    let path = Path::new(root).join("tests/snapshots").join(name);
-    if std::env::var_os("KBCHECK_UPDATE_SNAPSHOTS").is_some_and(|v| v == "1") {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    if expected != actual {
-        let line = expected
-            .lines()
-            .zip(actual.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(expected.lines().count().min(actual.lines().count()));
-        panic!(
-            "snapshot tests/snapshots/{name} differs from line {}:\n  expected: {:?}\n  actual:   {:?}\n\
-             if the change is intended, run `KBCHECK_UPDATE_SNAPSHOTS=1 cargo test --test gate` and review the diff",
-            line + 1,
-            expected.lines().nth(line).unwrap_or("<end of file>"),
-            actual.lines().nth(line).unwrap_or("<end of file>"),
-        );
-    }
 }
 
 /// A snapshot of one run: stdout, and stderr when there is any.
@@ -1296,4 +1245,10 @@ fn the_waivers_and_config_schemas_accept_the_files_kbcheck_accepts() {
         .collect();
     known.sort();
     assert_eq!(waiver_keys, known);
+}
+
+/// Compare with (or, with KBCHECK_UPDATE_SNAPSHOTS=1, write) `tests/snapshots/{name}`.
+#[track_caller]
+fn snapshot(name: &str, actual: &str) {
+    common::snapshot("", name, actual, "gate");
 }

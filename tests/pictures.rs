@@ -22,9 +22,11 @@
     reason = "integration tests: a failed expectation is a test failure"
 )]
 
-use kbcheck::cli::{Exit, Io, run};
+mod common;
+
+use common::kbcheck;
+use kbcheck::cli::Exit;
 use std::collections::BTreeSet;
-use std::ffi::OsString;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -42,29 +44,6 @@ const TOPOLOGIES: &[&str] = &[
     "tests/data/pictures/tricky.yaml",
 ];
 const BACKBONE: &str = "examples/exchange-connector-backbone.yaml";
-
-/// Run kbcheck in-process: exit code, stdout, stderr.
-fn kbcheck(args: &[&str]) -> (Exit, String, String) {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let argv: Vec<OsString> = std::iter::once("kbcheck")
-        .chain(args.iter().copied())
-        .map(OsString::from)
-        .collect();
-    let exit = run(
-        argv,
-        &mut Io {
-            out: &mut out,
-            err: &mut err,
-            color: false,
-        },
-    );
-    (
-        exit,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
-}
 
 /// `kbcheck graph TOPOLOGY --format FORMAT [extra...]` with the pinned rules; must exit 0.
 fn graph(topology: &str, format: &str, extra: &[&str]) -> String {
@@ -85,36 +64,6 @@ fn output_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-output/pictures");
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// Compare with (or, with KBCHECK_UPDATE_SNAPSHOTS=1, write) `tests/snapshots/pictures/{name}`.
-fn snapshot(name: &str, actual: &str) {
-    let root = env!("CARGO_MANIFEST_DIR");
-    assert!(
-        !actual.contains(root),
-        "{name}: the output holds the machine path `{root}`"
-    );
-    let path = Path::new(root).join("tests/snapshots/pictures").join(name);
-    if std::env::var_os("KBCHECK_UPDATE_SNAPSHOTS").is_some_and(|v| v == "1") {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    if expected != actual {
-        let line = expected
-            .lines()
-            .zip(actual.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(expected.lines().count().min(actual.lines().count()));
-        panic!(
-            "snapshot tests/snapshots/pictures/{name} differs from line {}:\n  expected: {:?}\n  actual:   {:?}\n\
-             if the change is intended, run `KBCHECK_UPDATE_SNAPSHOTS=1 cargo test --test pictures` and review the diff",
-            line + 1,
-            expected.lines().nth(line).unwrap_or("<end of file>"),
-            actual.lines().nth(line).unwrap_or("<end of file>"),
-        );
-    }
 }
 
 /// Run an external program to completion with a time limit; a program that is not installed
@@ -643,4 +592,10 @@ fn the_markdown_report_embeds_the_mermaid_diagram() {
     args.push("examples/clean-deployment.json");
     let (_, out, _) = kbcheck(&args);
     assert!(!out.contains("```mermaid"));
+}
+
+/// Compare with (or, with KBCHECK_UPDATE_SNAPSHOTS=1, write) `tests/snapshots/pictures/{name}`.
+#[track_caller]
+fn snapshot(name: &str, actual: &str) {
+    common::snapshot("pictures", name, actual, "pictures");
 }

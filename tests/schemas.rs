@@ -16,6 +16,8 @@
     reason = "test helpers fail the test by panicking"
 )]
 
+mod common;
+
 use jsonschema::Validator;
 use kbcheck::diagnostic::Diags;
 use kbcheck::parse::{Limits, parse_document};
@@ -141,25 +143,6 @@ fn load_vocabulary(name: &str, text: &str) -> Result<(), Vec<String>> {
     } else {
         Err(errors)
     }
-}
-
-/// Run the CLI in-process; (exit code, stdout, stderr).
-fn run_cli(args: &[&str]) -> (kbcheck::cli::Exit, String, String) {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let code = {
-        let mut io = kbcheck::cli::Io {
-            out: &mut out,
-            err: &mut err,
-            color: false,
-        };
-        kbcheck::cli::run(args.iter().map(Into::into).collect(), &mut io)
-    };
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
 }
 
 /// A small rule the loader accepts. `rule(&[...])` replaces (`Some`) or removes (`None`)
@@ -421,7 +404,7 @@ fn every_example_validates_against_the_topology_schema() {
 
 #[test]
 fn committed_topology_schema_is_what_kbcheck_prints() {
-    let (code, out, err) = run_cli(&["kbcheck", "schema", "topology"]);
+    let (code, out, err) = common::kbcheck(&["schema", "topology"]);
     assert_eq!(code, kbcheck::cli::Exit::Clean, "{err}");
     let committed = read(&root().join("schemas/topology.schema.json"));
     assert!(
@@ -437,7 +420,7 @@ fn schema_command_prints_the_committed_rule_and_vocabulary_schemas() {
         ("rule", "rule.schema.json"),
         ("vocabulary", "vocabulary.schema.json"),
     ] {
-        let (code, out, err) = run_cli(&["kbcheck", "schema", kind]);
+        let (code, out, err) = common::kbcheck(&["schema", kind]);
         assert_eq!(code, kbcheck::cli::Exit::Clean, "{err}");
         assert_eq!(
             out,

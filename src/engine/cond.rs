@@ -146,6 +146,22 @@ pub struct Env<'a> {
 }
 
 impl<'a> Env<'a> {
+    /// An environment testing entity `i` as the rule's subject.
+    pub fn new(
+        topo: &'a Topology,
+        derived: &'a DerivedStore,
+        i: Idx,
+        uses: &'a RefCell<Vec<DerivedUse>>,
+    ) -> Env<'a> {
+        Env {
+            topo,
+            derived,
+            current: i,
+            subject: i,
+            uses,
+        }
+    }
+
     /// The same environment, testing another entity.
     pub fn at(&self, current: Idx) -> Env<'a> {
         Env { current, ..*self }

@@ -142,22 +142,17 @@ pub fn run(
     out: &mut Vec<Finding>,
     undecided: &mut Vec<Inconclusive>,
 ) {
-    let comps: Vec<Idx> = match &spec.within {
-        Within::Component(walk) => components.of(topo, walk).to_vec(),
-        _ => Vec::new(),
+    // Borrowed from the shared cache: a million-entry component map is not copied per rule.
+    let comps: &[Idx] = match &spec.within {
+        Within::Component(walk) => components.of(topo, walk),
+        _ => &[],
     };
     // (scope, key) → members, in first-seen order so output is deterministic.
     let mut groups: HashMap<(String, String), usize> = HashMap::new();
     let mut buckets: Vec<(String, Vec<Idx>, Vec<DerivedUse>)> = Vec::new();
     for i in RuleSet::candidates(rule, topo) {
         let uses = RefCell::new(Vec::new());
-        let env = Env {
-            topo,
-            derived,
-            current: i,
-            subject: i,
-            uses: &uses,
-        };
+        let env = Env::new(topo, derived, i, &uses);
         // An entity whose selection is unknown cannot be put in or left out of a group.
         match selection(rule, &env) {
             Truth::True => {}
@@ -167,7 +162,7 @@ pub fn run(
                 continue;
             }
         }
-        let Some(scope) = scope_key(topo, &spec.within, &comps, i) else {
+        let Some(scope) = scope_key(topo, &spec.within, comps, i) else {
             continue;
         };
         // The values each key field offers: one, or every element of an `each` list.
@@ -242,13 +237,7 @@ pub fn run(
         let ids: Vec<String> = members.iter().map(|m| topo.entity(*m).id.clone()).collect();
         let first = members.first().copied().unwrap_or(0);
         let msg_uses = RefCell::new(Vec::new());
-        let env = Env {
-            topo,
-            derived,
-            current: first,
-            subject: first,
-            uses: &msg_uses,
-        };
+        let env = Env::new(topo, derived, first, &msg_uses);
         let severity = level(rule, &members, &env);
         let message = group_message(rule, &env, &ids, &key);
         let mut all_uses = uses;

@@ -129,13 +129,7 @@ pub fn derive(rules: &RuleSet, topo: &Topology) -> DerivedStore {
             };
             for i in RuleSet::candidates(rule, topo) {
                 let uses = RefCell::new(Vec::new());
-                let env = Env {
-                    topo,
-                    derived: &store,
-                    current: i,
-                    subject: i,
-                    uses: &uses,
-                };
+                let env = Env::new(topo, &store, i, &uses);
                 // A derivation adds a value only where the article's condition surely holds.
                 if !selected(rule, &env) || !spec.when.as_ref().is_none_or(|c| c.holds(&env)) {
                     continue;
@@ -282,13 +276,7 @@ fn check(
 ) {
     for i in RuleSet::candidates(rule, topo) {
         let uses = RefCell::new(Vec::new());
-        let env = Env {
-            topo,
-            derived,
-            current: i,
-            subject: i,
-            uses: &uses,
-        };
+        let env = Env::new(topo, derived, i, &uses);
         // A check fires where selection and condition are both surely true; where neither is
         // false but one is unknown, the rule cannot be decided on the entity.
         let truth = selection(rule, &env).and(cond.map_or(Truth::True, |c| c.eval(&env)));

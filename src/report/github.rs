@@ -8,7 +8,7 @@
 //! `\r` and `\n` become `%25`, `%0D` and `%0A`; in property values `:` and `,` too (`%3A`,
 //! `%2C`), or they would end the property.
 
-use super::{Item, Location, Report, plural};
+use super::{Item, Location, Report, counts};
 use crate::diagnostic::Diag;
 use crate::finding::{Finding, Status, Summary};
 use crate::rules::Level;
@@ -39,12 +39,8 @@ pub fn render(report: &Report<'_>) -> String {
     let s = Summary::of(all);
     let failing = report.failing();
     out.push_str(&format!(
-        "kbcheck: {} error{}, {} warning{}, {} info ({} waived); {failing} failing at --fail-on {}",
-        s.error,
-        plural(s.error),
-        s.warning,
-        plural(s.warning),
-        s.info,
+        "kbcheck: {} ({} waived); {failing} failing at --fail-on {}",
+        counts(&s),
         s.waived,
         report.fail_on_word()
     ));

@@ -11,7 +11,7 @@
 //! `data-errors` attribute of `<html>` (tests read it back from the rendered DOM), filters
 //! the table, and dims the diagram around a finding when its row is pointed at.
 
-use super::{Item, Report, plural};
+use super::{Item, Report, counts, plural};
 use crate::finding::{Finding, Status, Summary};
 use crate::graph::{self, GraphFormat, Options, escape_xml as esc};
 use crate::rules::Level;
@@ -144,14 +144,7 @@ pub fn render(report: &Report<'_>) -> String {
     let headline = if s.total == 0 {
         "no findings".to_owned()
     } else {
-        format!(
-            "{} error{}, {} warning{}, {} info",
-            s.error,
-            plural(s.error),
-            s.warning,
-            plural(s.warning),
-            s.info
-        )
+        counts(&s)
     };
     let files: Vec<&str> = report
         .checked

@@ -4,7 +4,7 @@
 //! that could not be decided (inconclusive) are one more summary line, and with
 //! `--show-inconclusive` a line each.
 
-use super::{Report, plural, render_diagnostic};
+use super::{Report, counts, plural, render_diagnostic};
 use crate::diagnostic::Diag;
 use crate::finding::{Finding, Status, Summary};
 use crate::rules::{Level, RuleSet};
@@ -69,15 +69,15 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
     let files = report.checked.len();
     let entities: usize = report.checked.iter().map(|c| c.topology.len()).sum();
     out.push_str(&format!(
-        "{} error{}, {} warning{}, {} info in {files} topolog{} ({entities} entities, {} rules){}\n",
-        s.error,
-        plural(s.error),
-        s.warning,
-        plural(s.warning),
-        s.info,
+        "{} in {files} topolog{} ({entities} entities, {} rules){}\n",
+        counts(&s),
         if files == 1 { "y" } else { "ies" },
         rules.rules.iter().filter(|r| !r.is_derivation()).count(),
-        if s.waived > 0 { format!("; {} waived", s.waived) } else { String::new() },
+        if s.waived > 0 {
+            format!("; {} waived", s.waived)
+        } else {
+            String::new()
+        },
     ));
     let undecided = report.inconclusive_count();
     if undecided > 0 {

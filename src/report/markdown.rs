@@ -5,7 +5,7 @@
 //! their neighbourhood. Text from rules and topologies is escaped outside code spans, so a
 //! `\\SERVER\SHARE` path or a `*` in a name shows as written.
 
-use super::{Item, Report, plural};
+use super::{Item, Report, counts, plural};
 use crate::finding::{Finding, Status, Summary};
 use crate::rules::Level;
 use std::collections::BTreeMap;
@@ -22,14 +22,7 @@ pub fn render(report: &Report<'_>) -> String {
     out.push_str(&if s.total == 0 {
         "no findings".to_owned()
     } else {
-        format!(
-            "{} error{}, {} warning{}, {} info",
-            s.error,
-            plural(s.error),
-            s.warning,
-            plural(s.warning),
-            s.info
-        )
+        counts(&s)
     });
     out.push_str("\n\n");
     let files: Vec<String> = report

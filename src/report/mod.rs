@@ -224,6 +224,18 @@ pub fn render(format: Format, report: &Report<'_>, color: bool) -> String {
     }
 }
 
+/// "2 errors, 1 warning, 0 info": the counts every summary line starts with.
+pub fn counts(s: &crate::finding::Summary) -> String {
+    format!(
+        "{} error{}, {} warning{}, {} info",
+        s.error,
+        plural(s.error),
+        s.warning,
+        plural(s.warning),
+        s.info
+    )
+}
+
 /// "s" after a count other than one.
 pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }

@@ -288,13 +288,7 @@ pub mod testing {
             let t = topo(&self.v);
             let store = DerivedStore::default();
             let uses = RefCell::new(Vec::new());
-            let env = Env {
-                topo: &t,
-                derived: &store,
-                current: 1,
-                subject: 1,
-                uses: &uses,
-            };
+            let env = Env::new(&t, &store, 1, &uses);
             self.op.test(actual, &env)
         }
     }
@@ -358,13 +352,7 @@ pub mod testing {
         let t = topo(&v);
         let store = DerivedStore::default();
         let uses = RefCell::new(Vec::new());
-        let env = Env {
-            topo: &t,
-            derived: &store,
-            current: 1,
-            subject: 1,
-            uses: &uses,
-        };
+        let env = Env::new(&t, &store, 1, &uses);
         let actual = t.get(1, &[field.to_owned()]);
         op.unwrap().test(actual.as_deref(), &env) == Truth::True
     }
