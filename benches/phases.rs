@@ -7,8 +7,9 @@
 //! Plain harness (no criterion): phases at a million nodes take seconds, and the medians of a
 //! few runs are what the targets compare.
 
-use kbcheck::parse::{Limits, parse_document, read_file};
-use kbcheck::rules::load::{RuleSources, load};
+use kbcheck::lang::load::{RuleSources, load};
+use kbcheck::limits::Limits;
+use kbcheck::parse::{parse_document, read_file};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -121,7 +122,7 @@ fn main() {
 }
 
 /// Rule-count scaling: the bundled rules vs 1,000 generated rule variants on one topology.
-fn rule_scaling(dir: &Path, n: usize, runs: usize, bundled: &kbcheck::rules::RuleSet) {
+fn rule_scaling(dir: &Path, n: usize, runs: usize, bundled: &kbcheck::lang::RuleSet) {
     let path = dir.join(format!("topology-{n}.json"));
     let limits = Limits::default();
     let Ok((topo, _)) = kbcheck::cli::load_topology(&path, bundled, &limits) else {

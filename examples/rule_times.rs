@@ -1,8 +1,8 @@
 //! Time each bundled rule on a topology (to find the slow ones).
 //!
 //! `cargo run --release --example rule_times -- FILE`
-use kbcheck::parse::Limits;
-use kbcheck::rules::load::{RuleSources, load};
+use kbcheck::lang::load::{RuleSources, load};
+use kbcheck::limits::Limits;
 use std::time::Instant;
 
 fn main() {

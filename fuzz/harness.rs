@@ -15,10 +15,12 @@
 #![allow(dead_code, reason = "each fuzz target uses one entry point")]
 
 use kbcheck::diagnostic::{Diag, Diags};
-use kbcheck::parse::{Limits, decode, parse_document};
-use kbcheck::report::{self, Checked, Format, Gate, Report};
-use kbcheck::rules::RuleSet;
-use kbcheck::rules::load::{RuleSources, load};
+use kbcheck::gate::{Checked, Gate};
+use kbcheck::lang::RuleSet;
+use kbcheck::lang::load::{RuleSources, load};
+use kbcheck::limits::Limits;
+use kbcheck::parse::{decode, parse_document};
+use kbcheck::report::{self, Format, Report};
 use kbcheck::source::SourceFile;
 use kbcheck::topology::Topology;
 use std::sync::OnceLock;
@@ -123,7 +125,7 @@ pub fn rule(data: &[u8]) -> Outcome {
         Err(d) => return refused(&d.into()),
     };
     let mut diags = Diags::default();
-    let compiled = kbcheck::rules::compile::compile(&file, &tree, &set.vocab, &mut diags);
+    let compiled = kbcheck::lang::compile::compile(&file, &tree, &set.vocab, &mut diags);
     diags.iter().for_each(assert_clean);
     let Some(rule) = compiled else {
         return refused(&diags);

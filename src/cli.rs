@@ -7,10 +7,12 @@ use crate::config::{self, Config};
 use crate::date::{Date, TODAY_ENV};
 use crate::diagnostic::{Diag, Diags};
 use crate::engine;
-use crate::parse::{Limits, parse_document, read_file};
-use crate::report::{self, Checked, Format, Gate, Report};
-use crate::rules::load::{RuleSources, load};
-use crate::rules::{Level, Logic, RuleSet, Within};
+use crate::gate::{Checked, FailOn, Gate};
+use crate::lang::load::{RuleSources, load};
+use crate::lang::{Logic, RuleSet, Within};
+use crate::limits::Limits;
+use crate::parse::{parse_document, read_file};
+use crate::report::{self, Format, Report};
 use crate::topology::Topology;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
@@ -126,7 +128,7 @@ pub struct LimitArgs {
     /// Deepest nesting of lists and maps in an input file (at most 5000).
     #[arg(long, value_name = "LEVELS", default_value_t = Limits::default().max_depth,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new()
-              .range(1..=crate::parse::MAX_DEPTH_CEILING as u64))]
+              .range(1..=crate::limits::MAX_DEPTH_CEILING as u64))]
     pub max_depth: usize,
     /// Most YAML nodes (scalars, lists, maps) in one input file.
     #[arg(long, value_name = "COUNT", default_value_t = Limits::default().max_yaml_nodes)]
@@ -170,26 +172,6 @@ impl LimitArgs {
     }
 }
 
-/// The lowest severity that makes `check` exit 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    Error,
-    Warning,
-    Info,
-    Never,
-}
-
-impl FailOn {
-    fn threshold(self) -> Option<Level> {
-        match self {
-            FailOn::Error => Some(Level::Error),
-            FailOn::Warning => Some(Level::Warning),
-            FailOn::Info => Some(Level::Info),
-            FailOn::Never => None,
-        }
-    }
-}
-
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     /// Topology files (YAML or JSON).
@@ -228,8 +210,8 @@ pub struct CheckArgs {
     pub show_inconclusive: bool,
     /// Which entities a rule that needs a value not set is reported as inconclusive for:
     /// those tagged `planned` (default), or all of them.
-    #[arg(long, value_enum, default_value_t = crate::rules::InconclusiveFor::Planned)]
-    pub inconclusive: crate::rules::InconclusiveFor,
+    #[arg(long, value_enum, default_value_t = crate::lang::InconclusiveFor::Planned)]
+    pub inconclusive: crate::lang::InconclusiveFor,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -704,7 +686,7 @@ pub fn list_rules(a: &RulesArgs, io: &mut Io<'_>) -> Exit {
     Exit::Clean
 }
 
-fn kind_word(r: &crate::rules::Rule) -> &'static str {
+fn kind_word(r: &crate::lang::Rule) -> &'static str {
     match r.logic {
         Logic::Check(_) => "check",
         Logic::Group(_) => "group",
@@ -762,7 +744,7 @@ pub fn explain(a: &ExplainArgs, io: &mut Io<'_>) -> Exit {
 }
 
 /// A rule's metadata and logic in plain words.
-pub fn describe_rule(rule: &crate::rules::Rule) -> String {
+pub fn describe_rule(rule: &crate::lang::Rule) -> String {
     let m = &rule.meta;
     let mut s = format!("{}: {}\n", rule.id, m.title);
     let mut field = |name: &str, value: String| {

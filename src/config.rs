@@ -5,9 +5,10 @@
 //! Paths in it are relative to the folder of the config file. Command-line flags override
 //! it; `--no-config` ignores it. An invalid config stops the run with a diagnostic (exit 2).
 
-use crate::cli::FailOn;
 use crate::diagnostic::{Diag, Diags, suggestion_help};
-use crate::parse::{Limits, parse_document, read_file};
+use crate::gate::FailOn;
+use crate::limits::Limits;
+use crate::parse::{parse_document, read_file};
 use crate::reader::MapReader;
 use crate::report::Format;
 use crate::source::SourceFile;

@@ -6,7 +6,7 @@
 //! or `unchanged`); the findings only OLD has are kept, with OLD's locations, as `resolved`.
 
 use crate::finding::Status;
-use crate::report::Checked;
+use crate::gate::Checked;
 use std::collections::HashSet;
 
 /// The comparison of a base topology with the new one.

@@ -6,9 +6,11 @@
 //! rule shows each entity's key and scope, then every group with its members and whether it
 //! fired.
 
-use crate::engine::cond::{Cond, Env, FieldRef, Missing, Target, Truth};
-use crate::engine::{self, DerivedStore};
-use crate::rules::{Logic, Rule, RuleSet, Within};
+use crate::engine;
+use crate::lang::cond::{Cond, FieldRef, Missing, Target, Truth};
+use crate::lang::env::DerivedStore;
+use crate::lang::env::Env;
+use crate::lang::{Logic, Rule, RuleSet, Within};
 use crate::topology::{Idx, Topology};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -374,7 +376,7 @@ fn trace(c: &Cond, env: &Env<'_>, depth: usize, out: &mut Vec<String>, first: &m
 
 fn group(
     rule: &Rule,
-    spec: &crate::rules::GroupSpec,
+    spec: &crate::lang::GroupSpec,
     topo: &Topology,
     derived: &DerivedStore,
     shown: &[Idx],

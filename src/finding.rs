@@ -1,8 +1,8 @@
 //! Findings: what a rule reports about a topology. Plain data that reporters render.
 
 use crate::date::Date;
-use crate::engine::DerivedUse;
-use crate::rules::{Level, Rule};
+use crate::lang::env::DerivedUse;
+use crate::lang::{Level, Rule};
 use crate::topology::{Idx, Topology};
 use serde::Serialize;
 
@@ -150,7 +150,7 @@ pub struct Inconclusive {
     /// The entity the rule selected.
     pub entity: Idx,
     /// The values that were missing, on the entity or on others its condition reads.
-    pub missing: Vec<crate::engine::cond::Missing>,
+    pub missing: Vec<crate::lang::cond::Missing>,
 }
 
 impl Inconclusive {

@@ -1,31 +1,52 @@
 //! kbcheck: checks a described mail topology against rules that encode Microsoft
 //! Knowledge Base articles.
 //!
-//! Stages, one module each, data flowing one way: `parse` (files → spanned trees),
-//! `topology` and `vocabulary` (validate and index), `rules` (load and compile),
-//! `engine` (evaluate), `report` (render). `cli` ties them to the command line.
+//! Stages, lowest first. A module imports only from stages listed before its own (never from
+//! its own line's neighbours, never from a later line); `tests/architecture.rs` reads this
+//! list and fails on any import against it and on any import circle. Unit-test modules
+//! (`#[cfg(test)]`) may import any stage to build their inputs.
+//!
+//! 1. `value` — the spanned tree every file becomes (maps, lists, scalars with positions)
+//! 2. `source` — files and their text; line and column of a byte offset
+//! 3. `date`, `fingerprint` — calendar dates; stable finding ids (no crate imports)
+//! 4. `diagnostic` — input errors as miette diagnostics with spans and help
+//! 5. `limits` — what one run may hold (file size, depth, nodes, links, rules, regex size)
+//! 6. `json` — JSON into the spanned tree
+//! 7. `parse` — files (YAML or JSON) into the spanned tree, within the limits
+//! 8. `reader` — reading maps of the tree with unknown-key checks
+//! 9. `vocabulary` — kinds and attributes as data (bundled plus packs)
+//! 10. `topology` — a validated topology, indexed by id, kind, containment and links
+//! 11. `lang` — the rule language: compiled rules, conditions, operators, relations, messages
+//! 12. `finding` — findings and inconclusive results as plain data
+//! 13. `engine` — runs a rule set over a topology: derivations, dispatch, groups, results
+//! 14. `explain`, `ruletest` — why a rule fires on an entity; rules' own test cases
+//! 15. `gate` — a checked topology with its findings; what fails the run (`--fail-on`)
+//! 16. `waivers`, `diff` — waived findings; findings a change introduced or resolved
+//! 17. `graph` — the topology as a diagram with its findings drawn on it
+//! 18. `report` — one renderer per output format
+//! 19. `config` — the project's `kbcheck.yaml`
+//! 20. `cli` — one function per subcommand, returning its exit code
 
 pub mod cli;
+pub mod config;
+pub mod date;
 pub mod diagnostic;
+pub mod diff;
 pub mod engine;
 pub mod explain;
 pub mod finding;
-// Pictures: the topology as a diagram with the findings drawn on it.
+pub mod fingerprint;
+pub mod gate;
 pub mod graph;
 pub mod json;
+pub mod lang;
 pub mod limits;
 pub mod parse;
 pub mod reader;
 pub mod report;
-pub mod rules;
 pub mod ruletest;
 pub mod source;
 pub mod topology;
 pub mod value;
 pub mod vocabulary;
-// Review-gate stages: fingerprints, waivers, project config and topology diffs.
-pub mod config;
-pub mod date;
-pub mod diff;
-pub mod fingerprint;
 pub mod waivers;

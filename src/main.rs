@@ -7,7 +7,7 @@ fn main() -> ExitCode {
     // Nesting costs stack in the parsers, validators and renderers: the command runs on a
     // thread with room for the deepest input `--max-depth` may allow (reserved, not used).
     let worker = std::thread::Builder::new()
-        .stack_size(kbcheck::parse::STACK_BYTES)
+        .stack_size(kbcheck::limits::STACK_BYTES)
         .spawn(command);
     match worker.map(std::thread::JoinHandle::join) {
         Ok(Ok(code)) => code,

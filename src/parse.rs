@@ -5,52 +5,10 @@
 //! file can cost: size, nesting depth, node count and alias expansion.
 
 use crate::diagnostic::Diag;
+use crate::limits::Limits;
 use crate::source::SourceFile;
 use crate::value::{Node, Pos};
 use std::path::Path;
-
-/// Bounds on what one input file may cost. The defaults load a million-node topology.
-#[derive(Clone, Copy, Debug)]
-pub struct Limits {
-    /// Largest file read, in bytes.
-    pub max_file_bytes: usize,
-    /// Deepest nesting of lists and maps.
-    pub max_depth: usize,
-    /// Most YAML nodes (scalars, lists, maps) in one file.
-    pub max_yaml_nodes: usize,
-    /// Most alias (`*name`) uses in one file.
-    pub max_aliases: usize,
-    /// Most nodes in one topology (see `crate::limits`).
-    pub max_nodes: usize,
-    /// Most links in one topology.
-    pub max_links: usize,
-    /// Most rule files loaded in one run (bundled ones included).
-    pub max_rules: usize,
-    /// Largest compiled size of one `matches` regular expression, in bytes.
-    pub max_regex_bytes: usize,
-}
-
-/// The deepest `--max-depth` allowed: deeper nesting than this is never a real topology.
-pub const MAX_DEPTH_CEILING: usize = 5_000;
-
-/// Stack for running a command (see `main.rs`): room for `MAX_DEPTH_CEILING` levels of
-/// nesting in an unoptimised build (under 64 KiB a level) plus a base. Reserved, not used.
-pub const STACK_BYTES: usize = (16 << 20) + MAX_DEPTH_CEILING * (64 << 10);
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            max_file_bytes: 1 << 30,
-            max_depth: 64,
-            max_yaml_nodes: 50_000_000,
-            max_aliases: 10_000,
-            max_nodes: 10_000_000,
-            max_links: 10_000_000,
-            max_rules: 100_000,
-            max_regex_bytes: 1 << 20,
-        }
-    }
-}
 
 /// Read a file from disk as UTF-8 text, refusing files over the size limit.
 pub fn read_file(path: &Path, limits: &Limits) -> Result<SourceFile, Diag> {

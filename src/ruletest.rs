@@ -7,7 +7,7 @@
 //! `todo` are reported but do not fail.
 
 use crate::engine;
-use crate::rules::{Level, Logic, Rule, RuleSet};
+use crate::lang::{Level, Logic, Rule, RuleSet};
 use crate::topology::Topology;
 
 /// What one case gave.

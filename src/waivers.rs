@@ -14,10 +14,11 @@ use crate::date::Date;
 use crate::diagnostic::{Diag, Diags, suggestion_help};
 use crate::finding::Waived;
 use crate::fingerprint::is_fingerprint;
-use crate::parse::{Limits, parse_document, read_file};
+use crate::gate::Checked;
+use crate::lang::RuleSet;
+use crate::limits::Limits;
+use crate::parse::{parse_document, read_file};
 use crate::reader::{MapReader, string_list};
-use crate::report::Checked;
-use crate::rules::RuleSet;
 use crate::source::SourceFile;
 use crate::value::{Node, Pos, Value};
 use serde::Serialize;
@@ -459,7 +460,7 @@ impl Waivers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::load::{RuleSources, load as load_rules};
+    use crate::lang::load::{RuleSources, load as load_rules};
 
     fn compile_text(text: &str) -> Result<Waivers, Diags> {
         let rules = load_rules(

@@ -312,7 +312,7 @@ fn the_default_limits_admit_a_million_nodes() {
         pos: Pos::default(),
     };
     let file = kbcheck::source::SourceFile::new("big.yaml", String::new());
-    let limits = kbcheck::parse::Limits::default();
+    let limits = kbcheck::limits::Limits::default();
     assert!(kbcheck::limits::check_topology(&file, &tree, &limits).is_ok());
     assert!(
         limits.max_yaml_nodes >= 20 * 1_000_000,
@@ -744,7 +744,7 @@ fn codes_in_src() -> BTreeSet<String> {
         // `cx.error(diags, pos, "NAME", ...)` / `self.error(...)` in the rule compiler, and
         // `cx.error(node, "NAME", ...)` in the operators, report `rule::NAME`.
         let rel = path.strip_prefix(root()).unwrap().display().to_string();
-        if rel.starts_with("src/engine") || rel.starts_with("src/rules") {
+        if rel.starts_with("src/engine") || rel.starts_with("src/lang") {
             for (start, _) in text.match_indices(".error(") {
                 let call_start = start + ".error(".len();
                 let first = literals

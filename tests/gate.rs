@@ -1190,7 +1190,7 @@ fn the_waivers_and_config_schemas_accept_the_files_kbcheck_accepts() {
         let as_json = |file: &str| -> Json {
             let text = std::fs::read_to_string(root.join(file)).unwrap();
             let source = kbcheck::source::SourceFile::new(file, text);
-            let tree = kbcheck::parse::parse_document(&source, &kbcheck::parse::Limits::default())
+            let tree = kbcheck::parse::parse_document(&source, &kbcheck::limits::Limits::default())
                 .unwrap();
             tree.value.to_json()
         };

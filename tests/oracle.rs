@@ -24,8 +24,9 @@
 )]
 
 use kbcheck::diagnostic::Diags;
-use kbcheck::parse::{Limits, parse_document};
-use kbcheck::rules::RuleSet;
+use kbcheck::lang::RuleSet;
+use kbcheck::limits::Limits;
+use kbcheck::parse::parse_document;
 use kbcheck::source::SourceFile;
 use kbcheck::topology::Topology;
 use kbcheck::vocabulary::Vocabulary;
@@ -741,7 +742,7 @@ fn engine(vocab: Vocabulary, t: &Topo, rules: &[Rule]) -> (Vec<Outcome>, Vocabul
         let tree = parse_document(&file, &Limits::default())
             .unwrap_or_else(|d| panic!("{}\n{text}", d.message));
         let mut diags = Diags::default();
-        let r = kbcheck::rules::compile::compile(&file, &tree, &vocab, &mut diags);
+        let r = kbcheck::lang::compile::compile(&file, &tree, &vocab, &mut diags);
         assert!(
             !diags.has_errors(),
             "{:?}\n{text}",
@@ -753,7 +754,7 @@ fn engine(vocab: Vocabulary, t: &Topo, rules: &[Rule]) -> (Vec<Outcome>, Vocabul
         vocab,
         rules: compiled,
         packs: Vec::new(),
-        inconclusive: kbcheck::rules::InconclusiveFor::All,
+        inconclusive: kbcheck::lang::InconclusiveFor::All,
     };
     let text = t.yaml();
     let file = SourceFile::new("t.yaml", text.clone());

@@ -123,9 +123,9 @@ fn external(mut cmd: Command, input: Option<&str>, package: &str) -> std::proces
 
 /// Every entity id (nodes and links, named or not) of a topology, read by kbcheck itself.
 fn entity_ids(topology: &str) -> Vec<String> {
-    let limits = kbcheck::parse::Limits::default();
-    let set = kbcheck::rules::load::load(
-        &kbcheck::rules::load::RuleSources {
+    let limits = kbcheck::limits::Limits::default();
+    let set = kbcheck::lang::load::load(
+        &kbcheck::lang::load::RuleSources {
             bundled: true,
             paths: Vec::new(),
         },

@@ -20,7 +20,8 @@ mod common;
 
 use jsonschema::Validator;
 use kbcheck::diagnostic::Diags;
-use kbcheck::parse::{Limits, parse_document};
+use kbcheck::limits::Limits;
+use kbcheck::parse::parse_document;
 use kbcheck::source::SourceFile;
 use kbcheck::vocabulary::Vocabulary;
 use serde_json::Value as Json;
@@ -114,7 +115,7 @@ fn vocab() -> Vocabulary {
 fn compile_rule(vocab: &Vocabulary, name: &str, text: &str) -> Result<(), Vec<String>> {
     let (file, node) = tree(name, text);
     let mut diags = Diags::default();
-    let rule = kbcheck::rules::compile::compile(&file, &node, vocab, &mut diags);
+    let rule = kbcheck::lang::compile::compile(&file, &node, vocab, &mut diags);
     let errors: Vec<String> = diags
         .iter()
         .filter(|d| d.is_error())
@@ -309,7 +310,7 @@ fn rule_schema_lists_the_compilers_names() {
 
     assert_eq!(
         keys(&schema["properties"]),
-        names(kbcheck::rules::compile::RULE_KEYS),
+        names(kbcheck::lang::compile::RULE_KEYS),
         "top-level keys of a rule"
     );
     let field = &schema["$defs"]["fieldCondition"];
@@ -319,7 +320,7 @@ fn rule_schema_lists_the_compilers_names() {
         .collect();
     assert_eq!(
         operators,
-        names(kbcheck::engine::operators::NAMES),
+        names(kbcheck::lang::operators::NAMES),
         "operators"
     );
     let one_of: BTreeSet<String> = field["oneOf"]
@@ -330,22 +331,22 @@ fn rule_schema_lists_the_compilers_names() {
         .collect();
     assert_eq!(
         one_of,
-        names(kbcheck::engine::operators::NAMES),
+        names(kbcheck::lang::operators::NAMES),
         "exactly-one-operator list"
     );
     assert_eq!(
         strings(&schema["$defs"]["target"]["enum"]),
-        names(kbcheck::engine::cond::Target::NAMES),
+        names(kbcheck::lang::cond::Target::NAMES),
         "`of` targets"
     );
     assert_eq!(
         strings(&field["properties"]["as"]["enum"]),
-        names(kbcheck::engine::operators::CompareAs::NAMES),
+        names(kbcheck::lang::operators::CompareAs::NAMES),
         "`as` compare modes"
     );
     assert_eq!(
         strings(&schema["$defs"]["level"]["enum"]),
-        names(kbcheck::rules::Level::NAMES),
+        names(kbcheck::lang::Level::NAMES),
         "severity levels"
     );
 }
@@ -1178,7 +1179,7 @@ fn test_topologies_get_the_same_verdict_from_schema_and_loader() {
         assert_eq!(schema.is_empty(), ok, "{what}: the schema says {schema:#?}");
         let (file, node) = tree(what, &text);
         let mut diags = Diags::default();
-        let compiled = kbcheck::rules::compile::compile(&file, &node, &vocab, &mut diags)
+        let compiled = kbcheck::lang::compile::compile(&file, &node, &vocab, &mut diags)
             .unwrap_or_else(|| panic!("{what}: the rule does not compile: {diags:?}"));
         let case = compiled.tests.first().expect("one test case");
         let (_, loaded) = kbcheck::topology::Topology::load(&file, case.topology.clone(), &vocab);

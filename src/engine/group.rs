@@ -3,12 +3,13 @@
 //! A key field written `{each: path}` is a list whose every element is a key of its own
 //! (instances sharing any one drive letter); groups with the same members are one finding.
 
-use super::cond::Env;
-use super::cond::Truth;
-use super::relation::Walk;
-use super::{DerivedStore, DerivedUse, group_message, inconclusive, level, selection};
+use super::{group_message, inconclusive, level, selection};
 use crate::finding::{Finding, Inconclusive};
-use crate::rules::{GroupSpec, Rule, RuleSet, Within};
+use crate::lang::cond::Truth;
+use crate::lang::env::Env;
+use crate::lang::env::{DerivedStore, DerivedUse};
+use crate::lang::relation::Walk;
+use crate::lang::{GroupSpec, Rule, RuleSet, Within};
 use crate::topology::{Idx, Topology};
 use crate::value::Value;
 use std::cell::RefCell;
@@ -252,7 +253,7 @@ pub fn run(
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::relation::tests::{compile, fire};
+    use crate::engine::tests::{compile, fire};
 
     const RULE: &str =
         "{id: R, title: t, select: {kind: external}, severity: error, message: '{key}',

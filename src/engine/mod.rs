@@ -4,68 +4,15 @@
 //! hash their members by key within a scope (connected components by union-find), and
 //! relations walk adjacency lists, so cost grows with the topology, not with its pairs.
 
-pub mod cond;
 pub mod group;
-pub mod operators;
-pub mod relation;
 
 use crate::finding::{Finding, Inconclusive};
-use crate::rules::template::GroupInfo;
-use crate::rules::{Level, Logic, Rule, RuleSet};
+use crate::lang::cond::{self as cond, Missing, Truth};
+use crate::lang::env::{Derived, DerivedStore, Env};
+use crate::lang::template::GroupInfo;
+use crate::lang::{Level, Logic, Rule, RuleSet};
 use crate::topology::{Idx, Topology};
-use crate::value::Value;
-use cond::{Env, Missing, Truth};
 use std::cell::RefCell;
-use std::collections::HashMap;
-
-/// A value a derivation rule set on an entity.
-#[derive(Debug, Clone)]
-pub struct Derived {
-    pub path: Vec<String>,
-    pub value: Value,
-    pub rule: String,
-}
-
-/// A derived value a finding rests on.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DerivedUse {
-    pub entity: Idx,
-    pub path: Vec<String>,
-    pub value: Value,
-    pub rule: String,
-}
-
-/// Derived values, by entity (only entities that have some).
-#[derive(Debug, Default)]
-pub struct DerivedStore {
-    by_entity: HashMap<Idx, Vec<Derived>>,
-    /// Whether each entity has any derived value (indexed by entity).
-    marked: Vec<bool>,
-}
-
-impl DerivedStore {
-    pub fn get(&self, i: Idx, path: &[String]) -> Option<&Derived> {
-        // Most reads are of values an entity does not have; answer those without hashing.
-        if !self.marked.get(i as usize).copied().unwrap_or(false) {
-            return None;
-        }
-        self.by_entity.get(&i)?.iter().find(|d| d.path == path)
-    }
-
-    pub fn len(&self) -> usize {
-        self.by_entity.values().map(Vec::len).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_entity.is_empty()
-    }
-
-    pub fn all(&self) -> impl Iterator<Item = (Idx, &Derived)> {
-        self.by_entity
-            .iter()
-            .flat_map(|(i, ds)| ds.iter().map(move |d| (*i, d)))
-    }
-}
 
 /// Whether a selected entity passes the rule's `select` (tags and `where`), definitely.
 pub fn selected(rule: &Rule, env: &Env<'_>) -> bool {
@@ -92,12 +39,12 @@ pub struct Results {
     pub findings: Vec<Finding>,
     pub inconclusive: Vec<Inconclusive>,
     /// Which entities inconclusive results are kept for.
-    pub inconclusive_for: crate::rules::InconclusiveFor,
+    pub inconclusive_for: crate::lang::InconclusiveFor,
 }
 
 impl Results {
     fn report_unknown(&self, topo: &Topology, i: Idx) -> bool {
-        self.inconclusive_for == crate::rules::InconclusiveFor::All
+        self.inconclusive_for == crate::lang::InconclusiveFor::All
             || topo.tags(i).iter().any(|t| t == "planned")
     }
 }
@@ -153,16 +100,7 @@ pub fn derive(rules: &RuleSet, topo: &Topology) -> DerivedStore {
             break;
         }
         for (i, d) in added {
-            if store.marked.len() <= i as usize {
-                store.marked.resize(topo.len().max(i as usize + 1), false);
-            }
-            if let Some(m) = store.marked.get_mut(i as usize) {
-                *m = true;
-            }
-            let list = store.by_entity.entry(i).or_default();
-            if !list.iter().any(|x| x.path == d.path) {
-                list.push(d);
-            }
+            store.insert(i, d, topo.len());
         }
     }
     store
@@ -222,7 +160,7 @@ fn run_rules(
     rules: &[&Rule],
     topo: &Topology,
     derived: &DerivedStore,
-    inconclusive_for: crate::rules::InconclusiveFor,
+    inconclusive_for: crate::lang::InconclusiveFor,
 ) -> Results {
     let mut results = Results {
         inconclusive_for,
@@ -339,3 +277,6 @@ pub fn level(rule: &Rule, entities: &[Idx], env: &Env<'_>) -> Level {
 pub fn group_message(rule: &Rule, env: &Env<'_>, members: &[String], key: &str) -> String {
     rule.message.render(env, Some(&GroupInfo { members, key }))
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -19,7 +19,7 @@
 //! Text is measured as monospace (the SVG asks for a monospace font), so boxes fit their text.
 
 use super::{DEdge, Diagram, Mark, Visit};
-use crate::rules::Level;
+use crate::lang::Level;
 use std::collections::BTreeMap;
 
 /// Advance of one character of 12px and 11px monospace text (0.6 em, with a little slack).

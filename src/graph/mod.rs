@@ -15,7 +15,7 @@ pub mod mermaid;
 pub mod svg;
 
 use crate::finding::Finding;
-use crate::rules::{Level, Logic, RuleSet, Within};
+use crate::lang::{Level, Logic, RuleSet, Within};
 use crate::topology::{Idx, Topology};
 use crate::vocabulary::Class;
 use std::collections::{BTreeMap, HashMap, VecDeque};

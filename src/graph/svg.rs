@@ -10,7 +10,7 @@
 
 use super::layout::{self, CHAR_W, Line, MARGIN, PAD_X, PAD_Y, Rect, SITE_HEAD, SMALL_H, layout};
 use super::{Diagram, Highlight, Mark, Visit, colours, escape_xml as esc, highlight};
-use crate::rules::Level;
+use crate::lang::Level;
 use std::fmt::Write;
 
 const FONT: &str = "'DejaVu Sans Mono', Menlo, Consolas, 'Liberation Mono', monospace";

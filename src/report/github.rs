@@ -11,7 +11,7 @@
 use super::{Item, Location, Report, counts};
 use crate::diagnostic::Diag;
 use crate::finding::{Finding, Status, Summary};
-use crate::rules::Level;
+use crate::lang::Level;
 
 pub fn render(report: &Report<'_>) -> String {
     let mut out = String::new();

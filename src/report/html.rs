@@ -14,7 +14,7 @@
 use super::{Item, Report, counts, plural};
 use crate::finding::{Finding, Status, Summary};
 use crate::graph::{self, GraphFormat, Options, escape_xml as esc};
-use crate::rules::Level;
+use crate::lang::Level;
 use crate::topology::{Idx, Topology};
 use crate::value::{Node, Value};
 use std::collections::BTreeSet;
@@ -343,7 +343,7 @@ fn table(out: &mut String, report: &Report<'_>, items: &[Item<'_>]) {
 }
 
 fn kb_link(report: &Report<'_>, f: &Finding, kb: &str) -> String {
-    match report.rules.get(&f.rule).and_then(crate::rules::Rule::url) {
+    match report.rules.get(&f.rule).and_then(crate::lang::Rule::url) {
         Some(u) if f.kb.len() == 1 => format!("<a href=\"{}\">{}</a>", esc(&u), esc(kb)),
         _ => esc(kb),
     }

@@ -7,7 +7,7 @@
 use super::{Report, counts, plural, render_diagnostic};
 use crate::diagnostic::Diag;
 use crate::finding::{Finding, Status, Summary};
-use crate::rules::{Level, RuleSet};
+use crate::lang::{Level, RuleSet};
 use crate::topology::Topology;
 use miette::Severity;
 

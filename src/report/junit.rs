@@ -10,7 +10,7 @@
 
 use super::{Item, Report};
 use crate::finding::Status;
-use crate::rules::Rule;
+use crate::lang::Rule;
 use crate::waivers::State;
 
 enum Outcome {

@@ -7,7 +7,7 @@
 
 use super::{Item, Report, counts, plural};
 use crate::finding::{Finding, Status, Summary};
-use crate::rules::Level;
+use crate::lang::Level;
 use std::collections::BTreeMap;
 
 /// A hidden marker, so a bot can find and update its earlier comment.
@@ -86,7 +86,7 @@ pub fn render(report: &Report<'_>) -> String {
                     e.1.push(f.rule.clone());
                 }
                 if e.2.is_none() {
-                    e.2 = report.rules.get(&f.rule).and_then(crate::rules::Rule::url);
+                    e.2 = report.rules.get(&f.rule).and_then(crate::lang::Rule::url);
                 }
             }
         }
@@ -198,7 +198,7 @@ fn finding(out: &mut String, item: &Item<'_>, report: &Report<'_>) {
     };
     out.push_str(&format!("\n#### {tag}: {}\n\n", escape(&title)));
     let mut meta = vec![format!("`{}`", f.rule)];
-    if let Some(u) = rule.and_then(crate::rules::Rule::url) {
+    if let Some(u) = rule.and_then(crate::lang::Rule::url) {
         let name = if f.kb.is_empty() {
             "article".to_owned()
         } else {

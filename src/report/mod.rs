@@ -12,23 +12,12 @@ pub mod junit;
 pub mod markdown;
 pub mod sarif;
 
-use crate::diagnostic::Diags;
 use crate::diff::Diff;
-use crate::finding::{Finding, Inconclusive, Status};
-use crate::rules::{Level, RuleSet};
+use crate::finding::Finding;
+use crate::gate::{Checked, Gate};
+use crate::lang::{Level, RuleSet};
 use crate::topology::Topology;
 use crate::waivers::Outcome;
-
-/// One checked topology file and what the rules found in it.
-#[derive(Debug)]
-pub struct Checked {
-    pub topology: Topology,
-    pub findings: Vec<Finding>,
-    /// Rules that could not be decided on an entity (a value they need is not set).
-    pub inconclusive: Vec<Inconclusive>,
-    /// Warnings about the topology (unknown attributes).
-    pub warnings: Diags,
-}
 
 /// Output formats of `kbcheck check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -47,26 +36,6 @@ pub enum Format {
     Github,
     /// One self-contained HTML page: summary, diagram, filterable findings, KB details.
     Html,
-}
-
-/// What decides the exit code: the `--fail-on` threshold, and whether findings a change
-/// left unchanged count (`--fail-on-existing`; only meaningful with `--base`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Gate {
-    pub threshold: Option<Level>,
-    pub existing: bool,
-    /// `--fail-on-inconclusive`: a rule that could not be decided fails the run too.
-    pub inconclusive: bool,
-}
-
-impl Gate {
-    /// Whether a finding counts toward `--fail-on`: at or above the threshold, not waived,
-    /// and — when diffing without `--fail-on-existing` — introduced by the change.
-    pub fn fails(&self, f: &Finding) -> bool {
-        self.threshold.is_some_and(|t| f.severity >= t)
-            && f.waiver.is_none()
-            && (self.existing || !matches!(f.status, Some(Status::Unchanged | Status::Resolved)))
-    }
 }
 
 /// Everything a renderer reads.
@@ -192,7 +161,7 @@ impl<'a> Report<'a> {
     }
 
     /// The rules that report findings (derivations only supply values), sorted by id.
-    pub fn reporting_rules(&self) -> Vec<&'a crate::rules::Rule> {
+    pub fn reporting_rules(&self) -> Vec<&'a crate::lang::Rule> {
         self.rules
             .rules
             .iter()

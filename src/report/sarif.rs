@@ -10,7 +10,7 @@ use super::{Item, Location, Report};
 use crate::diagnostic::Diag;
 use crate::finding::Status;
 use crate::fingerprint::SARIF_KEY;
-use crate::rules::{Level, Rule};
+use crate::lang::{Level, Rule};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 

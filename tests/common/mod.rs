@@ -21,7 +21,7 @@ pub fn kbcheck(args: &[&str]) -> (Exit, String, String) {
         .map(OsString::from)
         .collect();
     std::thread::Builder::new()
-        .stack_size(kbcheck::parse::STACK_BYTES)
+        .stack_size(kbcheck::limits::STACK_BYTES)
         .spawn(move || {
             let (mut out, mut err) = (Vec::new(), Vec::new());
             let exit = run(

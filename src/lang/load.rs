@@ -6,7 +6,8 @@
 
 use super::{Rule, RuleSet, compile};
 use crate::diagnostic::{Diag, Diags};
-use crate::parse::{Limits, parse_document, read_file};
+use crate::limits::Limits;
+use crate::parse::{parse_document, read_file};
 use crate::reader::MapReader;
 use crate::source::SourceFile;
 use crate::vocabulary::Vocabulary;
@@ -294,9 +295,9 @@ fn pack(
         .unwrap_or_default();
     let _ = r.string("description", diags);
     if let Some((needs, pos)) = r.string("kbcheck", diags) {
-        match crate::engine::operators::VersionRange::parse(needs) {
+        match crate::lang::operators::VersionRange::parse(needs) {
             Ok(range) => {
-                let ours = crate::engine::operators::Version::parse(env!("CARGO_PKG_VERSION"));
+                let ours = crate::lang::operators::Version::parse(env!("CARGO_PKG_VERSION"));
                 if !ours.is_some_and(|v| range.contains(&v)) {
                     diags.push(
                         Diag::error(

@@ -15,7 +15,8 @@ mod version;
 pub use version::{Version, VersionRange};
 
 use crate::diagnostic::{Diag, Diags};
-use crate::engine::cond::{Env, FieldRef, Truth};
+use crate::lang::cond::{FieldRef, Truth};
+use crate::lang::env::Env;
 use crate::source::SourceFile;
 use crate::value::{Node, Value};
 use std::borrow::Cow;
@@ -247,8 +248,8 @@ pub fn loose_eq(a: &Value, b: &Value, how: CompareAs) -> bool {
 pub mod testing {
     //! Helpers for operator unit tests: compile an operator from YAML text and test values.
     use super::*;
-    use crate::engine::DerivedStore;
-    use crate::engine::cond::{CondCx, Scope};
+    use crate::lang::cond::{CondCx, Scope};
+    use crate::lang::env::DerivedStore;
     use crate::topology::Topology;
     use crate::vocabulary::{Class, Vocabulary};
     use std::cell::RefCell;

@@ -2,7 +2,8 @@
 //! Elements compare as the condition's `as:` says; `as: caseless` also ignores case in text.
 
 use super::{CompareAs, OpCx, Operand, Operator, known, loose_eq};
-use crate::engine::cond::{Env, Truth};
+use crate::lang::cond::Truth;
+use crate::lang::env::Env;
 use crate::value::{Node, Value};
 
 #[derive(Debug)]
@@ -34,7 +35,7 @@ impl Operator for Contains {
         })
     }
 
-    fn operand_field(&self) -> Option<&crate::engine::cond::FieldRef> {
+    fn operand_field(&self) -> Option<&crate::lang::cond::FieldRef> {
         self.operand.field()
     }
 
@@ -50,8 +51,8 @@ impl Operator for Contains {
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::operators::CompareAs;
-    use crate::engine::operators::testing::{literal_op, literal_op_as};
+    use crate::lang::operators::CompareAs;
+    use crate::lang::operators::testing::{literal_op, literal_op_as};
     use crate::value::{Node, Pos, Value};
 
     #[test]

@@ -1,7 +1,8 @@
 //! `equals` and `not-equals`: the field has (or has not) the given value.
 
 use super::{CompareAs, OpCx, Operand, Operator, known, loose_eq};
-use crate::engine::cond::{Env, Truth};
+use crate::lang::cond::Truth;
+use crate::lang::env::Env;
 use crate::value::{Node, Value};
 
 #[derive(Debug)]
@@ -30,7 +31,7 @@ impl Operator for Equals {
         Truth::from(loose_eq(actual, &expected, self.how) != self.negate)
     }
 
-    fn operand_field(&self) -> Option<&crate::engine::cond::FieldRef> {
+    fn operand_field(&self) -> Option<&crate::lang::cond::FieldRef> {
         self.operand.field()
     }
 
@@ -47,9 +48,9 @@ impl Operator for Equals {
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::cond::Truth;
-    use crate::engine::operators::CompareAs;
-    use crate::engine::operators::testing::{field_op, literal_op, literal_op_as};
+    use crate::lang::cond::Truth;
+    use crate::lang::operators::CompareAs;
+    use crate::lang::operators::testing::{field_op, literal_op, literal_op_as};
     use crate::value::Value;
 
     #[test]

@@ -5,7 +5,8 @@
 //! (`{members}`, `{count}`, `{key}`). `{{` and `}}` write braces.
 
 use crate::diagnostic::Diags;
-use crate::engine::cond::{CondCx, Env, FieldRef, Scope, Target};
+use crate::lang::cond::{CondCx, FieldRef, Scope, Target};
+use crate::lang::env::Env;
 use crate::value::Pos;
 
 #[derive(Debug, Clone)]

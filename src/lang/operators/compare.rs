@@ -2,7 +2,8 @@
 //! (numbers numerically; with `as: version`, dotted versions).
 
 use super::{OpCx, Operand, Operator, known, order};
-use crate::engine::cond::{Env, Truth};
+use crate::lang::cond::Truth;
+use crate::lang::env::Env;
 use crate::value::{Node, Value};
 use std::cmp::Ordering;
 
@@ -61,7 +62,7 @@ impl Operator for Compare {
         })
     }
 
-    fn operand_field(&self) -> Option<&crate::engine::cond::FieldRef> {
+    fn operand_field(&self) -> Option<&crate::lang::cond::FieldRef> {
         self.operand.field()
     }
 
@@ -83,8 +84,8 @@ impl Operator for Compare {
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::cond::Truth;
-    use crate::engine::operators::testing::{compile_error, literal_op};
+    use crate::lang::cond::Truth;
+    use crate::lang::operators::testing::{compile_error, literal_op};
     use crate::value::Value;
 
     #[test]

@@ -9,17 +9,15 @@
 //! if any is; `not` keeps unknown). [`Cond::unknowns`] says which missing values made a
 //! condition unknown, for the inconclusive results a check reports.
 
+use super::env::Env;
 use super::operators::{self, CompareAs, OpCx, Operator};
 use super::relation::Relation;
-use super::{DerivedStore, DerivedUse};
 use crate::diagnostic::{Diag, Diags, suggestion_help};
 use crate::reader::string_list;
 use crate::source::SourceFile;
-use crate::topology::{Idx, Topology};
+use crate::topology::Idx;
 use crate::value::{Node, Pos, Value};
 use crate::vocabulary::{Class, Vocabulary};
-use std::borrow::Cow;
-use std::cell::RefCell;
 
 /// The outcome of a condition: true, false, or unknown because a value it needs is not set.
 /// Ordered `False < Unknown < True`, so `and` is the minimum and `or` the maximum.
@@ -132,79 +130,6 @@ impl FieldRef {
         }
     }
 }
-
-/// What condition evaluation reads: the topology, derived facts, and which entity is which.
-pub struct Env<'a> {
-    pub topo: &'a Topology,
-    pub derived: &'a DerivedStore,
-    /// The entity being tested.
-    pub current: Idx,
-    /// The entity the rule selected.
-    pub subject: Idx,
-    /// Derived values read so far, so a finding can say what it rests on.
-    pub uses: &'a RefCell<Vec<DerivedUse>>,
-}
-
-impl<'a> Env<'a> {
-    /// An environment testing entity `i` as the rule's subject.
-    pub fn new(
-        topo: &'a Topology,
-        derived: &'a DerivedStore,
-        i: Idx,
-        uses: &'a RefCell<Vec<DerivedUse>>,
-    ) -> Env<'a> {
-        Env {
-            topo,
-            derived,
-            current: i,
-            subject: i,
-            uses,
-        }
-    }
-
-    /// The same environment, testing another entity.
-    pub fn at(&self, current: Idx) -> Env<'a> {
-        Env { current, ..*self }
-    }
-
-    /// The entity a target names, if there is one.
-    pub fn target(&self, t: Target) -> Option<Idx> {
-        let e = self.topo.entity(self.current);
-        match t {
-            Target::Itself => Some(self.current),
-            Target::Subject => Some(self.subject),
-            Target::Parent => e.parent,
-            Target::From => e.from,
-            Target::To => e.to,
-        }
-    }
-
-    /// Read a field: written values first, then derived facts (recorded as used).
-    pub fn field(&self, r: &FieldRef) -> Option<Cow<'a, Value>> {
-        let i = self.target(r.target)?;
-        if let Some(v) = self.topo.get(i, &r.path) {
-            return Some(v);
-        }
-        let d = self.derived.get(i, &r.path)?;
-        let mut uses = self.uses.borrow_mut();
-        if !uses.iter().any(|u| u.entity == i && u.path == r.path) {
-            uses.push(DerivedUse {
-                entity: i,
-                path: r.path.clone(),
-                value: d.value.clone(),
-                rule: d.rule.clone(),
-            });
-        }
-        Some(Cow::Borrowed(&d.value))
-    }
-}
-
-impl Clone for Env<'_> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl Copy for Env<'_> {}
 
 /// A compiled condition.
 #[derive(Debug)]

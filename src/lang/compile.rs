@@ -3,9 +3,9 @@
 use super::template::Template;
 use super::{DeriveSpec, GroupSpec, Level, Logic, Meta, Rule, Select, TestCase, Within};
 use crate::diagnostic::{Diag, Diags, suggestion_help};
-use crate::engine::cond::{CondCx, Scope};
-use crate::engine::relation::{Walk, range};
-use crate::parse::Limits;
+use crate::lang::cond::{CondCx, Scope};
+use crate::lang::relation::{Walk, range};
+use crate::limits::Limits;
 use crate::reader::{MapReader, string_list};
 use crate::source::SourceFile;
 use crate::value::{Node, Value};
@@ -504,7 +504,7 @@ fn severity(
     node: &Node,
     scope: &Scope,
     diags: &mut Diags,
-) -> Option<Vec<(Option<crate::engine::cond::Cond>, Level)>> {
+) -> Option<Vec<(Option<crate::lang::cond::Cond>, Level)>> {
     let level = |n: &Node, diags: &mut Diags| -> Option<Level> {
         let word = n.value.display();
         match Level::parse(&word) {

@@ -6,7 +6,8 @@
 //! that must all hold.
 
 use super::{OpCx, Operator, known};
-use crate::engine::cond::{Env, Truth};
+use crate::lang::cond::Truth;
+use crate::lang::env::Env;
 use crate::value::{Node, Value};
 use std::cmp::Ordering;
 
@@ -196,7 +197,7 @@ impl Operator for InRange {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::operators::testing::{compile_error, literal_op};
+    use crate::lang::operators::testing::{compile_error, literal_op};
 
     fn v(s: &str) -> Version {
         Version::parse(s).unwrap()

@@ -1,7 +1,8 @@
 //! `in` and `not-in`: the field's value is (or is not) one of a list.
 
 use super::{CompareAs, OpCx, Operator, known, loose_eq};
-use crate::engine::cond::{Env, Truth};
+use crate::lang::cond::Truth;
+use crate::lang::env::Env;
 use crate::value::{Node, Value};
 
 #[derive(Debug)]
@@ -59,8 +60,8 @@ impl Operator for InList {
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::operators::CompareAs;
-    use crate::engine::operators::testing::{literal_op, literal_op_as};
+    use crate::lang::operators::CompareAs;
+    use crate::lang::operators::testing::{literal_op, literal_op_as};
     use crate::value::Value;
 
     #[test]

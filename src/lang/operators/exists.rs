@@ -1,7 +1,8 @@
 //! `exists` and `missing`: whether the entity has the field at all.
 
 use super::{OpCx, Operator, known};
-use crate::engine::cond::{Env, Truth};
+use crate::lang::cond::Truth;
+use crate::lang::env::Env;
 use crate::value::{Node, Value};
 
 #[derive(Debug)]
@@ -48,8 +49,8 @@ impl Operator for Exists {
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::cond::Truth;
-    use crate::engine::operators::testing::literal_op;
+    use crate::lang::cond::Truth;
+    use crate::lang::operators::testing::literal_op;
     use crate::value::Value;
 
     #[test]

@@ -1,15 +1,24 @@
-//! Rules: what a rule file says once compiled, and the set of rules a run uses.
+//! The rule language, in one place: what a rule file says once compiled, how each construct
+//! is compiled from its YAML form and how it evaluates, and the set of rules a run uses.
 //!
 //! `load` finds rule files (bundled, folders, globs, packs); `compile` turns one file's
-//! tree into a [`Rule`], checking every name; [`RuleSet`] indexes rules by the kinds
-//! they select so the engine dispatches instead of scanning.
+//! tree into a [`Rule`], checking every name; `cond` (conditions), `operators` (one file
+//! each), `relation` (walks over parents, children and links) and `template` (messages)
+//! hold each construct's compilation beside its evaluation, against the context `env`
+//! defines. [`RuleSet`] indexes rules by the kinds they select so the engine dispatches
+//! instead of scanning. This module never imports the engine, findings, reports or the
+//! command line: they read it.
 
 pub mod compile;
+pub mod cond;
+pub mod env;
 pub mod load;
+pub mod operators;
+pub mod relation;
 pub mod template;
 
-use crate::engine::cond::Cond;
-use crate::engine::relation::Walk;
+use crate::lang::cond::Cond;
+use crate::lang::relation::Walk;
 use crate::source::SourceFile;
 use crate::topology::Path;
 use crate::value::{Node, Pos, Value};

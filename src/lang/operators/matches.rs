@@ -1,7 +1,8 @@
 //! `matches`: the field's text matches a regular expression (linear time, no backtracking).
 
 use super::{OpCx, Operator, known};
-use crate::engine::cond::{Env, Truth};
+use crate::lang::cond::Truth;
+use crate::lang::env::Env;
 use crate::value::{Node, Value};
 
 #[derive(Debug)]
@@ -75,7 +76,7 @@ impl Operator for Matches {
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::operators::testing::{compile_error, literal_op};
+    use crate::lang::operators::testing::{compile_error, literal_op};
     use crate::value::Value;
 
     #[test]

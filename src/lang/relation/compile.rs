@@ -1,0 +1,371 @@
+//! Compiling relations: `via`, `links`, `direction`, `hops`, quantifiers, counts and sums,
+//! read from a rule file and checked against the vocabulary.
+
+use super::{Bound, Direction, Quantifier, Relation, Step, Walk};
+use crate::diagnostic::{Diags, suggestion_help};
+use crate::lang::cond::{CondCx, FieldRef, Scope, Target};
+use crate::reader::{MapReader, string_list};
+use crate::value::{Node, Value};
+use crate::vocabulary::Class;
+
+const KEYS: &[&str] = &[
+    "via",
+    "links",
+    "direction",
+    "hops",
+    "kind",
+    "where",
+    "link-where",
+    "quantifier",
+    "count",
+    "sum",
+];
+
+impl Walk {
+    /// Compile `via`, `links` and `direction` from a reader.
+    pub fn compile(
+        cx: &CondCx<'_>,
+        r: &mut MapReader<'_>,
+        from: Class,
+        diags: &mut Diags,
+    ) -> Option<Walk> {
+        let file = cx.file;
+        let mut steps = Vec::new();
+        match r.take("via") {
+            Some(via) => {
+                for (s, pos) in string_list(file, via, "rule", "via", diags)? {
+                    let step = match s {
+                        "parent" => Step::Parent,
+                        "children" => Step::Children,
+                        "links" => Step::Links,
+                        "from" => Step::From,
+                        "to" => Step::To,
+                        _ => {
+                            cx.error(
+                                diags,
+                                pos,
+                                "unknown_step",
+                                format!("unknown step `{s}` in `via`"),
+                                suggestion_help(s, Step::NAMES, "steps"),
+                            );
+                            return None;
+                        }
+                    };
+                    if matches!(step, Step::From | Step::To) && from != Class::Link {
+                        cx.error(
+                            diags,
+                            pos,
+                            "unknown_step",
+                            format!("`via: {s}` only applies to links"),
+                            "use `parent`, `children` or `links` from a node".into(),
+                        );
+                        return None;
+                    }
+                    steps.push(step);
+                }
+            }
+            None => steps.push(Step::Links),
+        }
+        let mut links = Vec::new();
+        if let Some(l) = r.take("links") {
+            let known = cx.vocab.kind_names(Class::Link);
+            for (k, pos) in string_list(file, l, "rule", "links", diags)? {
+                if !known.contains(&k) {
+                    cx.error(
+                        diags,
+                        pos,
+                        "unknown_link_kind",
+                        format!("unknown link kind `{k}`"),
+                        suggestion_help(k, &known, "link kinds"),
+                    );
+                    return None;
+                }
+                links.push(k.to_owned());
+            }
+            if !steps.contains(&Step::Links) {
+                steps.push(Step::Links);
+            }
+        }
+        let direction = match r.take("direction") {
+            None => Direction::Any,
+            Some(n) => match n.value.as_str() {
+                Some("out") => Direction::Out,
+                Some("in") => Direction::In,
+                Some("any") => Direction::Any,
+                _ => {
+                    let w = n.value.display();
+                    cx.error(
+                        diags,
+                        n.pos,
+                        "bad_argument",
+                        format!("unknown direction `{w}`"),
+                        suggestion_help(&w, &["out", "in", "any"], "directions"),
+                    );
+                    return None;
+                }
+            },
+        };
+        Some(Walk {
+            steps,
+            links,
+            direction,
+        })
+    }
+}
+
+impl Relation {
+    pub fn compile(
+        cx: &CondCx<'_>,
+        node: &Node,
+        scope: &Scope,
+        diags: &mut Diags,
+    ) -> Option<Relation> {
+        let mut r = MapReader::new(cx.file, node, "rule", "`related`", diags)?;
+        let walk = Walk::compile(cx, &mut r, scope.class, diags);
+        let (min_hops, max_hops) = match r.take("hops") {
+            None => (1, Some(1)),
+            Some(n) => hops(cx, n, diags)?,
+        };
+        let mut kinds = Vec::new();
+        if let Some(k) = r.take("kind") {
+            let known = cx.vocab.kind_names(Class::Node);
+            for (k, pos) in string_list(cx.file, k, "rule", "kind", diags)? {
+                if !known.contains(&k) {
+                    cx.error(
+                        diags,
+                        pos,
+                        "unknown_kind",
+                        format!("unknown node kind `{k}`"),
+                        suggestion_help(k, &known, "node kinds"),
+                    );
+                    return None;
+                }
+                kinds.push(k.to_owned());
+            }
+        }
+        let reached = Scope {
+            class: Class::Node,
+            kinds: kinds.clone(),
+        };
+        let cond = match r.take("where") {
+            Some(w) => Some(cx.cond(w, &reached, diags)?),
+            None => None,
+        };
+        let link_cond = match r.take("link-where") {
+            Some(w) => {
+                let followed = walk.as_ref().map(|w| w.links.clone()).unwrap_or_default();
+                Some(cx.cond(
+                    w,
+                    &Scope {
+                        class: Class::Link,
+                        kinds: followed,
+                    },
+                    diags,
+                )?)
+            }
+            None => None,
+        };
+        let sum = match r.take("sum") {
+            Some(n) => {
+                let Value::Str(text) = &n.value else {
+                    cx.error(
+                        diags,
+                        n.pos,
+                        "wrong_type",
+                        "`sum` takes a field path".into(),
+                        "write `sum: drive-letters`".into(),
+                    );
+                    return None;
+                };
+                Some(FieldRef {
+                    target: Target::Itself,
+                    path: cx.check_path(text, n.pos, &reached, diags)?,
+                })
+            }
+            None => None,
+        };
+        let mut quantifier = match r.take("quantifier") {
+            None => Quantifier::Any,
+            Some(n) => match n.value.as_str() {
+                Some("any") => Quantifier::Any,
+                Some("all") => Quantifier::All,
+                Some("none") => Quantifier::None,
+                _ => {
+                    let w = n.value.display();
+                    cx.error(
+                        diags,
+                        n.pos,
+                        "bad_argument",
+                        format!("unknown quantifier `{w}`"),
+                        suggestion_help(&w, &["any", "all", "none"], "quantifiers"),
+                    );
+                    return None;
+                }
+            },
+        };
+        if let Some(c) = r.take("count") {
+            if r.has("quantifier") {
+                cx.error(diags, c.pos, "bad_argument", "`related` takes `quantifier` or `count`, not both".into(), "`count: {min: 1}` is `quantifier: any`; `count: {max: 0}` is `quantifier: none`".into());
+                return None;
+            }
+            let (min, max) = count_range(cx, c, scope, diags)?;
+            quantifier = Quantifier::Count { min, max };
+        } else if let Some(n) = sum.as_ref().and(node.value.get("sum")) {
+            cx.error(
+                diags,
+                n.pos,
+                "bad_argument",
+                "`sum` goes with `count`".into(),
+                "say the range the sum must be in: `sum: drive-letters, count: {max: 21}`".into(),
+            );
+            return None;
+        }
+        r.finish(KEYS, "`related`", diags);
+        Some(Relation {
+            walk: walk?,
+            min_hops,
+            max_hops,
+            kinds,
+            cond,
+            link_cond,
+            sum,
+            quantifier,
+        })
+    }
+}
+
+fn hops(cx: &CondCx<'_>, n: &Node, diags: &mut Diags) -> Option<(u32, Option<u32>)> {
+    match &n.value {
+        Value::Int(i) if *i >= 1 => Some((1, Some(u32::try_from(*i).unwrap_or(u32::MAX)))),
+        Value::Str(s) if s == "any" => Some((1, None)),
+        Value::Map(_) => {
+            let (min, max) = range(cx, n, "hops", diags)?;
+            Some((
+                u32::try_from(min.max(1)).unwrap_or(u32::MAX),
+                max.map(|m| u32::try_from(m).unwrap_or(u32::MAX)),
+            ))
+        }
+        _ => {
+            cx.error(
+                diags,
+                n.pos,
+                "bad_argument",
+                "`hops` takes a number of hops (>= 1), `any`, or `{min, max}`".into(),
+                "write `hops: 1` (neighbours), `hops: {max: 3}` or `hops: any` (reachability)"
+                    .into(),
+            );
+            None
+        }
+    }
+}
+
+/// Read `count: {min, max}`: each a whole number or a field of the tested entity
+/// (`{field: free-drive-letters}`, `of` as in conditions); min defaults to 0.
+fn count_range(
+    cx: &CondCx<'_>,
+    n: &Node,
+    scope: &Scope,
+    diags: &mut Diags,
+) -> Option<(Bound, Option<Bound>)> {
+    let mut r = MapReader::new(cx.file, n, "rule", "`count`", diags)?;
+    let mut bound = |key: &str, diags: &mut Diags| -> Option<Option<Bound>> {
+        match r.take(key) {
+            None => Some(None),
+            Some(v) => match &v.value {
+                Value::Int(i) if *i >= 0 => Some(Some(Bound::Literal(i.unsigned_abs()))),
+                Value::Map(_) if v.value.get("field").is_some() => {
+                    let mut fr =
+                        MapReader::new(cx.file, v, "rule", &format!("`{key}` of `count`"), diags)?;
+                    let _ = (fr.take("field"), fr.take("of"));
+                    fr.finish(&["field", "of"], &format!("`{key}` of `count`"), diags);
+                    cx.field_ref(v, scope, diags).map(|f| Some(Bound::Field(f)))
+                }
+                _ => {
+                    cx.error(diags, v.pos, "bad_argument", format!("`{key}` of `count` takes a whole number >= 0 or `{{field: ...}}`"), format!("write `count: {{{key}: 2}}` or `count: {{{key}: {{field: free-drive-letters}}}}`"));
+                    None
+                }
+            },
+        }
+    };
+    let min = bound("min", diags)?;
+    let max = bound("max", diags)?;
+    r.finish(&["min", "max"], "`count`", diags);
+    if min.is_none() && max.is_none() {
+        cx.error(
+            diags,
+            n.pos,
+            "bad_argument",
+            "`count` needs `min`, `max` or both".into(),
+            "write `count: {min: 2}`".into(),
+        );
+        return None;
+    }
+    if let (Some(Bound::Literal(lo)), Some(Bound::Literal(hi))) = (&min, &max)
+        && hi < lo
+    {
+        cx.error(
+            diags,
+            n.pos,
+            "bad_argument",
+            format!("`count` has max {hi} below min {lo}"),
+            "make `max` at least `min`".into(),
+        );
+        return None;
+    }
+    Some((min.unwrap_or(Bound::Literal(0)), max))
+}
+
+/// Read `{min: N, max: M}` (either optional; min defaults to 0).
+pub fn range(
+    cx: &CondCx<'_>,
+    n: &Node,
+    what: &str,
+    diags: &mut Diags,
+) -> Option<(u64, Option<u64>)> {
+    let mut r = MapReader::new(cx.file, n, "rule", &format!("`{what}`"), diags)?;
+    let mut num = |key: &str, diags: &mut Diags| -> Option<Option<u64>> {
+        match r.take(key) {
+            None => Some(None),
+            Some(v) => match v.value {
+                Value::Int(i) if i >= 0 => Some(Some(i.unsigned_abs())),
+                _ => {
+                    cx.error(
+                        diags,
+                        v.pos,
+                        "bad_argument",
+                        format!("`{key}` of `{what}` takes a whole number >= 0"),
+                        format!("write `{what}: {{min: 2}}`"),
+                    );
+                    None
+                }
+            },
+        }
+    };
+    let min = num("min", diags)?;
+    let max = num("max", diags)?;
+    r.finish(&["min", "max"], &format!("`{what}`"), diags);
+    if min.is_none() && max.is_none() {
+        cx.error(
+            diags,
+            n.pos,
+            "bad_argument",
+            format!("`{what}` needs `min`, `max` or both"),
+            format!("write `{what}: {{min: 2}}`"),
+        );
+        return None;
+    }
+    let min = min.unwrap_or(0);
+    if let Some(m) = max
+        && m < min
+    {
+        cx.error(
+            diags,
+            n.pos,
+            "bad_argument",
+            format!("`{what}` has max {m} below min {min}"),
+            "make `max` at least `min`".into(),
+        );
+        return None;
+    }
+    Some((min, max))
+}
