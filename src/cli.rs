@@ -11,7 +11,6 @@ use crate::gate::{Checked, FailOn, Gate};
 use crate::lang::load::{RuleSources, load};
 use crate::lang::{Logic, RuleSet, Within};
 use crate::limits::Limits;
-use crate::parse::{parse_document, read_file};
 use crate::report::{self, Format, Report};
 use crate::topology::Topology;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -174,7 +173,7 @@ impl LimitArgs {
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Topology files (YAML or JSON).
+    /// Topology files (YAML or JSON), folders of them or quoted glob patterns.
     #[arg(required = true, value_name = "TOPOLOGY")]
     pub topologies: Vec<PathBuf>,
     #[command(flatten)]
@@ -218,7 +217,7 @@ pub struct CheckArgs {
 
 #[derive(Args, Debug)]
 pub struct ValidateArgs {
-    /// Topology files (YAML or JSON).
+    /// Topology files (YAML or JSON), folders of them or quoted glob patterns.
     #[arg(required = true, value_name = "TOPOLOGY")]
     pub topologies: Vec<PathBuf>,
     /// Rule packs whose vocabularies the topologies use.
@@ -362,44 +361,52 @@ fn load_sources(sources: &RuleSources, limits: &Limits, io: &mut Io<'_>) -> Opti
     }
 }
 
-/// Load one topology file: read, parse, validate, index.
+/// Load one topology file: read, parse, refuse other kinds of files, validate, index.
 pub fn load_topology(
     path: &Path,
     set: &RuleSet,
     limits: &Limits,
 ) -> Result<(Topology, Diags), Diags> {
-    let file = read_file(path, limits)?;
-    let tree = parse_document(&file, limits)?;
-    crate::limits::check_topology(&file, &tree, limits)?;
-    match Topology::load(&file, tree, &set.vocab) {
-        (Some(t), warnings) => Ok((t, warnings)),
-        (None, diags) => Err(diags),
-    }
+    crate::inputs::load_topology(path, set, limits)
 }
 
-/// Load every topology, collecting every file's errors.
+/// Load every topology the arguments name (files, folders, globs), collecting every file's
+/// errors; a note on stderr for each kind of file a folder or glob brought and was skipped.
 fn load_topologies(
     paths: &[PathBuf],
     set: &RuleSet,
     limits: &Limits,
     io: &mut Io<'_>,
 ) -> Option<Vec<(Topology, Diags)>> {
-    let mut out = Vec::new();
-    let mut failed = false;
-    for p in paths {
-        match load_topology(p, set, limits) {
-            Ok(t) => out.push(t),
-            Err(diags) => {
-                io.diags(&diags);
-                failed = true;
+    match crate::inputs::load_all(paths, set, limits) {
+        Ok(loaded) => {
+            for note in &loaded.notes {
+                let _ = writeln!(io.err, "note: {note}");
             }
+            Some(loaded.topologies)
+        }
+        Err(diags) => {
+            invalid_topology(&diags, io);
+            None
         }
     }
-    if failed {
-        let _ = writeln!(io.err, "error: invalid topology; nothing was checked");
-        return None;
-    }
-    Some(out)
+}
+
+/// Load the one topology file a command takes (`graph`, `explain --topology`, `--base`).
+fn load_one(
+    path: &Path,
+    set: &RuleSet,
+    limits: &Limits,
+    io: &mut Io<'_>,
+) -> Option<(Topology, Diags)> {
+    load_topology(path, set, limits)
+        .map_err(|diags| invalid_topology(&diags, io))
+        .ok()
+}
+
+fn invalid_topology(diags: &Diags, io: &mut Io<'_>) {
+    io.diags(diags);
+    let _ = writeln!(io.err, "error: invalid topology; nothing was checked");
 }
 
 pub fn check(a: &CheckArgs, io: &mut Io<'_>) -> Exit {
@@ -481,15 +488,32 @@ pub fn check(a: &CheckArgs, io: &mut Io<'_>) -> Exit {
             }
         },
     };
-    let mut paths = a.topologies.clone();
-    paths.extend(a.base.clone());
-    let Some(mut topos) = load_topologies(&paths, &set, &limits, io) else {
+    let topos = load_topologies(&a.topologies, &set, &limits, io);
+    let base = a.base.as_ref().map(|b| load_one(b, &set, &limits, io));
+    let (Some(topos), None | Some(Some(_))) = (topos, &base) else {
         return Exit::Invalid;
     };
     if waivers_failed {
         return Exit::Invalid;
     }
-    let base = if a.base.is_some() { topos.pop() } else { None };
+    let base = base.flatten();
+    if base.is_some() && topos.len() != 1 {
+        io.diag(
+            &Diag::error(
+                "cli::base_needs_one_topology",
+                format!(
+                    "`--base` compares one topology, but `{}` holds {}",
+                    a.topologies
+                        .first()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                    topos.len()
+                ),
+            )
+            .help("run `kbcheck check --base OLD.yaml NEW.yaml` once per topology"),
+        );
+        return Exit::Invalid;
+    }
     let mut checked = Vec::new();
     for (topology, warnings) in topos {
         if format == Format::Human {
@@ -651,7 +675,7 @@ pub fn list_rules(a: &RulesArgs, io: &mut Io<'_>) -> Exit {
     if a.json {
         let list: Vec<serde_json::Value> = shown
             .iter()
-            .map(|r| serde_json::json!({"id": r.id, "severity": r.default_level(), "kb": r.meta.kb, "title": r.meta.title, "kind": kind_word(r), "tags": r.meta.tags, "file": r.file.name()}))
+            .map(|r| serde_json::json!({"id": r.id, "severity": r.default_level(), "kb": r.meta.kb, "title": r.meta.title, "url": r.url(), "kind": kind_word(r), "tags": r.meta.tags, "file": r.file.name()}))
             .collect();
         let _ = writeln!(
             io.out,
@@ -713,11 +737,7 @@ pub fn explain(a: &ExplainArgs, io: &mut Io<'_>) -> Exit {
         let _ = io.out.write_all(describe_rule(rule).as_bytes());
         return Exit::Clean;
     };
-    let limits = Limits::default();
-    let Some(mut topos) = load_topologies(std::slice::from_ref(path), &set, &limits, io) else {
-        return Exit::Invalid;
-    };
-    let Some((topo, _)) = topos.pop() else {
+    let Some((topo, _)) = load_one(path, &set, &Limits::default(), io) else {
         return Exit::Invalid;
     };
     let only = match &a.entity {
@@ -901,11 +921,7 @@ pub fn graph(a: &GraphArgs, io: &mut Io<'_>) -> Exit {
     let Some(set) = load_rules(&a.rules, &Limits::default(), io) else {
         return Exit::Invalid;
     };
-    let paths = std::slice::from_ref(&a.topology);
-    let Some(mut topos) = load_topologies(paths, &set, &Limits::default(), io) else {
-        return Exit::Invalid;
-    };
-    let Some((topology, warnings)) = topos.pop() else {
+    let Some((topology, warnings)) = load_one(&a.topology, &set, &Limits::default(), io) else {
         return Exit::Invalid;
     };
     io.diags(&warnings);

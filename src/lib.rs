@@ -8,7 +8,8 @@
 //!
 //! 1. `value` — the spanned tree every file becomes (maps, lists, scalars with positions)
 //! 2. `source` — files and their text; line and column of a byte offset
-//! 3. `date`, `fingerprint` — calendar dates; stable finding ids (no crate imports)
+//! 3. `date`, `fingerprint`, `kb` — calendar dates; stable finding ids; KB article addresses
+//!    (no crate imports)
 //! 4. `diagnostic` — input errors as miette diagnostics with spans and help
 //! 5. `limits` — what one run may hold (file size, depth, nodes, links, rules, regex size)
 //! 6. `json` — JSON into the spanned tree
@@ -24,7 +25,8 @@
 //! 16. `waivers`, `diff` — waived findings; findings a change introduced or resolved
 //! 17. `graph` — the topology as a diagram with its findings drawn on it
 //! 18. `report` — one renderer per output format
-//! 19. `config` — the project's `kbcheck.yaml`
+//! 19. `config`, `inputs` — the project's `kbcheck.yaml`; the topology arguments (files,
+//!     folders, globs) and files of other kinds refused or skipped
 //! 20. `cli` — one function per subcommand, returning its exit code
 
 pub mod cli;
@@ -38,7 +40,9 @@ pub mod finding;
 pub mod fingerprint;
 pub mod gate;
 pub mod graph;
+pub mod inputs;
 pub mod json;
+pub mod kb;
 pub mod lang;
 pub mod limits;
 pub mod parse;

@@ -234,9 +234,10 @@ fn explain_an_unknown_entity_is_refused_with_a_suggestion() {
 }
 
 #[test]
-fn a_folder_given_as_topology_is_refused() {
+fn a_folder_given_where_one_topology_is_expected_is_refused() {
+    // `check` and `validate` take folders (tests/inputs.rs); `graph` draws one file.
     refused(
-        &["check", &format!("{}/examples", root())],
+        &["graph", &format!("{}/examples", root())],
         "io::is_directory",
         "is a folder, not a file",
     );

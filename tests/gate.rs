@@ -60,12 +60,40 @@ fn snapshot_run(name: &str, run_args: &[&str], want: Exit) {
         "{name}: kbcheck {}\n{out}{err}",
         run_args.join(" ")
     );
+    let out = if name.ends_with(".sarif") {
+        machine_free_sarif(&out)
+    } else {
+        out
+    };
     let text = if err.is_empty() {
         out
     } else {
         format!("{out}--- stderr ---\n{err}")
     };
     snapshot(name, &text);
+}
+
+/// SARIF names where the checkout is (`%SRCROOT%`) and, in a git work tree, the repository
+/// and commit: a placeholder for the first, the second left out (it is checked by
+/// `sarif_names_the_repository_and_commit`), so snapshots hold no machine path or commit.
+fn machine_free_sarif(out: &str) -> String {
+    let mut doc = json(out);
+    for run in doc["runs"].as_array_mut().unwrap() {
+        let bases = &mut run["originalUriBaseIds"]["%SRCROOT%"]["uri"];
+        assert!(
+            bases
+                .as_str()
+                .is_some_and(|u| u.starts_with("file:///") && u.ends_with('/')),
+            "%SRCROOT% is an absolute folder URI: {bases}"
+        );
+        *bases = "file:///[checkout]/".into();
+        run.as_object_mut()
+            .unwrap()
+            .remove("versionControlProvenance");
+    }
+    let mut text = serde_json::to_string_pretty(&doc).unwrap();
+    text.push('\n');
+    text
 }
 
 // ------------------------------------------------------------------ snapshots
@@ -202,6 +230,52 @@ fn sarif_validates_against_the_official_schema() {
     );
 }
 
+/// `git` asked directly, in the package root: `None` without git or outside a work tree.
+fn git(args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+    (out.status.success() && !text.is_empty()).then_some(text)
+}
+
+#[test]
+fn sarif_names_the_repository_and_commit() {
+    let (_, out, _) = kbcheck(&["check", "--format", "sarif", BACKBONE]);
+    let run = &json(&out)["runs"][0];
+    let (Some(top), Some(commit)) = (
+        git(&["rev-parse", "--show-toplevel"]),
+        git(&["rev-parse", "HEAD"]),
+    ) else {
+        assert!(
+            run.get("versionControlProvenance").is_none(),
+            "no git work tree here, so no repository to name: {run}"
+        );
+        return;
+    };
+    let vcs = &run["versionControlProvenance"][0];
+    assert_eq!(vcs["revisionId"], commit.as_str(), "{vcs}");
+    assert_eq!(vcs["mappedTo"]["uriBaseId"], "%SRCROOT%");
+    let root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        root.starts_with("file:///")
+            && root.ends_with(&format!(
+                "{}/",
+                Path::new(&top).file_name().unwrap().to_str().unwrap()
+            )),
+        "%SRCROOT% is the work tree's root `{top}`: {root}"
+    );
+    let repository = vcs["repositoryUri"].as_str().unwrap();
+    match git(&["remote", "get-url", "origin"]) {
+        Some(_) => assert!(repository.contains("://"), "{repository}"),
+        None => assert_eq!(repository, root, "without a remote, the work tree itself"),
+    }
+}
+
 #[test]
 fn sarif_has_rules_locations_fingerprints_and_suppressions() {
     let (_, out, _) = kbcheck(&args(&[
@@ -237,7 +311,10 @@ fn sarif_has_rules_locations_fingerprints_and_suppressions() {
         .iter()
         .find(|r| r["id"] == "KB-Q151228-DUPLICATE-SERIAL")
         .unwrap();
-    assert_eq!(dup["helpUri"], "https://support.microsoft.com/kb/151228");
+    assert_eq!(
+        dup["helpUri"],
+        "https://jeffpar.github.io/kbarchive/kb/151/Q151228/"
+    );
     assert_eq!(dup["defaultConfiguration"]["level"], "error");
     assert!(
         dup["help"]["text"]
@@ -257,7 +334,10 @@ fn sarif_has_rules_locations_fingerprints_and_suppressions() {
         .find(|r| r["ruleId"] == "KB-Q151228-DUPLICATE-SERIAL")
         .unwrap();
     let primary = &group["locations"][0]["physicalLocation"];
-    assert_eq!(primary["artifactLocation"]["uri"], BACKBONE);
+    assert_eq!(
+        primary["artifactLocation"],
+        serde_json::json!({"uri": BACKBONE, "uriBaseId": "%SRCROOT%"})
+    );
     assert_eq!(
         (
             primary["region"]["startLine"].as_u64(),
@@ -838,7 +918,9 @@ fn a_config_file_is_used_and_flags_override_it() {
     // `--no-config` ignores it: human output, bundled rules.
     let (_, out, _) = kbcheck(&["check", "--no-config", BACKBONE]);
     assert!(
-        out.contains("KB-Q151228-DUPLICATE-SERIAL (https://support.microsoft.com/kb/151228)"),
+        out.contains(
+            "KB-Q151228-DUPLICATE-SERIAL (https://jeffpar.github.io/kbarchive/kb/151/Q151228/)"
+        ),
         "{out}"
     );
 }

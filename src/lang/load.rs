@@ -55,7 +55,8 @@ fn role_of(path: &Path) -> Role {
     }
 }
 
-fn is_data_file(path: &Path) -> bool {
+/// A `.yaml`, `.yml` or `.json` file.
+pub(crate) fn is_data_file(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),
         Some("yaml" | "yml" | "json")
@@ -208,7 +209,8 @@ fn vocabulary_beside(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+/// The data files under a folder, recursively, sorted.
+pub(crate) fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };

@@ -165,14 +165,21 @@ impl Rule {
             .unwrap_or(Level::Error)
     }
 
-    /// The KB article's address, for reports.
+    /// The KB article's address, for reports: the first article's page in the public KB
+    /// archive, else the first web reference, else Microsoft's address for the first id.
     pub fn url(&self) -> Option<String> {
-        if let Some(r) = self.meta.references.iter().find(|r| r.starts_with("http")) {
-            return Some(r.clone());
-        }
-        let kb = self.meta.kb.first()?;
-        let number = kb.trim_start_matches(['Q', 'q']);
-        Some(format!("https://support.microsoft.com/kb/{number}"))
+        self.meta
+            .kb
+            .iter()
+            .find_map(|k| crate::kb::archive_url(k))
+            .or_else(|| {
+                self.meta
+                    .references
+                    .iter()
+                    .find(|r| r.starts_with("http"))
+                    .cloned()
+            })
+            .or_else(|| self.meta.kb.first().and_then(|k| crate::kb::support_url(k)))
     }
 }
 

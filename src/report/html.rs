@@ -343,9 +343,9 @@ fn table(out: &mut String, report: &Report<'_>, items: &[Item<'_>]) {
 }
 
 fn kb_link(report: &Report<'_>, f: &Finding, kb: &str) -> String {
-    match report.rules.get(&f.rule).and_then(crate::lang::Rule::url) {
-        Some(u) if f.kb.len() == 1 => format!("<a href=\"{}\">{}</a>", esc(&u), esc(kb)),
-        _ => esc(kb),
+    match report.article_url(f, kb) {
+        Some(u) => format!("<a href=\"{}\">{}</a>", esc(&u), esc(kb)),
+        None => esc(kb),
     }
 }
 

@@ -79,6 +79,16 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
             String::new()
         },
     ));
+    if files > 1 {
+        for c in report.checked {
+            out.push_str(&format!(
+                "  {}: {} ({} entities)\n",
+                c.topology.file.name(),
+                counts(&Summary::of(&c.findings)),
+                c.topology.len()
+            ));
+        }
+    }
     let undecided = report.inconclusive_count();
     if undecided > 0 {
         if report.show_inconclusive {

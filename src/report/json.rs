@@ -1,8 +1,10 @@
 //! JSON output, the contract for tools: `findings` sorted by rule id then entity id, each
 //! with `rule`, `kb`, `severity`, `message`, `entities` and `locations`; and `summary`.
 //!
-//! Extensions (never renames): each finding's `fingerprint`, `waived` and `waiver`, and with
-//! `--base` its `status`; `summary.waived` and `summary.failing`; `fail_on`; a `waivers`
+//! Extensions (never renames): each finding's `url` (its KB article's page in the public
+//! archive), `fingerprint`, `waived` and `waiver`, and with
+//! `--base` its `status`; `summary.waived` and `summary.failing`; `topologies`, each file
+//! checked with its own `summary`; `fail_on`; a `waivers`
 //! object when a waivers file was applied; a `diff` object with `--base`; `inconclusive`, the
 //! rules that could not be decided on an entity because a value they need is not set (each
 //! with `rule`, `kb`, `entity`, `location` and `missing`), counted in `summary.inconclusive`,
@@ -40,6 +42,7 @@ pub fn render(report: &Report<'_>) -> String {
             "name": c.topology.name,
             "nodes": c.topology.node_count,
             "links": c.topology.len() - c.topology.node_count,
+            "summary": Summary::of(&c.findings),
         })).collect::<Vec<_>>(),
         "warnings": warnings,
     });
@@ -84,6 +87,7 @@ fn finding(item: &Item<'_>, report: &Report<'_>) -> Value {
             json!({"entity": l.entity, "file": l.file, "line": l.line, "column": l.column})
         }).collect::<Vec<_>>(),
         "title": rule.map(|r| r.meta.title.clone()),
+        "url": rule.and_then(crate::lang::Rule::url),
         "resolution": rule.map(|r| r.meta.resolution.clone()),
         "derived": f.derived.iter().map(|u| json!({
             "entity": topo.entity(u.entity).id,

@@ -58,6 +58,19 @@ pub fn render(report: &Report<'_>) -> String {
             },
         ));
     }
+    if report.checked.len() > 1 {
+        out.push_str("\n| topology | errors | warnings | info |\n|---|--:|--:|--:|\n");
+        for c in report.checked {
+            let s = Summary::of(&c.findings);
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                c.topology.file.name(),
+                s.error,
+                s.warning,
+                s.info
+            ));
+        }
+    }
     if s.total > 0 {
         out.push_str("\n| severity | findings | waived | failing |\n|---|--:|--:|--:|\n");
         for level in [Level::Error, Level::Warning, Level::Info] {
@@ -80,13 +93,13 @@ pub fn render(report: &Report<'_>) -> String {
                 f.kb.clone()
             };
             for kb in kbs {
-                let e = by_kb.entry(kb).or_default();
+                let e = by_kb.entry(kb.clone()).or_default();
                 e.0 += 1;
                 if !e.1.contains(&f.rule) {
                     e.1.push(f.rule.clone());
                 }
                 if e.2.is_none() {
-                    e.2 = report.rules.get(&f.rule).and_then(crate::lang::Rule::url);
+                    e.2 = report.article_url(f, &kb);
                 }
             }
         }

@@ -174,6 +174,17 @@ impl<'a> Report<'a> {
         self.waivers.into_iter().flat_map(|w| w.problems.iter())
     }
 
+    /// The address of one KB article a finding cites: the article's page in the public KB
+    /// archive, else (an id that is not a `Q` number) the rule's own link when it cites no
+    /// other article.
+    pub fn article_url(&self, f: &Finding, kb: &str) -> Option<String> {
+        crate::kb::archive_url(kb).or_else(|| {
+            (f.kb.len() == 1)
+                .then(|| self.rules.get(&f.rule).and_then(crate::lang::Rule::url))
+                .flatten()
+        })
+    }
+
     /// The `--fail-on` threshold as its option value.
     pub fn fail_on_word(&self) -> &'static str {
         self.gate.threshold.map_or("never", Level::word)

@@ -5,6 +5,12 @@
 //! Waived findings carry an external `suppression`; with `--base`, every result has a
 //! `baselineState` and resolved findings appear as `absent` results at their base locations.
 //! Waiver and topology warnings are the invocation's notifications.
+//!
+//! Files are placed so that consumers can map them: a file under the current folder by a
+//! URI relative to `%SRCROOT%` (the current folder, an absolute `file://` URI in
+//! `originalUriBaseIds`), any other by its absolute `file://` URI. Inside a git work tree the
+//! run names the repository and commit (`versionControlProvenance`), read with `git` when it
+//! is installed; without git, or outside a work tree, that part is left out.
 
 use super::{Item, Location, Report};
 use crate::diagnostic::Diag;
@@ -13,12 +19,27 @@ use crate::fingerprint::SARIF_KEY;
 use crate::lang::{Level, Rule};
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
 
 /// The schema a SARIF log names.
 pub const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
+/// The base id of relative artifact URIs: the root of the git work tree the run is in, else
+/// the current folder.
+pub const SRCROOT: &str = "%SRCROOT%";
+
 pub fn render(report: &Report<'_>) -> String {
+    let here = std::env::current_dir().ok();
+    let git = here.as_deref().and_then(Git::read);
+    let root = git.as_ref().map(|g| g.top.clone()).or_else(|| here.clone());
+    let places = Places::new(root.as_deref(), here.as_deref());
+    render_at(report, &places, git.as_ref())
+}
+
+/// Render with the files placed by `places` and the given git details (whose work tree is
+/// `%SRCROOT%`).
+fn render_at(report: &Report<'_>, places: &Places, git: Option<&Git>) -> String {
     let rules = report.reporting_rules();
     let index: HashMap<&str, usize> = rules
         .iter()
@@ -28,39 +49,77 @@ pub fn render(report: &Report<'_>) -> String {
     let mut results: Vec<Value> = report
         .findings()
         .iter()
-        .map(|i| result(i, report, &index))
+        .map(|i| result(i, report, &index, places))
         .collect();
-    results.extend(report.resolved().iter().map(|i| result(i, report, &index)));
+    results.extend(
+        report
+            .resolved()
+            .iter()
+            .map(|i| result(i, report, &index, places)),
+    );
     let execution: Vec<Value> = report
         .checked
         .iter()
         .flat_map(|c| c.warnings.iter())
-        .map(notification)
+        .map(|d| notification(d, places))
         .collect();
-    let configuration: Vec<Value> = report.waiver_problems().map(notification).collect();
-    let mut properties = json!({"failOn": report.fail_on_word(), "failing": report.failing()});
+    let configuration: Vec<Value> = report
+        .waiver_problems()
+        .map(|d| notification(d, places))
+        .collect();
+    let topologies: Vec<Value> = report
+        .checked
+        .iter()
+        .map(|c| {
+            let s = crate::finding::Summary::of(&c.findings);
+            json!({"file": c.topology.file.name(), "error": s.error, "warning": s.warning, "info": s.info})
+        })
+        .collect();
+    let mut properties = json!({"failOn": report.fail_on_word(), "failing": report.failing(), "topologies": topologies});
     if let (Some(diff), Some(map)) = (report.diff, properties.as_object_mut()) {
         map.insert("base".to_owned(), json!(diff.base.topology.file.name()));
+    }
+    let mut run = json!({
+        "tool": {"driver": {
+            "name": "kbcheck",
+            "informationUri": env!("CARGO_PKG_HOMEPAGE"),
+            "version": env!("CARGO_PKG_VERSION"),
+            "semanticVersion": env!("CARGO_PKG_VERSION"),
+            "rules": rules.iter().map(|r| descriptor(r)).collect::<Vec<_>>(),
+        }},
+        "invocations": [{
+            "executionSuccessful": true,
+            "toolExecutionNotifications": execution,
+            "toolConfigurationNotifications": configuration,
+        }],
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+        "properties": properties,
+    });
+    if let Some(map) = run.as_object_mut() {
+        if let Some(root) = &places.root {
+            map.insert(
+                "originalUriBaseIds".to_owned(),
+                json!({SRCROOT: {"uri": folder_uri(root)}}),
+            );
+        }
+        // The repository is named only when every file the run reports on is in it: a file
+        // elsewhere cannot be placed relative to the repository's root.
+        if let Some(git) = git.filter(|_| !places.outside.get()) {
+            map.insert(
+                "versionControlProvenance".to_owned(),
+                json!([{
+                    "repositoryUri": git.repository,
+                    "revisionId": git.commit,
+                    "mappedTo": {"uriBaseId": SRCROOT},
+                }]),
+            );
+        }
     }
     let doc = json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "kbcheck",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "rules": rules.iter().map(|r| descriptor(r)).collect::<Vec<_>>(),
-            }},
-            "invocations": [{
-                "executionSuccessful": true,
-                "toolExecutionNotifications": execution,
-                "toolConfigurationNotifications": configuration,
-            }],
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-            "properties": properties,
-        }],
+        "runs": [run],
     });
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     out.push('\n');
@@ -133,10 +192,15 @@ fn pascal_name(id: &str) -> String {
         .collect()
 }
 
-fn result(item: &Item<'_>, report: &Report<'_>, index: &HashMap<&str, usize>) -> Value {
+fn result(
+    item: &Item<'_>,
+    report: &Report<'_>,
+    index: &HashMap<&str, usize>,
+    places: &Places,
+) -> Value {
     let f = item.finding;
     let locations = item.locations();
-    let mut located = locations.iter().map(location);
+    let mut located = locations.iter().map(|l| location(l, places));
     let primary = located.next();
     let related: Vec<Value> = located
         .enumerate()
@@ -179,7 +243,7 @@ fn result(item: &Item<'_>, report: &Report<'_>, index: &HashMap<&str, usize>) ->
                 "status": "accepted",
                 "justification": w.reason,
                 "location": {"physicalLocation": {
-                    "artifactLocation": {"uri": uri(&w.file)},
+                    "artifactLocation": places.artifact(&w.file),
                     "region": {"startLine": w.line.max(1), "startColumn": w.column.max(1)},
                 }},
                 "properties": {"owner": w.owner, "expires": w.expires},
@@ -197,26 +261,26 @@ fn result(item: &Item<'_>, report: &Report<'_>, index: &HashMap<&str, usize>) ->
     r
 }
 
-fn location(l: &Location) -> Value {
+fn location(l: &Location, places: &Places) -> Value {
     let mut region = json!({"startLine": l.line.max(1), "startColumn": l.column.max(1)});
     if let (Some(end), Some(map)) = (l.end_column, region.as_object_mut()) {
         map.insert("endColumn".to_owned(), json!(end));
     }
     json!({
-        "physicalLocation": {"artifactLocation": {"uri": uri(&l.file)}, "region": region},
+        "physicalLocation": {"artifactLocation": places.artifact(&l.file), "region": region},
         "logicalLocations": [{"name": l.entity, "kind": "object"}],
         "message": {"text": format!("{} `{}`", l.kind, l.entity)},
     })
 }
 
-fn notification(d: &Diag) -> Value {
+fn notification(d: &Diag, places: &Places) -> Value {
     let mut n = json!({
         "level": if d.is_error() { "error" } else { "warning" },
         "message": {"text": match &d.help { Some(h) => format!("{} ({h})", d.message), None => d.message.clone() }},
         "descriptor": {"id": d.code},
     });
     if let (Some((file, line, column)), Some(map)) = (&d.location, n.as_object_mut()) {
-        let mut physical = json!({"artifactLocation": {"uri": uri(file)}});
+        let mut physical = json!({"artifactLocation": places.artifact(file)});
         if *line > 0
             && let Some(p) = physical.as_object_mut()
         {
@@ -233,12 +297,113 @@ fn notification(d: &Diag) -> Value {
     n
 }
 
-/// A file name as a URI reference: `/` separators, anything but unreserved characters
-/// percent-encoded.
-pub fn uri(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.replace('\\', "/").bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+/// Where files are, for artifact locations.
+struct Places {
+    /// `%SRCROOT%`.
+    root: Option<PathBuf>,
+    /// The root with symbolic links resolved, for files named through links.
+    canonical_root: Option<PathBuf>,
+    /// The current folder, which relative names are relative to.
+    here: Option<PathBuf>,
+    /// Whether some file was outside the root.
+    outside: std::cell::Cell<bool>,
+}
+
+impl Places {
+    fn new(root: Option<&Path>, here: Option<&Path>) -> Places {
+        Places {
+            root: root.map(normalize),
+            canonical_root: root.and_then(|r| r.canonicalize().ok()),
+            here: here.map(Path::to_path_buf),
+            outside: std::cell::Cell::new(false),
+        }
+    }
+
+    /// A file's `artifactLocation`: relative to `%SRCROOT%` when it is under it, else its
+    /// absolute `file://` URI (a relative URI with a leading slash or `..` cannot be placed
+    /// by consumers). Relative names are relative to the current folder.
+    fn artifact(&self, name: &str) -> Value {
+        let path = Path::new(name);
+        let (Some(root), Some(here)) = (&self.root, &self.here) else {
+            self.outside.set(true);
+            return json!({"uri": if path.is_absolute() { file_uri(path) } else { relative_uri(path) }});
+        };
+        let absolute = normalize(&here.join(path));
+        let under = |path: &Path, root: &Path| path.strip_prefix(root).ok().map(relative_uri);
+        let relative = under(&absolute, root).or_else(|| {
+            let canonical = absolute.canonicalize().ok()?;
+            under(&canonical, self.canonical_root.as_deref()?)
+        });
+        match relative {
+            Some(uri) if !uri.is_empty() => json!({"uri": uri, "uriBaseId": SRCROOT}),
+            _ => {
+                self.outside.set(true);
+                json!({"uri": file_uri(&absolute)})
+            }
+        }
+    }
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system (the file may be named through a
+/// link; the name given is the one to report).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(c);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A relative path as a URI reference: its names percent-encoded, joined by `/`.
+fn relative_uri(path: &Path) -> String {
+    let names: Vec<String> = path
+        .components()
+        .map(|c| match c {
+            Component::Normal(n) => encode(&n.to_string_lossy()),
+            Component::ParentDir => "..".to_owned(),
+            _ => String::new(),
+        })
+        .filter(|n| !n.is_empty())
+        .collect();
+    names.join("/")
+}
+
+/// An absolute path as a `file://` URI: `/srv/plans/a b.yaml` → `file:///srv/plans/a%20b.yaml`,
+/// `C:\plans\x.yaml` → `file:///C:/plans/x.yaml`.
+fn file_uri(path: &Path) -> String {
+    let names: Vec<String> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Prefix(p) => Some(p.as_os_str().to_string_lossy().replace('\\', "/")),
+            Component::Normal(n) => Some(encode(&n.to_string_lossy())),
+            _ => None,
+        })
+        .collect();
+    format!("file:///{}", names.join("/"))
+}
+
+/// A folder's `file://` URI, ending in `/` as `originalUriBaseIds` requires.
+fn folder_uri(path: &Path) -> String {
+    let mut uri = file_uri(path);
+    if !uri.ends_with('/') {
+        uri.push('/');
+    }
+    uri
+}
+
+/// One path name percent-encoded: anything but unreserved characters.
+fn encode(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(char::from(b));
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -247,17 +412,155 @@ pub fn uri(path: &str) -> String {
     out
 }
 
+/// The git work tree the run is in: its root, the repository's address and the commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Git {
+    pub top: PathBuf,
+    pub repository: String,
+    pub commit: String,
+}
+
+impl Git {
+    /// Ask `git` about the work tree around `folder`; `None` when git is not installed, the
+    /// folder is not in a work tree, or it has no commit yet.
+    pub fn read(folder: &Path) -> Option<Git> {
+        let git = |args: &[&str]| -> Option<String> {
+            let out = std::process::Command::new("git")
+                .args(args)
+                .current_dir(folder)
+                .stdin(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .output()
+                .ok()?;
+            let text = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+            (out.status.success() && !text.is_empty()).then_some(text)
+        };
+        let top = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?);
+        let commit = git(&["rev-parse", "--verify", "--quiet", "HEAD"])?;
+        let repository = git(&["remote", "get-url", "origin"])
+            .and_then(|r| remote_uri(&r, folder))
+            .unwrap_or_else(|| folder_uri(&top));
+        Some(Git {
+            top,
+            repository,
+            commit,
+        })
+    }
+}
+
+/// A git remote as an absolute URI without credentials: `https://user:token@host/r.git` →
+/// `https://host/r.git`, `git@host:org/r.git` → `ssh://git@host/org/r.git`, a local path →
+/// its `file://` URI.
+fn remote_uri(remote: &str, folder: &Path) -> Option<String> {
+    if let Some((scheme, rest)) = remote.split_once("://") {
+        if scheme.is_empty()
+            || !scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+        {
+            return None;
+        }
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let host = if scheme.starts_with("http") {
+            authority.rsplit_once('@').map_or(authority, |(_, h)| h)
+        } else {
+            authority
+        };
+        return Some(format!("{scheme}://{host}{path}"));
+    }
+    let local = Path::new(remote);
+    if local.is_absolute() || remote.starts_with('.') {
+        return Some(file_uri(&normalize(&folder.join(local))));
+    }
+    // scp-like syntax: [user@]host:path
+    let (host, path) = remote.split_once(':')?;
+    if host.is_empty() || host.contains('/') {
+        return None;
+    }
+    Some(format!("ssh://{host}/{}", path.trim_start_matches('/')))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn names_and_uris() {
+    fn names() {
         assert_eq!(
             pascal_name("KB-Q151228-DUPLICATE-SERIAL"),
             "KbQ151228DuplicateSerial"
         );
-        assert_eq!(uri("examples/a b.yaml"), "examples/a%20b.yaml");
-        assert_eq!(uri("C:\\plans\\x.yaml"), "C%3A/plans/x.yaml");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_under_the_current_folder_are_relative_to_srcroot_others_absolute() {
+        let places = Places::new(Some(Path::new("/srv/plans")), Some(Path::new("/srv/plans")));
+        let at = |name: &str| places.artifact(name);
+        assert_eq!(
+            at("examples/a b.yaml"),
+            json!({"uri": "examples/a%20b.yaml", "uriBaseId": SRCROOT})
+        );
+        assert_eq!(
+            at("/srv/plans/./x/../y.yaml"),
+            json!({"uri": "y.yaml", "uriBaseId": SRCROOT})
+        );
+        assert_eq!(
+            at("C:\\plans\\x.yaml"),
+            json!({"uri": "C%3A%5Cplans%5Cx.yaml", "uriBaseId": SRCROOT}),
+            "a backslash is part of a Unix file name"
+        );
+        assert_eq!(at("/tmp/x.yaml"), json!({"uri": "file:///tmp/x.yaml"}));
+        assert_eq!(
+            at("../other/x.yaml"),
+            json!({"uri": "file:///srv/other/x.yaml"})
+        );
+        assert_eq!(
+            at("/srv/plansx/y.yaml"),
+            json!({"uri": "file:///srv/plansx/y.yaml"})
+        );
+        assert_eq!(folder_uri(Path::new("/srv/plans")), "file:///srv/plans/");
+        assert_eq!(folder_uri(Path::new("/")), "file:///");
+        assert!(places.outside.get());
+        let inside = Places::new(
+            Some(Path::new("/srv/plans")),
+            Some(Path::new("/srv/plans/sub")),
+        );
+        assert_eq!(
+            inside.artifact("a.yaml"),
+            json!({"uri": "sub/a.yaml", "uriBaseId": SRCROOT}),
+            "relative to the work tree's root, from a folder inside it"
+        );
+        assert_eq!(
+            inside.artifact("../b.yaml"),
+            json!({"uri": "b.yaml", "uriBaseId": SRCROOT})
+        );
+        assert!(!inside.outside.get());
+        let nowhere = Places::new(None, None);
+        assert_eq!(nowhere.artifact("a/b.yaml"), json!({"uri": "a/b.yaml"}));
+    }
+
+    #[test]
+    fn remotes_become_uris_without_credentials() {
+        let here = Path::new("/srv/repo");
+        let r = |s: &str| remote_uri(s, here);
+        assert_eq!(
+            r("https://user:secret@example.com/org/repo.git").as_deref(),
+            Some("https://example.com/org/repo.git")
+        );
+        assert_eq!(
+            r("git@example.com:org/repo.git").as_deref(),
+            Some("ssh://git@example.com/org/repo.git")
+        );
+        assert_eq!(
+            r("ssh://git@example.com/org/repo.git").as_deref(),
+            Some("ssh://git@example.com/org/repo.git")
+        );
+        #[cfg(unix)]
+        assert_eq!(
+            r("../mirror.git").as_deref(),
+            Some("file:///srv/mirror.git")
+        );
+        assert_eq!(r("://nothing"), None);
     }
 }
