@@ -151,6 +151,9 @@ pub struct Inconclusive {
     pub entity: Idx,
     /// The values that were missing, on the entity or on others its condition reads.
     pub missing: Vec<crate::lang::cond::Missing>,
+    /// For a group rule: a group whose finding the entity's unknown key decides (it would
+    /// join it, and the group's firing changes with it), as its key and its known members.
+    pub group: Option<(String, Vec<Idx>)>,
 }
 
 impl Inconclusive {

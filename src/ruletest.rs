@@ -3,8 +3,9 @@
 //! A case is a small topology and the findings it must give (entity ids, optionally the
 //! severity), or `expect: []` for none. A rule passes when every case gives exactly what
 //! it expects; it fails if a finding is **missing** (a false negative) or **noisy** (a
-//! false positive), or if it lacks a firing case or a non-firing case. Cases marked
-//! `todo` are reported but do not fail.
+//! false positive), or if it lacks a firing case or a non-firing case. A case may also list
+//! the entities the rule must be unable to decide (`inconclusive: [ids]`, exactly, whether
+//! or not they are planned). Cases marked `todo` are reported but do not fail.
 
 use crate::engine;
 use crate::lang::{Level, Logic, Rule, RuleSet};
@@ -21,11 +22,16 @@ pub struct CaseResult {
     pub noisy: Vec<(Vec<String>, Level)>,
     /// The case's topology did not load.
     pub invalid: Vec<String>,
+    /// `inconclusive:` said otherwise: (expected ids, the ids the rule could not decide).
+    pub undecided: Option<(Vec<String>, Vec<String>)>,
 }
 
 impl CaseResult {
     pub fn passed(&self) -> bool {
-        self.missing.is_empty() && self.noisy.is_empty() && self.invalid.is_empty()
+        self.missing.is_empty()
+            && self.noisy.is_empty()
+            && self.invalid.is_empty()
+            && self.undecided.is_none()
     }
 }
 
@@ -93,6 +99,12 @@ fn run_rule(set: &RuleSet, rule: &Rule) -> RuleResult {
             result.cases.push(cr);
             continue;
         };
+        if let Some(want) = &case.inconclusive {
+            let got = undecided_of(set, rule, &topo);
+            if got != *want {
+                cr.undecided = Some((want.clone(), got));
+            }
+        }
         let actual = findings_of(set, rule, &topo);
         let mut unmatched: Vec<(Vec<String>, Level)> = actual;
         for (ids, level) in &case.expect {
@@ -150,6 +162,31 @@ pub fn findings_of(set: &RuleSet, rule: &Rule, topo: &Topology) -> Vec<(Vec<Stri
         .collect()
 }
 
+/// The ids of the entities the rule cannot decide on a topology (every entity, planned or
+/// not), sorted; none for a derivation.
+pub fn undecided_of(set: &RuleSet, rule: &Rule, topo: &Topology) -> Vec<String> {
+    let derived = engine::derive(set, topo);
+    let mut out = engine::Results {
+        inconclusive_for: crate::lang::InconclusiveFor::All,
+        ..engine::Results::default()
+    };
+    engine::run_rule(
+        rule,
+        topo,
+        &derived,
+        &mut engine::group::Components::default(),
+        &mut out,
+    );
+    let mut ids: Vec<String> = out
+        .inconclusive
+        .iter()
+        .map(|u| topo.entity(u.entity).id.clone())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
 /// Text report of the results; the last line is `N passed, N failed`.
 pub fn render(results: &[RuleResult]) -> String {
     let mut out = String::new();
@@ -192,6 +229,13 @@ pub fn render(results: &[RuleResult]) -> String {
                 out.push_str(&format!(
                     "       missing: expected a finding on [{}]{l}, none came\n",
                     ids.join(", ")
+                ));
+            }
+            if let Some((want, got)) = &c.undecided {
+                out.push_str(&format!(
+                    "       inconclusive: expected on [{}], the rule could not decide [{}]\n",
+                    want.join(", "),
+                    got.join(", ")
                 ));
             }
             for (ids, level) in &c.noisy {

@@ -542,7 +542,8 @@ fn a_check_with_no_rules_exits_2() {
 /// A planned topology leaving out the values two rules need.
 const PLANNED: &str = "version: 1
 nodes:
-  - {id: S1, kind: server, product: exchange, version: '5.5', os: windows-2000}
+  - {id: C1, kind: cluster}
+  - {id: S1, kind: server, parent: C1, product: exchange, version: '5.5', os: windows-2000}
   - {id: PO1, kind: postoffice, parent: S1, network: N, name: P, tags: [planned]}
 ";
 
@@ -566,7 +567,7 @@ fn inconclusive_results_are_for_planned_entities_unless_asked_for_all() {
         ids.dedup();
         ids
     };
-    // S1 (not planned) leaves `install.shared-cluster-drive` out, as PO1 (planned) leaves
+    // S1 (a cluster node, not planned) leaves `install.shared-cluster-drive` out, as PO1 (planned) leaves
     // `serial` out: by default only the plan's gaps are inconclusive.
     let planned = entities(&[]);
     assert!(planned.iter().all(|e| e.starts_with("PO1 ")), "{planned:?}");

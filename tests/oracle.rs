@@ -644,6 +644,7 @@ fn oracle(t: &Topo, rule: &Rule) -> Outcome {
         } => {
             // (scope, key) -> members, for every selected node that has every key field.
             let mut groups: BTreeMap<(String, Vec<String>), Vec<String>> = BTreeMap::new();
+            let mut unkeyed: Vec<(String, String)> = Vec::new();
             for i in 0..t.nodes.len() {
                 match select.truth(t, i) {
                     T::No => continue,
@@ -653,11 +654,6 @@ fn oracle(t: &Topo, rule: &Rule) -> Outcome {
                     }
                     T::Yes => {}
                 }
-                let key: Vec<Option<Val>> = by.iter().map(|f| t.node_attr(i, f)).collect();
-                if key.iter().any(Option::is_none) {
-                    continue;
-                }
-                let key: Vec<String> = key.into_iter().flatten().map(|v| v.yaml()).collect();
                 let scope = match within {
                     Within::Topology => String::new(),
                     Within::Parent => t.nodes[i].parent.map(nid).unwrap_or_default(),
@@ -667,11 +663,28 @@ fn oracle(t: &Topo, rule: &Rule) -> Outcome {
                     },
                     Within::Component(steps, links) => component(t, steps, links, i),
                 };
+                let key: Vec<Option<Val>> = by.iter().map(|f| t.node_attr(i, f)).collect();
+                if key.iter().any(Option::is_none) {
+                    unkeyed.push((scope, nid(i)));
+                    continue;
+                }
+                let key: Vec<String> = key.into_iter().flatten().map(|v| v.yaml()).collect();
                 groups.entry((scope, key)).or_default().push(nid(i));
             }
+            let fires = |n: u64| n >= *min && max.is_none_or(|m| n <= m);
+            // A member without its key is undecided when one more member would change
+            // whether some group of its scope fires.
+            for (scope, id) in unkeyed {
+                let decides = groups.iter().any(|((s, _), members)| {
+                    let n = members.len() as u64;
+                    *s == scope && fires(n) != fires(n + 1)
+                });
+                if decides {
+                    out.inconclusive.push(id);
+                }
+            }
             for members in groups.into_values() {
-                let n = members.len() as u64;
-                if n >= *min && max.is_none_or(|m| n <= m) {
+                if fires(members.len() as u64) {
                     out.findings.push(members);
                 }
             }

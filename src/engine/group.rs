@@ -151,6 +151,8 @@ pub fn run(
     // (scope, key) → members, in first-seen order so output is deterministic.
     let mut groups: HashMap<(String, String), usize> = HashMap::new();
     let mut buckets: Vec<(String, Vec<Idx>, Vec<DerivedUse>)> = Vec::new();
+    // Members whose key is not set, with their scope and the key fields they lack.
+    let mut unkeyed: Vec<(String, Idx, Vec<Vec<String>>)> = Vec::new();
     for i in RuleSet::candidates(rule, topo) {
         let uses = RefCell::new(Vec::new());
         let env = Env::new(topo, derived, i, &uses);
@@ -195,6 +197,19 @@ pub fn run(
             choices.push(values);
         }
         if choices.len() != spec.by.len() {
+            let lacking = spec
+                .by
+                .iter()
+                .filter(|path| {
+                    let field = super::cond::FieldRef {
+                        target: super::cond::Target::Itself,
+                        path: (*path).clone(),
+                    };
+                    env.field(&field).is_none_or(|v| *v == Value::Null)
+                })
+                .cloned()
+                .collect();
+            unkeyed.push((scope, i, lacking));
             continue;
         }
         let mut keys = vec![String::new()];
@@ -226,6 +241,7 @@ pub fn run(
             }
         }
     }
+    undecided_members(rule, spec, topo, &groups, &buckets, unkeyed, undecided);
     if spec.each.contains(&true) {
         buckets = merge_same_members(buckets);
     }
@@ -251,9 +267,94 @@ pub fn run(
     }
 }
 
+/// Whether a group of `size` members fires.
+fn fires(spec: &GroupSpec, size: u64) -> bool {
+    size >= spec.min && spec.max.is_none_or(|m| size <= m)
+}
+
+/// A member whose key is not set may share the key of any group in its scope; where that
+/// would change whether a group fires (a lone serial 0799-99992 next to a postoffice whose
+/// serial is not written yet), the rule cannot be decided on it: an inconclusive result
+/// naming the group it would join. Each scope's groups are visited once per unkeyed member
+/// of that scope, through an index by scope, so the cost stays linear in the members.
+fn undecided_members(
+    rule: &Rule,
+    spec: &GroupSpec,
+    topo: &Topology,
+    groups: &HashMap<(String, String), usize>,
+    buckets: &[(String, Vec<Idx>, Vec<DerivedUse>)],
+    unkeyed: Vec<(String, Idx, Vec<Vec<String>>)>,
+    undecided: &mut Vec<Inconclusive>,
+) {
+    if unkeyed.is_empty() {
+        return;
+    }
+    // The first group of each scope whose firing one more member would change.
+    let mut decisive: HashMap<&str, usize> = HashMap::new();
+    for ((scope, _), &slot) in groups {
+        let Some((_, members, _)) = buckets.get(slot) else {
+            continue;
+        };
+        let size = members.len() as u64;
+        if fires(spec, size) != fires(spec, size + 1) {
+            let best = decisive.entry(scope.as_str()).or_insert(slot);
+            // Deterministic choice: the lowest slot is the group seen first.
+            if slot < *best {
+                *best = slot;
+            }
+        }
+    }
+    for (scope, i, lacking) in unkeyed {
+        let Some((key, members, _)) = decisive.get(scope.as_str()).and_then(|&s| buckets.get(s))
+        else {
+            continue;
+        };
+        let mut members = members.clone();
+        members.sort_by(|a, b| topo.entity(*a).id.cmp(&topo.entity(*b).id));
+        undecided.push(Inconclusive {
+            rule: rule.id.clone(),
+            kb: rule.meta.kb.clone(),
+            entity: i,
+            missing: lacking
+                .into_iter()
+                .map(|path| super::cond::Missing { entity: i, path })
+                .collect(),
+            group: Some((key.clone(), members)),
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::engine::tests::{compile, fire};
+    use crate::engine::tests::{compile, fire, fire_or_not};
+
+    #[test]
+    fn a_member_whose_unknown_key_decides_a_group_is_inconclusive() {
+        let rule =
+            "{id: R, title: t, select: {kind: postoffice}, severity: error, message: '{key}',
+          group: {by: [serial], within: parent, size: {min: 2}}}";
+        let topo = "version: 1
+nodes:
+  - {id: S1, kind: server}
+  - {id: A, kind: postoffice, parent: S1, serial: '0799-99992'}
+  - {id: B, kind: postoffice, parent: S1}
+  - {id: S2, kind: server}
+  - {id: C, kind: postoffice, parent: S2}
+  - {id: S3, kind: server}
+  - {id: D, kind: postoffice, parent: S3, serial: '10-1'}
+  - {id: E, kind: postoffice, parent: S3, serial: '10-1'}
+  - {id: F, kind: postoffice, parent: S3}
+";
+        let (findings, undecided) = fire_or_not(rule, topo);
+        // D and E already fire, whatever F's serial is; C has no keyed neighbour.
+        assert_eq!(findings, vec![vec!["D", "E"]]);
+        assert_eq!(undecided, vec![("B".to_owned(), vec!["serial".to_owned()])]);
+        // A partner rule (`max: 1`): the lone D would be answered by an unknown neighbour.
+        let partner = rule.replace("size: {min: 2}", "size: {max: 1}");
+        let (findings, undecided) = fire_or_not(&partner, topo);
+        assert_eq!(findings, vec![vec!["A"]]);
+        assert_eq!(undecided, vec![("B".to_owned(), vec!["serial".to_owned()])]);
+    }
 
     const RULE: &str =
         "{id: R, title: t, select: {kind: external}, severity: error, message: '{key}',

@@ -61,6 +61,7 @@ pub fn inconclusive(rule: &Rule, env: &Env<'_>, conds: &[Option<&cond::Cond>]) -
         kb: rule.meta.kb.clone(),
         entity: env.current,
         missing,
+        group: None,
     }
 }
 

@@ -1,6 +1,6 @@
 //! Compiling one rule file's tree into a [`Rule`], reporting every problem with a span.
 
-use super::template::Template;
+use super::template::{Message, Template};
 use super::{DeriveSpec, GroupSpec, Level, Logic, Meta, Rule, Select, TestCase, Within};
 use crate::diagnostic::{Diag, Diags, suggestion_help};
 use crate::lang::cond::{CondCx, Scope};
@@ -179,9 +179,9 @@ pub fn compile_with(
         }
     };
     let message =
-        match r.string("message", diags) {
-            Some((text, pos)) => Template::compile(&cx, text, pos, &scope, is_group, diags),
-            None if is_derive => Some(Template::default()),
+        match r.take("message") {
+            Some(m) => message(&cx, m, &scope, is_group, diags),
+            None if is_derive => Some(Message::default()),
             None => {
                 diags.push(r.missing("message", "the rule").help(
                     "add a `message:` saying what is wrong, with placeholders such as `{id}`",
@@ -499,6 +499,76 @@ fn nest(path: &[String], v: &Node) -> Node {
     node
 }
 
+/// `message: TEXT`, or a list of `{when, text}` entries ending in one without `when`.
+fn message(
+    cx: &CondCx<'_>,
+    node: &Node,
+    scope: &Scope,
+    is_group: bool,
+    diags: &mut Diags,
+) -> Option<Message> {
+    match &node.value {
+        Value::Str(text) => {
+            Template::compile(cx, text, node.pos, scope, is_group, diags).map(Message::single)
+        }
+        Value::List(items) if !items.is_empty() => {
+            let mut entries = Vec::new();
+            let mut ok = true;
+            for (i, item) in items.iter().enumerate() {
+                let Some(mut r) = MapReader::new(cx.file, item, "rule", "a message entry", diags)
+                else {
+                    ok = false;
+                    continue;
+                };
+                let cond = r.take("when").map(|w| cx.cond(w, scope, diags));
+                let text = r.string("text", diags);
+                if text.is_none() {
+                    diags.push(
+                        r.missing("text", "a message entry")
+                            .help("write the message for this case: `text: \"...\"`"),
+                    );
+                }
+                r.finish(&["when", "text"], "a message entry", diags);
+                let Some((text, pos)) = text else {
+                    ok = false;
+                    continue;
+                };
+                if cond.is_none() != (i + 1 == items.len()) {
+                    cx.error(
+                        diags,
+                        item.pos,
+                        "bad_message",
+                        "every message entry but the last needs `when`, and the last has none"
+                            .into(),
+                        "entries are tried in order; end the list with the default `- {text: ...}`"
+                            .into(),
+                    );
+                    ok = false;
+                    continue;
+                }
+                let template = Template::compile(cx, text, pos, scope, is_group, diags);
+                match (cond, template) {
+                    (None, Some(t)) => entries.push((None, t)),
+                    (Some(Some(c)), Some(t)) => entries.push((Some(c), t)),
+                    _ => ok = false,
+                }
+            }
+            ok.then_some(Message { entries })
+        }
+        _ => {
+            cx.error(
+                diags,
+                node.pos,
+                "bad_message",
+                "`message` must be a text or a list of `{when, text}` entries".into(),
+                "write `message: \"postoffice `{id}` ...\"`, or entries ending in `- {text: ...}`"
+                    .into(),
+            );
+            None
+        }
+    }
+}
+
 fn severity(
     cx: &CondCx<'_>,
     node: &Node,
@@ -664,8 +734,13 @@ fn tests(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<TestCase> {
                     .help("write `expect: []` or a list of `{entities: [...], severity: ...}`"),
             ),
         }
+        let inconclusive = r.strings("inconclusive", diags).map(|list| {
+            let mut ids: Vec<String> = list.into_iter().map(|(s, _)| s.to_owned()).collect();
+            ids.sort();
+            ids
+        });
         r.finish(
-            &["name", "topology", "expect", "todo"],
+            &["name", "topology", "expect", "inconclusive", "todo"],
             "a test case",
             diags,
         );
@@ -674,6 +749,7 @@ fn tests(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<TestCase> {
                 name,
                 topology,
                 expect,
+                inconclusive,
                 todo,
                 pos: item.pos,
             });

@@ -25,7 +25,7 @@ use crate::value::{Node, Pos, Value};
 use crate::vocabulary::{Class, Vocabulary};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use template::Template;
+use template::Message;
 
 /// Finding severity, ordered `info` < `warning` < `error`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -127,6 +127,9 @@ pub struct TestCase {
     pub topology: Node,
     /// Expected findings: (entity ids, severity if stated). Empty: must not fire.
     pub expect: Vec<(Vec<String>, Option<Level>)>,
+    /// `inconclusive: [ids]`: the entities the rule must be unable to decide, exactly (for
+    /// every entity, planned or not); unchecked when the case does not say.
+    pub inconclusive: Option<Vec<String>>,
     pub todo: bool,
     pub pos: Pos,
 }
@@ -140,7 +143,7 @@ pub struct Rule {
     pub logic: Logic,
     /// Conditional levels, first match wins; the last has no condition.
     pub severity: Vec<(Option<Cond>, Level)>,
-    pub message: Template,
+    pub message: Message,
     pub tests: Vec<TestCase>,
     pub file: SourceFile,
     pub pos: Pos,

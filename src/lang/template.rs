@@ -2,10 +2,11 @@
 //!
 //! Placeholders name a field of the selected entity (`{serial}`, `{install.source}`),
 //! a field of a related one (`{parent:name}`, `{from:id}`), or a group value
-//! (`{members}`, `{count}`, `{key}`). `{{` and `}}` write braces.
+//! (`{members}`, `{count}`, `{key}`). `{{` and `}}` write braces. A rule's [`Message`] is
+//! one template, or a list of `{when, text}` entries when the article's words differ by cause.
 
 use crate::diagnostic::Diags;
-use crate::lang::cond::{CondCx, FieldRef, Scope, Target};
+use crate::lang::cond::{Cond, CondCx, FieldRef, Scope, Target};
 use crate::lang::env::Env;
 use crate::value::Pos;
 
@@ -22,6 +23,33 @@ enum Part {
 #[derive(Debug, Clone, Default)]
 pub struct Template {
     parts: Vec<Part>,
+}
+
+/// A rule's message: `(condition, template)` entries tried in order; the first whose
+/// condition surely holds on the entity the message is rendered for wins (a condition that
+/// is unknown does not), and the last entry has no condition.
+#[derive(Debug, Default)]
+pub struct Message {
+    pub entries: Vec<(Option<Cond>, Template)>,
+}
+
+impl Message {
+    /// A message of one template.
+    pub fn single(t: Template) -> Message {
+        Message {
+            entries: vec![(None, t)],
+        }
+    }
+
+    /// The message for `env.current` (a group's first member).
+    pub fn render(&self, env: &Env<'_>, group: Option<&GroupInfo<'_>>) -> String {
+        self.entries
+            .iter()
+            .find(|(c, _)| c.as_ref().is_none_or(|c| c.holds(env)))
+            .or(self.entries.last())
+            .map(|(_, t)| t.render(env, group))
+            .unwrap_or_default()
+    }
 }
 
 /// Group values a message may show.

@@ -95,8 +95,15 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
             for c in report.checked {
                 for r in &c.inconclusive {
                     let e = c.topology.entity(r.entity);
+                    let group = r.group.as_ref().map_or_else(String::new, |(key, members)| {
+                        let ids: Vec<&str> = members
+                            .iter()
+                            .map(|&m| c.topology.entity(m).id.as_str())
+                            .collect();
+                        format!("; it would decide group `{key}` ({})", ids.join(", "))
+                    });
                     out.push_str(&format!(
-                        "inconclusive: {} on {} `{}` ({}:{}:{}): not set: {}\n",
+                        "inconclusive: {} on {} `{}` ({}:{}:{}): not set: {}{group}\n",
                         r.rule,
                         e.kind,
                         e.id,

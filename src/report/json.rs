@@ -7,7 +7,8 @@
 //! checked with its own `summary`; `fail_on`; a `waivers`
 //! object when a waivers file was applied; a `diff` object with `--base`; `inconclusive`, the
 //! rules that could not be decided on an entity because a value they need is not set (each
-//! with `rule`, `kb`, `entity`, `location` and `missing`), counted in `summary.inconclusive`,
+//! with `rule`, `kb`, `entity`, `location`, `missing`, and for a group rule the `group` an
+//! unknown key would decide), counted in `summary.inconclusive`,
 //! and `fail_on_inconclusive`.
 
 use super::{Item, Report};
@@ -108,7 +109,7 @@ fn finding(item: &Item<'_>, report: &Report<'_>) -> Value {
 
 fn inconclusive(r: &Inconclusive, topo: &Topology) -> Value {
     let e = topo.entity(r.entity);
-    json!({
+    let mut v = json!({
         "rule": r.rule,
         "kb": r.kb,
         "entity": e.id,
@@ -117,7 +118,14 @@ fn inconclusive(r: &Inconclusive, topo: &Topology) -> Value {
             "entity": topo.entity(m.entity).id,
             "field": m.path.join("."),
         })).collect::<Vec<_>>(),
-    })
+    });
+    if let (Some((key, members)), Some(map)) = (&r.group, v.as_object_mut()) {
+        map.insert(
+            "group".to_owned(),
+            json!({"key": key, "members": members.iter().map(|&m| &topo.entity(m).id).collect::<Vec<_>>()}),
+        );
+    }
+    v
 }
 
 fn waivers(outcome: &Outcome) -> Value {
