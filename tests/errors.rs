@@ -593,7 +593,7 @@ fn inconclusive_results_are_reported_and_fail_only_when_asked() {
         .unwrap_or_else(|| panic!("{list:?}"));
     assert_eq!(serial["entity"], "PO1");
     assert_eq!(serial["kb"], serde_json::json!(["Q142196"]));
-    assert_eq!(serial["location"]["line"], 4);
+    assert_eq!(serial["location"]["line"], 5);
     assert_eq!(
         serial["missing"],
         serde_json::json!([{"entity": "PO1", "field": "serial"}])
@@ -626,7 +626,7 @@ fn inconclusive_results_are_reported_and_fail_only_when_asked() {
     assert_eq!(exit, Exit::Clean);
     assert!(
         out.contains("inconclusive: KB-Q142196-INVALID-SERIAL on postoffice `PO1` (")
-            && out.contains("planned.yaml:4:5): not set: `serial`"),
+            && out.contains("planned.yaml:5:5): not set: `serial`"),
         "{out}"
     );
 
