@@ -194,6 +194,7 @@ fn render(set: &RuleSet, topology: Topology, results: kbcheck::engine::Results) 
         waivers: None,
         diff: None,
         show_inconclusive: true,
+        config: None,
     };
     for format in [
         Format::Human,

@@ -69,10 +69,10 @@ pub struct RuleArgs {
     /// Keep the built-in rules even if kbcheck.yaml says `no-default-rules: true`.
     #[arg(long, conflicts_with = "no_default_rules")]
     pub default_rules: bool,
-    /// Read project settings from this file instead of ./kbcheck.yaml.
+    /// Read project settings from this file instead of the nearest kbcheck.yaml.
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
-    /// Ignore ./kbcheck.yaml.
+    /// Ignore kbcheck.yaml (the nearest one, from this folder up to the repository root).
     #[arg(long)]
     pub no_config: bool,
 }
@@ -95,8 +95,9 @@ impl RuleArgs {
         }
     }
 
-    /// The project config: `--config FILE`, else `kbcheck.yaml` in the current folder
-    /// (unless `--no-config`). An invalid one is reported and is an error.
+    /// The project config: `--config FILE`, else the nearest `kbcheck.yaml` from the current
+    /// folder up to the repository root (unless `--no-config`). An invalid one is reported
+    /// and is an error.
     fn project_config(&self, io: &mut Io<'_>) -> Result<Option<Config>, Exit> {
         let path = match (&self.config, self.no_config) {
             (_, true) => None,
@@ -542,6 +543,7 @@ pub fn check(a: &CheckArgs, io: &mut Io<'_>) -> Exit {
         waivers: outcome.as_ref(),
         diff: diff.as_ref(),
         show_inconclusive: a.show_inconclusive,
+        config: config.as_ref().map(|c| c.file.as_str()),
     };
     let color = io.color && a.output.is_none();
     let text = report::render(format, &report, color);

@@ -1,4 +1,5 @@
-//! Project configuration: `kbcheck.yaml` in the current folder, or `--config FILE`.
+//! Project configuration: the nearest `kbcheck.yaml` from the current folder up to the
+//! repository root (the first folder with `.git`), or `--config FILE`.
 //!
 //! It keeps a project's settings beside its topologies (schema `schemas/config.schema.json`):
 //! `rules` (paths, folders or globs), `no-default-rules`, `waivers`, `fail-on` and `format`.
@@ -42,10 +43,31 @@ pub struct Config {
     pub format: Option<Format>,
 }
 
-/// The config file of the current folder, if there is one.
+/// The project's config file: `kbcheck.yaml` in the current folder, else in each folder
+/// above it up to the repository root (the first folder holding `.git`), as other tools
+/// find theirs, so a run from a subfolder keeps the project's rules, waivers and gate. The
+/// path is relative to the current folder (`../../kbcheck.yaml`).
 pub fn discover() -> Option<PathBuf> {
-    let path = Path::new(FILE_NAME);
-    path.is_file().then(|| path.to_path_buf())
+    let cwd = std::env::current_dir().ok()?;
+    discover_from(&cwd)
+}
+
+/// [`discover`] starting at `start` (an absolute folder); the path found is relative to it.
+pub fn discover_from(start: &Path) -> Option<PathBuf> {
+    let mut up = PathBuf::new();
+    for dir in start.ancestors() {
+        let candidate = dir.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(up.join(FILE_NAME));
+        }
+        // The repository root is the last folder looked in: a config above it belongs to
+        // another project.
+        if dir.join(".git").exists() {
+            return None;
+        }
+        up.push("..");
+    }
+    None
 }
 
 /// Read and check a config file.
@@ -132,6 +154,27 @@ fn choice<T: ValueEnum>(r: &mut MapReader<'_>, key: &str, diags: &mut Diags) -> 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn discovery_walks_up_to_the_repository_root() {
+        let root = std::env::temp_dir().join(format!("kbcheck-config-{}", std::process::id()));
+        let sub = root.join("repo/topologies/emea");
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::create_dir_all(root.join("repo/.git")).unwrap();
+        // Nothing yet; and a config above the repository root is never taken.
+        std::fs::write(root.join(super::FILE_NAME), "fail-on: warning\n").unwrap();
+        assert_eq!(super::discover_from(&sub), None);
+        std::fs::write(root.join("repo").join(super::FILE_NAME), "fail-on: warning\n").unwrap();
+        assert_eq!(
+            super::discover_from(&sub),
+            Some(std::path::PathBuf::from("../../kbcheck.yaml"))
+        );
+        assert_eq!(
+            super::discover_from(&root.join("repo")),
+            Some(std::path::PathBuf::from("kbcheck.yaml"))
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
     use super::*;
 
     fn compile_text(text: &str, dir: &str) -> Result<Config, Diags> {

@@ -1035,6 +1035,33 @@ fn kbcheck_yaml_in_the_current_folder_is_picked_up() {
     assert_eq!(doc["waivers"]["file"], "waivers.yaml");
     assert_eq!(doc["waivers"]["today"], "2025-05-31");
     assert_eq!(doc["summary"]["waived"], 2);
+    assert_eq!(doc["config"], "kbcheck.yaml");
+    // From a subfolder, the project's config is still found (up to the repository root) and
+    // named in the output; its paths stay relative to its own folder.
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::create_dir_all(dir.join("emea")).unwrap();
+    std::fs::copy(dir.join("plan.yaml"), dir.join("emea/plan.yaml")).unwrap();
+    let (code, out, err) = kbcheck_in(
+        &dir.join("emea"),
+        &["check", "plan.yaml"],
+        &[("KBCHECK_TODAY", "2025-05-31")],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let doc = json(&out);
+    assert_eq!(doc["config"], "../kbcheck.yaml");
+    assert_eq!(doc["summary"]["waived"], 2);
+    let (_, out, _) = kbcheck_in(
+        &dir.join("emea"),
+        &["check", "--format", "human", "plan.yaml"],
+        &[("KBCHECK_TODAY", "2025-05-31")],
+    );
+    assert!(out.contains("; config `../kbcheck.yaml`"), "{out}");
+    // Above the repository root nothing is looked for.
+    let outside = dir.join("outside");
+    std::fs::create_dir_all(outside.join(".git")).unwrap();
+    std::fs::copy(dir.join("plan.yaml"), outside.join("plan.yaml")).unwrap();
+    let (_, out, _) = kbcheck_in(&outside, &["check", "--format", "json", "plan.yaml"], &[]);
+    assert_eq!(json(&out)["config"], Json::Null);
     // `--today` beats the environment; a flag beats the config's format.
     let (code, out, _) = kbcheck_in(
         &dir,

@@ -69,7 +69,7 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
     let files = report.checked.len();
     let entities: usize = report.checked.iter().map(|c| c.topology.len()).sum();
     out.push_str(&format!(
-        "{} in {files} topolog{} ({entities} entities, {} rules){}\n",
+        "{} in {files} topolog{} ({entities} entities, {} rules){}{}\n",
         counts(&s),
         if files == 1 { "y" } else { "ies" },
         rules.rules.iter().filter(|r| !r.is_derivation()).count(),
@@ -78,6 +78,9 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
         } else {
             String::new()
         },
+        report
+            .config
+            .map_or_else(String::new, |c| format!("; config `{c}`")),
     ));
     if files > 1 {
         for c in report.checked {

@@ -37,6 +37,7 @@ pub fn render(report: &Report<'_>) -> String {
         "summary": summary,
         "fail_on": report.fail_on_word(),
         "fail_on_inconclusive": report.gate.inconclusive,
+        "config": report.config,
         "inconclusive": report.checked.iter().flat_map(|c| c.inconclusive.iter().map(|r| inconclusive(r, &c.topology))).collect::<Vec<_>>(),
         "topologies": report.checked.iter().map(|c| json!({
             "file": c.topology.file.name(),

@@ -49,6 +49,8 @@ pub struct Report<'a> {
     pub diff: Option<&'a Diff>,
     /// `--show-inconclusive`: list each inconclusive result in human output, not just the count.
     pub show_inconclusive: bool,
+    /// The project config file the run used (`kbcheck.yaml` found or `--config`), if any.
+    pub config: Option<&'a str>,
 }
 
 /// One finding with the topology it is about.
