@@ -216,11 +216,7 @@ fn raw_parse(path: &Path, fmt: &str) -> usize {
 fn whole_check(path: &Path) -> usize {
     let mut out = Vec::new();
     let mut err = Vec::new();
-    let mut io = kbcheck::cli::Io {
-        out: &mut out,
-        err: &mut err,
-        color: false,
-    };
+    let mut io = kbcheck::cli::Io::new(&mut out, &mut err, false);
     let args = ["kbcheck", "check", "--format", "json", "--fail-on", "never"]
         .iter()
         .map(Into::into)

@@ -293,20 +293,33 @@ pub struct Io<'a> {
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
     pub color: bool,
+    /// The error diagnostics written so far, for the report of a run that failed.
+    pub errors: Vec<Diag>,
 }
 
-impl Io<'_> {
-    fn diags(&mut self, diags: &Diags) {
-        for d in diags.iter() {
-            let _ = self
-                .err
-                .write_all(report::render_diagnostic(d, self.color).as_bytes());
+impl<'a> Io<'a> {
+    pub fn new(out: &'a mut dyn Write, err: &'a mut dyn Write, color: bool) -> Io<'a> {
+        Io {
+            out,
+            err,
+            color,
+            errors: Vec::new(),
         }
     }
+
+    fn diags(&mut self, diags: &Diags) {
+        for d in diags.iter() {
+            self.diag(d);
+        }
+    }
+
     fn diag(&mut self, d: &Diag) {
         let _ = self
             .err
             .write_all(report::render_diagnostic(d, self.color).as_bytes());
+        if d.is_error() {
+            self.errors.push(d.clone());
+        }
     }
 }
 

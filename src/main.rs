@@ -22,11 +22,7 @@ fn command() -> ExitCode {
     let stderr = std::io::stderr();
     let mut out = stdout.lock();
     let mut err = stderr.lock();
-    let mut io = kbcheck::cli::Io {
-        out: &mut out,
-        err: &mut err,
-        color,
-    };
+    let mut io = kbcheck::cli::Io::new(&mut out, &mut err, color);
     kbcheck::cli::EXITING.store(true, std::sync::atomic::Ordering::Relaxed);
     let code = kbcheck::cli::run(std::env::args_os().collect(), &mut io);
     ExitCode::from(code as u8)

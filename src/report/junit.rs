@@ -287,7 +287,7 @@ fn xml_char(c: char) -> char {
 }
 
 /// Text for an attribute value (newlines kept as character references).
-fn attr(s: &str) -> String {
+pub(super) fn attr(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars().map(xml_char) {
         match c {
@@ -306,7 +306,7 @@ fn attr(s: &str) -> String {
 }
 
 /// Text for element content.
-fn text_node(s: &str) -> String {
+pub(super) fn text_node(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars().map(xml_char) {
         match c {

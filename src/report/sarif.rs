@@ -37,6 +37,38 @@ pub fn render(report: &Report<'_>) -> String {
     render_at(report, &places, git.as_ref())
 }
 
+/// The SARIF log of a run that could not check (exit 2): no results, the invocation not
+/// successful, each error a tool execution notification at its place.
+pub fn render_failed(errors: &[Diag]) -> String {
+    let here = std::env::current_dir().ok();
+    let git = here.as_deref().and_then(Git::read);
+    let root = git.as_ref().map(|g| g.top.clone()).or_else(|| here.clone());
+    let places = Places::new(root.as_deref(), here.as_deref());
+    let mut run = json!({
+        "tool": {"driver": {
+            "name": "kbcheck",
+            "informationUri": env!("CARGO_PKG_HOMEPAGE"),
+            "version": env!("CARGO_PKG_VERSION"),
+            "semanticVersion": env!("CARGO_PKG_VERSION"),
+        }},
+        "invocations": [{
+            "executionSuccessful": false,
+            "toolExecutionNotifications": errors.iter().map(|d| notification(d, &places)).collect::<Vec<_>>(),
+        }],
+        "columnKind": "unicodeCodePoints",
+    });
+    if let (Some(root), Some(map)) = (&places.root, run.as_object_mut()) {
+        map.insert(
+            "originalUriBaseIds".to_owned(),
+            json!({SRCROOT: {"uri": folder_uri(root)}}),
+        );
+    }
+    let doc = json!({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]});
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// Render with the files placed by `places` and the given git details (whose work tree is
 /// `%SRCROOT%`).
 fn render_at(report: &Report<'_>, places: &Places, git: Option<&Git>) -> String {

@@ -26,11 +26,7 @@ pub fn kbcheck(args: &[&str]) -> (Exit, String, String) {
             let (mut out, mut err) = (Vec::new(), Vec::new());
             let exit = run(
                 argv,
-                &mut Io {
-                    out: &mut out,
-                    err: &mut err,
-                    color: false,
-                },
+                &mut Io::new(&mut out, &mut err, false),
             );
             (
                 exit,
