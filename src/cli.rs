@@ -424,6 +424,66 @@ fn invalid_topology(diags: &Diags, io: &mut Io<'_>) {
 }
 
 pub fn check(a: &CheckArgs, io: &mut Io<'_>) -> Exit {
+    // A run that fails must not leave an old report for CI to upload as today's.
+    if let Some(path) = &a.output {
+        match std::fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                io.diag(&write_failed(path, &e));
+                return Exit::Invalid;
+            }
+        }
+    }
+    let mut format = a.format;
+    let exit = run_check(a, io, &mut format);
+    if exit == Exit::Invalid {
+        // Fail visibly in every format: the report says the run failed and why.
+        let format = format.unwrap_or(Format::Human);
+        let text = report::failed::render(format, &io.errors);
+        match &a.output {
+            Some(path) => {
+                if let Err(e) = write_atomically(path, &text) {
+                    io.diag(&write_failed(path, &e));
+                }
+            }
+            // Human output's diagnostics are on stderr already.
+            None if format == Format::Human => {}
+            None => {
+                let _ = io.out.write_all(text.as_bytes());
+            }
+        }
+    }
+    exit
+}
+
+/// The diagnostic for an output file that cannot be written or replaced.
+fn write_failed(path: &Path, e: &std::io::Error) -> Diag {
+    Diag::error(
+        "io::write_failed",
+        format!("cannot write `{}`: {e}", path.display()),
+    )
+    .in_file(&path.display().to_string())
+    .help("check that the folder exists and is writable")
+}
+
+/// Write `text` to `path` through a temporary file in the same folder renamed over it, so a
+/// reader never sees half a report and a failed write leaves no stale one.
+pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.kbcheck-{}.tmp", std::process::id()));
+    let written = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// `check` up to its exit code; `format` is set once the format is known (flag or config).
+fn run_check(a: &CheckArgs, io: &mut Io<'_>, format_out: &mut Option<Format>) -> Exit {
     let limits = a.limits.limits();
     let config = match a.rules.project_config(io) {
         Ok(c) => c,
@@ -433,6 +493,7 @@ pub fn check(a: &CheckArgs, io: &mut Io<'_>) -> Exit {
         .format
         .or(config.as_ref().and_then(|c| c.format))
         .unwrap_or(Format::Human);
+    *format_out = Some(format);
     let fail_on = a
         .fail_on
         .or(config.as_ref().and_then(|c| c.fail_on))
@@ -561,15 +622,8 @@ pub fn check(a: &CheckArgs, io: &mut Io<'_>) -> Exit {
     let color = io.color && a.output.is_none();
     let text = report::render(format, &report, color);
     if let Some(path) = &a.output {
-        if let Err(e) = std::fs::write(path, text) {
-            io.diag(
-                &Diag::error(
-                    "io::write_failed",
-                    format!("cannot write `{}`: {e}", path.display()),
-                )
-                .in_file(&path.display().to_string())
-                .help("check that the folder exists and is writable"),
-            );
+        if let Err(e) = write_atomically(path, &text) {
+            io.diag(&write_failed(path, &e));
             return Exit::Invalid;
         }
     } else {
@@ -955,17 +1009,10 @@ fn write_output(path: Option<&Path>, text: &str, io: &mut Io<'_>) -> Exit {
         let _ = io.out.write_all(text.as_bytes());
         return Exit::Clean;
     };
-    match std::fs::write(path, text) {
+    match write_atomically(path, text) {
         Ok(()) => Exit::Clean,
         Err(e) => {
-            io.diag(
-                &Diag::error(
-                    "io::write_failed",
-                    format!("cannot write `{}`: {e}", path.display()),
-                )
-                .in_file(&path.display().to_string())
-                .help("check that the folder exists and is writable"),
-            );
+            io.diag(&write_failed(path, &e));
             Exit::Invalid
         }
     }

@@ -163,7 +163,11 @@ mod tests {
         // Nothing yet; and a config above the repository root is never taken.
         std::fs::write(root.join(super::FILE_NAME), "fail-on: warning\n").unwrap();
         assert_eq!(super::discover_from(&sub), None);
-        std::fs::write(root.join("repo").join(super::FILE_NAME), "fail-on: warning\n").unwrap();
+        std::fs::write(
+            root.join("repo").join(super::FILE_NAME),
+            "fail-on: warning\n",
+        )
+        .unwrap();
         assert_eq!(
             super::discover_from(&sub),
             Some(std::path::PathBuf::from("../../kbcheck.yaml"))

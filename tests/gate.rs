@@ -17,7 +17,7 @@
 
 mod common;
 
-use common::kbcheck;
+use common::{Scratch, kbcheck};
 use kbcheck::cli::Exit;
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
@@ -1360,4 +1360,78 @@ fn the_waivers_and_config_schemas_accept_the_files_kbcheck_accepts() {
 #[track_caller]
 fn snapshot(name: &str, actual: &str) {
     common::snapshot("", name, actual, "gate");
+}
+
+// ------------------------------------------------------------------ failed runs
+
+#[test]
+fn a_failed_run_says_so_in_every_format_and_leaves_no_stale_report() {
+    let s = Scratch::new("failed-run");
+    let bad = s.write(
+        "bad.yaml",
+        "version: 1\nnodes:\n  - {id: A, kind: server}\n  - {id: B, kind: postoffice, parent: NOPE}\n",
+    );
+    // Yesterday's report must not survive a run that fails.
+    let out_file = s.write("report.sarif", "{\"stale\": true}");
+    let (exit, out, _) = kbcheck(&["check", "--format", "sarif", "--output", &out_file, &bad]);
+    assert_eq!(exit, Exit::Invalid);
+    assert!(out.is_empty());
+    let doc = json(&std::fs::read_to_string(&out_file).unwrap());
+    assert!(
+        doc.get("stale").is_none(),
+        "the old report was left in place"
+    );
+    let inv = &doc["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false);
+    let n = &inv["toolExecutionNotifications"][0];
+    assert_eq!(n["level"], "error");
+    assert_eq!(
+        n["descriptor"]["id"],
+        "kbcheck::topology::unknown_reference"
+    );
+    assert_eq!(
+        n["locations"][0]["physicalLocation"]["region"]["startLine"],
+        4
+    );
+    assert!(
+        doc["runs"][0].get("results").is_none(),
+        "nothing was checked"
+    );
+    // JSON on stdout: `status: failed` and the errors, no findings to count as a pass.
+    let (exit, out, _) = kbcheck(&["check", "--format", "json", &bad]);
+    assert_eq!(exit, Exit::Invalid);
+    let doc = json(&out);
+    assert_eq!(doc["status"], "failed");
+    assert_eq!(
+        doc["errors"][0]["code"],
+        "kbcheck::topology::unknown_reference"
+    );
+    assert_eq!(doc["errors"][0]["line"], 4);
+    assert!(doc.get("findings").is_none());
+    // JUnit: one case in error, read back by a JUnit reader.
+    let (_, out, _) = kbcheck(&["check", "--format", "junit", &bad]);
+    let suites = junit(&out);
+    assert_eq!(suites.errors, 1, "{out}");
+    // GitHub annotations and Markdown name the problem.
+    let (_, out, _) = kbcheck(&["check", "--format", "github", &bad]);
+    assert!(out.contains("::error file="), "{out}");
+    assert!(out.contains("line=4"), "{out}");
+    let (_, out, _) = kbcheck(&["check", "--format", "markdown", &bad]);
+    assert!(out.starts_with("## kbcheck: the run failed"), "{out}");
+    // Human output keeps stdout clean: the diagnostics are on stderr.
+    let (_, out, err) = kbcheck(&["check", &bad]);
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("NOPE"), "{err}");
+    // A rule that cannot be loaded fails the same way.
+    let rule = s.write("rules/R.yaml", "id: R\ntitle: t\nselect: {kind: server}\nwhen: {field: os, equal: x}\nseverity: error\nmessage: m\n");
+    let good = s.write(
+        "good.yaml",
+        "version: 1\nnodes:\n  - {id: A, kind: server}\n",
+    );
+    let (exit, out, _) = kbcheck(&["check", "--format", "json", "--rules", &rule, &good]);
+    assert_eq!(exit, Exit::Invalid);
+    assert_eq!(
+        json(&out)["errors"][0]["code"],
+        "kbcheck::rule::unknown_operator"
+    );
 }

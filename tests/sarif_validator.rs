@@ -220,6 +220,26 @@ fn microsofts_validator_accepts_the_sarif_of_every_example_from_any_path() {
     ));
     let all: Vec<&str> = examples.iter().map(String::as_str).collect();
     files.push(sarif(&all, scratch.0.join("all.sarif")));
+    // A run that fails (exit 2) still writes a log that says so, and it validates too.
+    let broken = scratch.0.join("broken.yaml");
+    std::fs::write(
+        &broken,
+        "version: 1\nnodes:\n  - {id: B, kind: postoffice, parent: NOPE}\n",
+    )
+    .unwrap();
+    let failed = scratch.0.join("failed.sarif");
+    let failed_arg = failed.display().to_string();
+    let broken_arg = broken.display().to_string();
+    let (exit, _, _) = kbcheck(&[
+        "check",
+        "--format",
+        "sarif",
+        "--output",
+        &failed_arg,
+        &broken_arg,
+    ]);
+    assert_eq!(exit, Exit::Invalid);
+    files.push(failed);
 
     // The logs themselves carry what consumers need to place the files.
     let relative: Json =

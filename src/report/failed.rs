@@ -35,7 +35,10 @@ fn place(d: &Diag) -> String {
 
 /// One line per error: `code: file:line:column: message (help)`.
 fn line(d: &Diag) -> String {
-    let help = d.help.as_ref().map_or_else(String::new, |h| format!(" ({h})"));
+    let help = d
+        .help
+        .as_ref()
+        .map_or_else(String::new, |h| format!(" ({h})"));
     format!("{}: {}{}{help}", d.code, place(d), d.message)
 }
 
@@ -81,7 +84,11 @@ fn junit(errors: &[Diag]) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kbcheck\" tests=\"1\" failures=\"0\" errors=\"1\">\n  <testsuite name=\"kbcheck\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n    <testcase name=\"kbcheck run\" classname=\"kbcheck\">\n      <error message=\"{}\" type=\"{}\">{}</error>\n    </testcase>\n  </testsuite>\n</testsuites>\n",
         attr(&head),
-        attr(errors.first().map_or("kbcheck::failed", |d| d.code.as_str())),
+        attr(
+            errors
+                .first()
+                .map_or("kbcheck::failed", |d| d.code.as_str())
+        ),
         text_node(&body.join("\n"))
     )
 }
@@ -96,7 +103,9 @@ fn markdown(errors: &[Diag]) -> String {
                 "{}{}{}",
                 place(d),
                 d.message,
-                d.help.as_ref().map_or_else(String::new, |h| format!(" ({h})"))
+                d.help
+                    .as_ref()
+                    .map_or_else(String::new, |h| format!(" ({h})"))
             ))
         ));
     }
@@ -117,7 +126,11 @@ fn github(errors: &[Diag]) -> String {
         props.push(("title", escape_property(&d.code)));
         out.push_str(&command("error", &props, &line(d)));
     }
-    out.push_str(&command("error", &[("title", "kbcheck".to_owned())], &headline(errors)));
+    out.push_str(&command(
+        "error",
+        &[("title", "kbcheck".to_owned())],
+        &headline(errors),
+    ));
     out
 }
 
@@ -140,7 +153,16 @@ mod tests {
         let file = crate::source::SourceFile::new("plan.yaml", "version: 1\nnodes: 3\n".to_owned());
         vec![
             Diag::error("kbcheck::topology::wrong_type", "`nodes` must be a list")
-                .at(&file, crate::value::Pos { offset: 18, len: 1, line: 2, column: 8 }, "here")
+                .at(
+                    &file,
+                    crate::value::Pos {
+                        offset: 18,
+                        len: 1,
+                        line: 2,
+                        column: 8,
+                    },
+                    "here",
+                )
                 .help("write `nodes: [...]`"),
         ]
     }
@@ -170,7 +192,10 @@ mod tests {
         let doc: serde_json::Value = serde_json::from_str(&render(Format::Json, &errors)).unwrap();
         assert_eq!(doc["status"], "failed");
         assert_eq!(doc["errors"][0]["line"], 2);
-        assert!(doc.get("findings").is_none(), "a failed run lists no findings");
+        assert!(
+            doc.get("findings").is_none(),
+            "a failed run lists no findings"
+        );
         assert!(render(Format::Junit, &errors).contains("<error message=\"kbcheck could not run"));
     }
 }

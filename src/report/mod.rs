@@ -4,12 +4,12 @@
 //! topology locations of their entities, which findings fail the gate — from this module,
 //! and each writes its own format only.
 
+pub mod failed;
 pub mod github;
 pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
-pub mod failed;
 pub mod markdown;
 pub mod sarif;
 

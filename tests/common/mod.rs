@@ -24,10 +24,7 @@ pub fn kbcheck(args: &[&str]) -> (Exit, String, String) {
         .stack_size(kbcheck::limits::STACK_BYTES)
         .spawn(move || {
             let (mut out, mut err) = (Vec::new(), Vec::new());
-            let exit = run(
-                argv,
-                &mut Io::new(&mut out, &mut err, false),
-            );
+            let exit = run(argv, &mut Io::new(&mut out, &mut err, false));
             (
                 exit,
                 String::from_utf8(out).unwrap(),
