@@ -4,6 +4,10 @@
 //! `schemas/waivers.schema.json`) lists waivers. Each names what it covers — a `rule` with
 //! `entities` (ids or glob patterns), or a finding's `fingerprint` — and who accepted it
 //! (`owner`), why (`reason`) and until when (`expires`, the first day it no longer applies).
+//! `files` (glob patterns relative to the waivers file's folder) limits a waiver to the
+//! topology files it was written for: the same ids in another topology (another site's copy
+//! of a plan) are another finding. A waiver without `files` that matches findings in more than
+//! one topology file is reported, since it may hide a finding it was never meant for.
 //!
 //! Loading checks everything and collects every error, each with a span: a gate must never
 //! pass because a waiver was misread. Applying marks covered findings as waived (they are
@@ -31,6 +35,7 @@ pub const WAIVER_KEYS: &[&str] = &[
     "rule",
     "entities",
     "fingerprint",
+    "files",
     "reason",
     "owner",
     "expires",
@@ -45,6 +50,9 @@ pub struct Waiver {
     pub entities: Vec<(String, glob::Pattern)>,
     /// The fingerprint of the one finding it covers.
     pub fingerprint: Option<String>,
+    /// Topology file patterns (relative to the waivers file's folder) it applies to; empty:
+    /// every topology of the run.
+    pub files: Vec<(String, glob::Pattern)>,
     pub reason: String,
     pub owner: String,
     /// The first day the waiver no longer applies.
@@ -73,7 +81,25 @@ impl Waiver {
         if let Some(fp) = &self.fingerprint {
             parts.push(format!("with fingerprint `{fp}`"));
         }
+        if !self.files.is_empty() {
+            let list: Vec<String> = self.files.iter().map(|(t, _)| format!("`{t}`")).collect();
+            parts.push(format!("in {}", list.join(", ")));
+        }
         parts.join(" ")
+    }
+
+    /// Whether the waiver applies to the topology file `path` (relative to the waivers file's
+    /// folder, `/`-separated).
+    pub fn covers_file(&self, path: &str) -> bool {
+        let options = glob::MatchOptions {
+            require_literal_separator: true,
+            ..glob::MatchOptions::new()
+        };
+        self.files.is_empty()
+            || self
+                .files
+                .iter()
+                .any(|(_, p)| p.matches_with(path, options))
     }
 
     /// Whether the waiver covers a finding of `rule` with `fingerprint` about entities `ids`.
@@ -100,6 +126,8 @@ impl Waiver {
 pub struct Waivers {
     pub file: SourceFile,
     pub list: Vec<Waiver>,
+    /// The folder `files` patterns are relative to: the waivers file's, as an absolute path.
+    pub dir: std::path::PathBuf,
 }
 
 /// What became of a waiver in a run.
@@ -120,6 +148,9 @@ pub struct Applied {
     pub rule: Option<String>,
     pub entities: Vec<String>,
     pub fingerprint: Option<String>,
+    /// The topology file patterns it is limited to (none: every topology).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
     pub reason: String,
     pub owner: String,
     pub expires: Date,
@@ -198,9 +229,14 @@ pub fn compile(file: &SourceFile, root: &Node, rules: &RuleSet) -> Result<Waiver
     if diags.has_errors() {
         Err(diags)
     } else {
+        let dir = Path::new(file.name())
+            .parent()
+            .map(absolute)
+            .unwrap_or_else(|| absolute(Path::new("")));
         Ok(Waivers {
             file: file.clone(),
             list,
+            dir,
         })
     }
 }
@@ -238,6 +274,10 @@ fn waiver(file: &SourceFile, node: &Node, rules: &RuleSet, diags: &mut Diags) ->
     let entities = r
         .take("entities")
         .map(|n| (patterns(file, n, diags), n.pos));
+    let files = r
+        .take("files")
+        .map(|n| file_patterns(file, n, diags))
+        .unwrap_or_default();
     let fingerprint = r.string("fingerprint", diags);
     if let Some((fp, pos)) = fingerprint
         && !is_fingerprint(fp)
@@ -280,6 +320,7 @@ fn waiver(file: &SourceFile, node: &Node, rules: &RuleSet, diags: &mut Diags) ->
         rule: rule.map(|(id, _)| id.to_owned()),
         entities: entities.map(|(e, _)| e).unwrap_or_default(),
         fingerprint: fingerprint.map(|(fp, _)| fp.to_owned()),
+        files,
         reason: reason?,
         owner: owner?,
         expires,
@@ -315,6 +356,74 @@ fn patterns(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<(String, g
         }
     }
     out
+}
+
+/// `files`: topology file patterns, relative to the waivers file's folder.
+fn file_patterns(
+    file: &SourceFile,
+    node: &Node,
+    diags: &mut Diags,
+) -> Vec<(String, glob::Pattern)> {
+    let Some(list) = string_list(file, node, "waiver", "files", diags) else {
+        return Vec::new();
+    };
+    if list.is_empty() {
+        diags.push(
+            Diag::error("waiver::empty_files", "`files` lists no file")
+                .at(file, node.pos, "empty list")
+                .help("name the topology files the waiver is for, relative to the waivers file (`plans/contoso.yaml`, `plans/*.yaml`), or leave `files` out"),
+        );
+    }
+    let mut out = Vec::new();
+    for (text, pos) in list {
+        let cleaned = text.trim_start_matches("./");
+        match glob::Pattern::new(cleaned) {
+            Ok(p) => out.push((text.to_owned(), p)),
+            Err(e) => diags.push(
+                Diag::error(
+                    "waiver::bad_pattern",
+                    format!("`{text}` is not a valid pattern: {}", e.msg),
+                )
+                .at(file, pos, "this pattern")
+                .help("use a file path relative to the waivers file, or a glob such as `plans/*.yaml`"),
+            ),
+        }
+    }
+    out
+}
+
+/// `path` made absolute against the current folder, with `.` and `..` resolved by name.
+fn absolute(path: &Path) -> std::path::PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let mut out = std::path::PathBuf::new();
+    for c in joined.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `file` relative to the folder `dir` (both absolute), `/`-separated, with `..` where it
+/// lies outside.
+fn relative(dir: &Path, file: &Path) -> String {
+    let (d, f): (Vec<_>, Vec<_>) = (dir.components().collect(), file.components().collect());
+    let common = d.iter().zip(&f).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_owned(); d.len().saturating_sub(common)];
+    parts.extend(
+        f.iter()
+            .skip(common)
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
 }
 
 fn required_text(
@@ -375,18 +484,30 @@ impl Waivers {
     /// A finding is covered by the first waiver in force that matches it.
     pub fn apply(&self, checked: &mut [Checked], today: Date) -> Outcome {
         let mut matched: Vec<Vec<String>> = vec![Vec::new(); self.list.len()];
+        // The topology files each waiver matched findings in.
+        let mut files: Vec<Vec<String>> = vec![Vec::new(); self.list.len()];
         for c in checked.iter_mut() {
             let Checked {
                 topology, findings, ..
             } = c;
+            let name = topology.file.name().to_owned();
+            let path = relative(&self.dir, &absolute(Path::new(&name)));
             for f in findings.iter_mut() {
                 let ids = f.ids(topology);
-                for (w, m) in self.list.iter().zip(matched.iter_mut()) {
-                    if !w.matches(&f.rule, &f.fingerprint, &ids) {
+                for ((w, m), fs) in self
+                    .list
+                    .iter()
+                    .zip(matched.iter_mut())
+                    .zip(files.iter_mut())
+                {
+                    if !w.covers_file(&path) || !w.matches(&f.rule, &f.fingerprint, &ids) {
                         continue;
                     }
                     if !m.contains(&f.fingerprint) {
                         m.push(f.fingerprint.clone());
+                    }
+                    if !fs.contains(&name) {
+                        fs.push(name.clone());
                     }
                     if f.waiver.is_none() && !w.expired(today) {
                         f.waiver = Some(self.waived(w));
@@ -396,7 +517,22 @@ impl Waivers {
         }
         let mut problems = Diags::default();
         let mut waivers = Vec::with_capacity(self.list.len());
-        for (w, m) in self.list.iter().zip(matched) {
+        for ((w, m), fs) in self.list.iter().zip(matched).zip(files) {
+            if w.files.is_empty() && fs.len() > 1 {
+                problems.push(
+                    Diag::warning(
+                        "waiver::unscoped",
+                        format!(
+                            "the waiver for {} matches findings in {} topology files ({}); it may waive a finding it was not written for",
+                            w.describe(),
+                            fs.len(),
+                            fs.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+                        ),
+                    )
+                    .at(&self.file, w.target_pos, "applies to every topology")
+                    .help("add `files: [PATH, ...]` (relative to the waivers file) naming the topology files the waiver is for"),
+                );
+            }
             let state = if w.expired(today) {
                 let n = m.len();
                 let tail = match n {
@@ -427,6 +563,7 @@ impl Waivers {
                 rule: w.rule.clone(),
                 entities: w.entities.iter().map(|(t, _)| t.clone()).collect(),
                 fingerprint: w.fingerprint.clone(),
+                files: w.files.iter().map(|(t, _)| t.clone()).collect(),
                 reason: w.reason.clone(),
                 owner: w.owner.clone(),
                 expires: w.expires,

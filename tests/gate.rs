@@ -1435,3 +1435,115 @@ fn a_failed_run_says_so_in_every_format_and_leaves_no_stale_report() {
         "kbcheck::rule::unknown_operator"
     );
 }
+
+// ------------------------------------------------------------------ waivers per topology file
+
+#[test]
+fn a_waiver_covers_only_the_topology_files_it_names() {
+    let s = Scratch::new("waiver-files");
+    let plan =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(BACKBONE)).unwrap();
+    let contoso = s.write("plans/contoso.yaml", &plan);
+    let emea = s.write("plans/contoso-emea.yaml", &plan);
+    let waiver = |files: &str| {
+        format!(
+            "waivers:\n  - rule: KB-Q151228-DUPLICATE-SERIAL\n    entities: [PO-*]\n{files}    reason: pilot\n    owner: j.doe\n    expires: 2099-01-01\n"
+        )
+    };
+    let run = |waivers: &str| {
+        let (exit, out, err) = kbcheck(&[
+            "check",
+            "--no-default-rules",
+            "--rules",
+            "tests/data/gate/rules",
+            "--format",
+            "json",
+            "--waivers",
+            waivers,
+            &contoso,
+            &emea,
+        ]);
+        assert_ne!(exit, Exit::Invalid, "{out}{err}");
+        let doc = json(&out);
+        let waived: Vec<(String, bool)> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "KB-Q151228-DUPLICATE-SERIAL")
+            .map(|f| {
+                let file = f["locations"][0]["file"].as_str().unwrap();
+                let name = Path::new(file)
+                    .file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_owned();
+                (name, f.get("waiver").is_some_and(|w| !w.is_null()))
+            })
+            .collect();
+        let mut waived = waived;
+        waived.sort();
+        (exit, waived, doc)
+    };
+    // Scoped to contoso.yaml: the same finding in the EMEA copy still fails the gate.
+    let scoped = s.write("waivers.yaml", waiver("    files: [plans/contoso.yaml]\n"));
+    let (exit, waived, doc) = run(&scoped);
+    assert_eq!(exit, Exit::Findings);
+    assert_eq!(
+        waived,
+        vec![
+            ("contoso-emea.yaml".to_owned(), false),
+            ("contoso.yaml".to_owned(), true)
+        ]
+    );
+    assert_eq!(
+        doc["waivers"]["waivers"][0]["files"],
+        serde_json::json!(["plans/contoso.yaml"])
+    );
+    // A glob that names both files covers both, without a warning.
+    let both = s.write("both.yaml", waiver("    files: ['plans/*.yaml']\n"));
+    let (_, waived, doc) = run(&both);
+    assert!(waived.iter().all(|(_, w)| *w), "{waived:?}");
+    assert!(!doc.to_string().contains("waiver::unscoped"));
+    // Without `files`, a waiver matching in two topology files is reported.
+    let unscoped = s.write("unscoped.yaml", waiver(""));
+    let (_, _, doc) = run(&unscoped);
+    let warnings = doc["warnings"].to_string();
+    assert!(warnings.contains("waiver::unscoped"), "{warnings}");
+    assert!(
+        warnings.contains("matches findings in 2 topology files"),
+        "{warnings}"
+    );
+    // A fingerprint-only waiver is scoped the same way.
+    let (_, out, _) = kbcheck(&[
+        "check",
+        "--no-default-rules",
+        "--rules",
+        "tests/data/gate/rules",
+        "--format",
+        "json",
+        &contoso,
+    ]);
+    let fp = json(&out)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "KB-Q151228-DUPLICATE-SERIAL")
+        .unwrap()["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let by_fp = s.write(
+        "fp.yaml",
+        format!("waivers:\n  - fingerprint: {fp}\n    files: [plans/contoso.yaml]\n    reason: pilot\n    owner: j.doe\n    expires: 2099-01-01\n"),
+    );
+    let (exit, waived, _) = run(&by_fp);
+    assert_eq!(exit, Exit::Findings);
+    assert_eq!(
+        waived,
+        vec![
+            ("contoso-emea.yaml".to_owned(), false),
+            ("contoso.yaml".to_owned(), true)
+        ]
+    );
+}

@@ -98,6 +98,9 @@ fn finding(item: &Item<'_>, report: &Report<'_>) -> Value {
             "rule": u.rule,
         })).collect::<Vec<_>>(),
         "fingerprint": f.fingerprint,
+        // A finding's identity is its topology and its fingerprint: the same ids in another
+        // topology are another finding (waivers say which files they are for).
+        "topology": topo.name.clone().unwrap_or_else(|| topo.file.name().to_owned()),
         "waived": f.waiver.is_some(),
         "waiver": f.waiver,
         "failing": report.gate.fails(f),
