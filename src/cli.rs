@@ -75,6 +75,11 @@ pub struct RuleArgs {
     /// Ignore kbcheck.yaml (the nearest one, from this folder up to the repository root).
     #[arg(long)]
     pub no_config: bool,
+    /// A closed world: a word the vocabulary does not know (an attribute, a node or link
+    /// kind, a value outside an enumeration or the known values, a tag) is an error, not a
+    /// warning [default: `strict` in kbcheck.yaml, else off].
+    #[arg(long)]
+    pub strict: bool,
 }
 
 impl RuleArgs {
@@ -93,6 +98,11 @@ impl RuleArgs {
             bundled: !no_default,
             paths,
         }
+    }
+
+    /// Whether unknown words are errors: `--strict`, else `strict` in the project config.
+    fn strict(&self, config: Option<&Config>) -> bool {
+        self.strict || config.and_then(|c| c.strict).unwrap_or(false)
     }
 
     /// The project config: `--config FILE`, else the nearest `kbcheck.yaml` from the current
@@ -356,12 +366,17 @@ pub fn run(args: Vec<OsString>, io: &mut Io<'_>) -> Exit {
 /// Load the rules named by the flags and the project config.
 fn load_rules(args: &RuleArgs, limits: &Limits, io: &mut Io<'_>) -> Option<RuleSet> {
     let config = args.project_config(io).ok()?;
-    load_sources(&args.sources(config.as_ref()), limits, io)
+    let mut set = load_sources(&args.sources(config.as_ref()), limits, io)?;
+    set.vocab.strict = args.strict(config.as_ref());
+    Some(set)
 }
 
 fn load_sources(sources: &RuleSources, limits: &Limits, io: &mut Io<'_>) -> Option<RuleSet> {
     match load(sources, limits) {
-        Ok(set) => Some(set),
+        Ok(set) => {
+            io.diags(&set.warnings);
+            Some(set)
+        }
         Err(diags) => {
             io.diags(&diags);
             let n = diags.iter().filter(|d| d.is_error()).count();
@@ -532,6 +547,7 @@ fn run_check(a: &CheckArgs, io: &mut Io<'_>, format_out: &mut Option<Format>) ->
         return Exit::Invalid;
     };
     set.inconclusive = a.inconclusive;
+    set.vocab.strict = a.rules.strict(config.as_ref());
     // A gate never passes because its rules went missing.
     if set.rules.iter().all(|r| r.is_derivation()) {
         io.diag(
@@ -701,6 +717,7 @@ pub fn test(a: &TestArgs, io: &mut Io<'_>) -> Exit {
         default_rules: false,
         config: None,
         no_config: true,
+        strict: false,
     };
     let Some(set) = load_rules(&args, &Limits::default(), io) else {
         return Exit::Invalid;
@@ -921,6 +938,18 @@ pub fn describe_rule(rule: &crate::lang::Rule) -> String {
                 "and, where not written, derives {}.",
                 sets.join(", ")
             ));
+            if let Some(c) = &d.conflict {
+                logic.push("Where a written value differs, it reports the entity:".to_owned());
+                for (cond, level) in &c.severity {
+                    match cond {
+                        Some(w) => {
+                            logic.push(format!("  severity {} when:", level.word()));
+                            w.describe(2, &mut logic);
+                        }
+                        None => logic.push(format!("  severity {}.", level.word())),
+                    }
+                }
+            }
         }
     }
     if !rule.is_derivation() {

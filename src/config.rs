@@ -2,7 +2,8 @@
 //! repository root (the first folder with `.git`), or `--config FILE`.
 //!
 //! It keeps a project's settings beside its topologies (schema `schemas/config.schema.json`):
-//! `rules` (paths, folders or globs), `no-default-rules`, `waivers`, `fail-on` and `format`.
+//! `rules` (paths, folders or globs), `no-default-rules`, `waivers`, `fail-on`, `format` and
+//! `strict` (unknown vocabulary words are errors).
 //! Paths in it are relative to the folder of the config file. Command-line flags override
 //! it; `--no-config` ignores it. An invalid config stops the run with a diagnostic (exit 2).
 
@@ -27,6 +28,7 @@ pub const KEYS: &[&str] = &[
     "waivers",
     "fail-on",
     "format",
+    "strict",
 ];
 
 /// A project's settings; `None` where the file says nothing.
@@ -41,6 +43,8 @@ pub struct Config {
     pub waivers: Option<PathBuf>,
     pub fail_on: Option<FailOn>,
     pub format: Option<Format>,
+    /// Words the vocabulary does not know are errors (`--strict`).
+    pub strict: Option<bool>,
 }
 
 /// The project's config file: `kbcheck.yaml` in the current folder, else in each folder
@@ -102,6 +106,12 @@ pub fn compile(file: &SourceFile, root: &Node, dir: &Path) -> Result<Config, Dia
                 ref other => {
                     diags.push(r.type_error("no-default-rules", node, "`true` or `false`", other))
                 }
+            }
+        }
+        if let Some(node) = r.take("strict") {
+            match node.value {
+                Value::Bool(b) => config.strict = Some(b),
+                ref other => diags.push(r.type_error("strict", node, "`true` or `false`", other)),
             }
         }
         config.waivers = r

@@ -26,6 +26,8 @@ pub struct Diag {
     pub labels: Vec<LabeledSpan>,
     /// File, line and column of the first label, for plain-text and JSON output.
     pub location: Option<(String, u32, u32)>,
+    /// Further places in other files the problem involves (a declaration it conflicts with).
+    pub related: Vec<Diag>,
 }
 
 /// Longest message kept, in characters: a message quotes user input, which may be huge.
@@ -63,7 +65,28 @@ impl Diag {
             source: None,
             labels: Vec::new(),
             location: None,
+            related: Vec::new(),
         }
+    }
+
+    /// Point at `pos` in `file` as a second place: a label when it is the same file as the
+    /// first, otherwise a related note with its own snippet (another file's text).
+    pub fn also_at(mut self, file: &SourceFile, pos: Pos, label: impl Into<String>) -> Diag {
+        let same = self
+            .location
+            .as_ref()
+            .is_some_and(|(name, _, _)| name == file.name());
+        if same || self.location.is_none() {
+            return self.at(file, pos, label);
+        }
+        let label: String = label.into();
+        let note = Diag {
+            code: String::new(),
+            severity: Severity::Advice,
+            ..Diag::error("", label.clone())
+        };
+        self.related.push(note.at(file, pos, label));
+        self
     }
 
     pub fn warning(code: &str, message: impl Into<String>) -> Diag {
@@ -136,6 +159,9 @@ impl std::error::Error for Diag {}
 
 impl Diagnostic for Diag {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        if self.code.is_empty() {
+            return None;
+        }
         Some(Box::new(&self.code))
     }
     fn severity(&self) -> Option<Severity> {
@@ -153,6 +179,13 @@ impl Diagnostic for Diag {
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
+        }
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         if self.labels.is_empty() {
@@ -199,6 +232,7 @@ pub fn did_you_mean<'a>(
     let limit = (word.chars().count() / 3).max(1) + 1;
     candidates
         .into_iter()
+        .filter(|c| *c != word)
         .map(|c| (edit_distance(word, c), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, c)| (*d, *c))
@@ -271,6 +305,11 @@ mod tests {
         );
         assert_eq!(did_you_mean("equal", ["equals", "in"]), Some("equals"));
         assert_eq!(did_you_mean("zzzzzz", ["serial", "site"]), None);
+        assert_eq!(
+            did_you_mean("install.program", ["install.program", "install"]),
+            None,
+            "never the same text"
+        );
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("ab", "ba"), 1);
     }

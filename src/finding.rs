@@ -15,6 +15,9 @@ pub struct Finding {
     pub message: String,
     /// Entities involved: the selected entity, or every member of a group.
     pub entities: Vec<Idx>,
+    /// Nodes a group's key refers to (the postoffice of `serves` links grouped by `to`):
+    /// named and located beside the members, but not members (nor part of the fingerprint).
+    pub key_entities: Vec<Idx>,
     /// Derived values the finding rests on.
     pub derived: Vec<DerivedUse>,
     /// Stable identity from the rule id and the sorted entity ids (see [`crate::fingerprint`]);
@@ -75,6 +78,7 @@ impl Finding {
             severity,
             message,
             entities,
+            key_entities: Vec::new(),
             derived,
             fingerprint: String::new(),
             waiver: None,

@@ -127,9 +127,10 @@ fn run_rule(set: &RuleSet, rule: &Rule) -> RuleResult {
 }
 
 /// The rule's findings on a topology, as (sorted entity ids, level). For a derivation,
-/// the entities it gave a value to.
+/// the entities it gave a value to (at level info), and its `conflict` findings.
 pub fn findings_of(set: &RuleSet, rule: &Rule, topo: &Topology) -> Vec<(Vec<String>, Level)> {
     let derived = engine::derive(set, topo);
+    let mut found = Vec::new();
     if let Logic::Derive(_) = rule.logic {
         let mut ents: Vec<String> = derived
             .all()
@@ -138,7 +139,7 @@ pub fn findings_of(set: &RuleSet, rule: &Rule, topo: &Topology) -> Vec<(Vec<Stri
             .collect();
         ents.sort();
         ents.dedup();
-        return ents.into_iter().map(|e| (vec![e], Level::Info)).collect();
+        found.extend(ents.into_iter().map(|e| (vec![e], Level::Info)));
     }
     let mut out = engine::Results::default();
     engine::run_rule(
@@ -148,18 +149,16 @@ pub fn findings_of(set: &RuleSet, rule: &Rule, topo: &Topology) -> Vec<(Vec<Stri
         &mut engine::group::Components::default(),
         &mut out,
     );
-    out.findings
-        .into_iter()
-        .map(|f| {
-            let mut ids: Vec<String> = f
-                .entities
-                .iter()
-                .map(|&i| topo.entity(i).id.clone())
-                .collect();
-            ids.sort();
-            (ids, f.severity)
-        })
-        .collect()
+    found.extend(out.findings.into_iter().map(|f| {
+        let mut ids: Vec<String> = f
+            .entities
+            .iter()
+            .map(|&i| topo.entity(i).id.clone())
+            .collect();
+        ids.sort();
+        (ids, f.severity)
+    }));
+    found
 }
 
 /// The ids of the entities the rule cannot decide on a topology (every entity, planned or

@@ -348,7 +348,7 @@ impl Loader<'_> {
         let tags = r
             .take("tags")
             .and_then(|t| string_list(file, t, "topology", "tags", self.diags))
-            .map(|t| t.into_iter().map(|(s, _)| s.to_owned()).collect())
+            .map(|t| self.checked_tags(t))
             .unwrap_or_default();
         let mut attrs = Vec::new();
         for (k, v) in r.rest() {
@@ -412,7 +412,7 @@ impl Loader<'_> {
         let tags = r
             .take("tags")
             .and_then(|t| string_list(file, t, "topology", "tags", self.diags))
-            .map(|t| t.into_iter().map(|(s, _)| s.to_owned()).collect());
+            .map(|t| self.checked_tags(t));
         let refs: &[&'static str] = match class {
             Class::Node => &["parent"],
             Class::Link => &["from", "to"],
@@ -435,6 +435,8 @@ impl Loader<'_> {
         }
         let kind_ok = kind.is_some_and(|(k, pos)| self.check_kind(k, pos, class));
         let kind_name = kind.map(|k| k.0).unwrap_or_default();
+        // An entity of an unknown kind stays (rules may select it, `graph` draws it); its
+        // attributes have no vocabulary to be checked against.
         if kind_ok {
             for (k, v) in r.rest() {
                 self.vocab
@@ -468,6 +470,18 @@ impl Loader<'_> {
             pos,
             label_pos,
         })
+    }
+
+    /// Tags as written, each one the vocabulary does not declare reported.
+    fn checked_tags(&mut self, tags: Vec<(&str, Pos)>) -> Vec<String> {
+        tags.into_iter()
+            .map(|(t, pos)| {
+                if !self.vocab.tag_known(t) {
+                    self.diags.push(self.vocab.unknown_tag(self.file, t, pos));
+                }
+                t.to_owned()
+            })
+            .collect()
     }
 
     fn check_kind(&mut self, kind: &str, pos: Pos, class: Class) -> bool {
@@ -507,16 +521,17 @@ impl Loader<'_> {
             None => {
                 let names = self.vocab.kind_names(class);
                 self.diags.push(
-                    Diag::error(
-                        "topology::unknown_kind",
-                        format!("unknown {} kind `{kind}`", class.word()),
-                    )
-                    .at(self.file, pos, "no vocabulary declares this kind")
-                    .help(suggestion_help(
-                        kind,
-                        &names,
-                        &format!("{} kinds", class.word()),
-                    )),
+                    self.vocab
+                        .unknown_word(
+                            "topology::unknown_kind",
+                            format!("unknown {} kind `{kind}`", class.word()),
+                        )
+                        .at(self.file, pos, "no vocabulary declares this kind")
+                        .help(suggestion_help(
+                            kind,
+                            &names,
+                            &format!("{} kinds", class.word()),
+                        )),
                 );
                 false
             }
@@ -673,6 +688,10 @@ impl Loader<'_> {
                 let Some(node) = end.and_then(|n| entities.get(n as usize)) else {
                     continue;
                 };
+                // A node of an unknown kind was reported as such; its links are kept.
+                if self.vocab.kind(&node.kind).is_none() {
+                    continue;
+                }
                 if !allowed.is_empty() && !allowed.contains(&node.kind) {
                     self.diags.push(
                         Diag::error(

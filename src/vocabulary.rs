@@ -1,10 +1,20 @@
 //! The vocabulary: which kinds of node and link exist, and which attributes each has.
 //!
 //! Kinds and attributes are data, not code. A vocabulary file (YAML) declares node kinds,
-//! link kinds and their attributes as JSON Schema fragments; the bundled one lives in
+//! link kinds, tags and their attributes as JSON Schema fragments; the bundled one lives in
 //! `schemas/vocabulary/`, and a rules folder may bring its own `vocabulary.yaml`.
 //! Topology values are validated against the fragments; rules may only read attributes
 //! some vocabulary declares.
+//!
+//! Vocabularies merge (docs/rules.md, "Vocabulary"): a later file may add kinds, link ends,
+//! attributes, keys inside an object attribute, values of an enumeration (`enum`, closed) or
+//! of a list of known values (`known`, open), and tags. Re-declaring an attribute merges its
+//! schema when the two agree (same `type`, same `pattern`, ...); when they do not, the error
+//! names both declarations.
+//!
+//! A word the vocabulary does not know in a topology (an attribute, a kind, a value outside
+//! `enum` or `known`, a tag) is a warning with a suggestion; with `strict` it is an error.
+//! A value of the wrong JSON type is always an error.
 
 use crate::diagnostic::{Diag, Diags, suggestion_help};
 use crate::reader::MapReader;
@@ -33,6 +43,8 @@ impl Class {
 pub struct Attribute {
     pub schema: Json,
     validator: jsonschema::Validator,
+    /// Where the attribute was first declared: the file and its name there.
+    pub origin: Option<(SourceFile, Pos)>,
 }
 
 impl std::fmt::Debug for Attribute {
@@ -62,6 +74,10 @@ pub struct Vocabulary {
     pub kinds: BTreeMap<String, KindDef>,
     /// Attributes every node and link may carry.
     pub common: BTreeMap<String, Attribute>,
+    /// Declared tags and their descriptions (`production`, `test`, `planned`, ...).
+    pub tags: BTreeMap<String, String>,
+    /// A closed world (`--strict`): words the vocabulary does not know are errors.
+    pub strict: bool,
 }
 
 /// Keys of a node or link that are structure, not attributes.
@@ -80,15 +96,11 @@ impl Vocabulary {
         if let Some(common) = top.take("common") {
             let attrs = self.read_attributes(file, common, diags);
             for (name, (attr, pos)) in attrs {
-                match self.common.entry(name) {
-                    std::collections::btree_map::Entry::Occupied(e) => {
-                        diags.push(duplicate_attr(file, pos, e.key(), "every kind"));
-                    }
-                    std::collections::btree_map::Entry::Vacant(e) => {
-                        e.insert(attr);
-                    }
-                }
+                merge_attribute(&mut self.common, name, attr, file, pos, "every kind", diags);
             }
+        }
+        if let Some(tags) = top.take("tags") {
+            self.add_tags(file, tags, diags);
         }
         for (key, class) in [("nodes", Class::Node), ("links", Class::Link)] {
             let Some(kinds) = top.take(key) else { continue };
@@ -102,7 +114,15 @@ impl Vocabulary {
             }
         }
         top.finish(
-            &["name", "description", "common", "nodes", "links", "$schema"],
+            &[
+                "name",
+                "description",
+                "common",
+                "tags",
+                "nodes",
+                "links",
+                "$schema",
+            ],
             "a vocabulary",
             diags,
         );
@@ -121,10 +141,7 @@ impl Vocabulary {
         let Some(mut r) = MapReader::new(file, def, "vocabulary", &what, diags) else {
             return;
         };
-        let description = r
-            .string("description", diags)
-            .map(|s| s.0.to_owned())
-            .unwrap_or_default();
+        let description = description(&mut r, diags);
         let mut from = Vec::new();
         let mut to = Vec::new();
         let mut known = vec!["description", "attributes"];
@@ -180,21 +197,44 @@ impl Vocabulary {
         if kind.description.is_empty() {
             kind.description = description;
         }
-        kind.from.extend(from);
-        kind.to.extend(to);
+        for end in from {
+            if !kind.from.contains(&end) {
+                kind.from.push(end);
+            }
+        }
+        for end in to {
+            if !kind.to.contains(&end) {
+                kind.to.push(end);
+            }
+        }
+        let owner = format!("{} kind `{name}`", class.word());
         for (attr, (a, pos)) in attributes {
-            match kind.attributes.entry(attr) {
-                std::collections::btree_map::Entry::Occupied(e) => {
-                    diags.push(duplicate_attr(
-                        file,
-                        pos,
-                        e.key(),
-                        &format!("kind `{name}`"),
-                    ));
+            merge_attribute(&mut kind.attributes, attr, a, file, pos, &owner, diags);
+        }
+    }
+
+    /// Read `tags:`, a map of tag name → description (a string, or `{description: ...}`).
+    fn add_tags(&mut self, file: &SourceFile, node: &Node, diags: &mut Diags) {
+        let Some(reader) = MapReader::new(file, node, "vocabulary", "`tags`", diags) else {
+            return;
+        };
+        for (name, def) in reader.rest() {
+            let description = match &def.value {
+                Value::Str(s) => s.clone(),
+                Value::Null => String::new(),
+                _ => {
+                    let what = format!("tag `{}`", name.name);
+                    let Some(mut r) = MapReader::new(file, def, "vocabulary", &what, diags) else {
+                        continue;
+                    };
+                    let d = description(&mut r, diags);
+                    r.finish(&["description"], &what, diags);
+                    d
                 }
-                std::collections::btree_map::Entry::Vacant(e) => {
-                    e.insert(a);
-                }
+            };
+            let slot = self.tags.entry(name.name.clone()).or_default();
+            if slot.is_empty() {
+                *slot = description;
             }
         }
     }
@@ -210,6 +250,20 @@ impl Vocabulary {
         };
         let mut out = Vec::new();
         for (name, schema_node) in reader.rest() {
+            if let Some((head, tail)) = name.name.split_once('.') {
+                diags.push(
+                    Diag::error(
+                        "vocabulary::dotted_attribute",
+                        format!("attribute `{}` has a dot in its name", name.name),
+                    )
+                    .at(file, name.pos, "a dotted name is a path, not an attribute")
+                    .help(format!(
+                        "nest it: declare `{head}` with `type: object` and `{tail}` under its `properties` (rules then read `{}`)",
+                        name.name
+                    )),
+                );
+                continue;
+            }
             let schema = schema_node.value.to_json();
             if !schema.is_object() {
                 diags.push(
@@ -225,7 +279,14 @@ impl Vocabulary {
             match jsonschema::validator_for(&schema) {
                 Ok(validator) => out.push((
                     name.name.clone(),
-                    (Attribute { schema, validator }, name.pos),
+                    (
+                        Attribute {
+                            schema,
+                            validator,
+                            origin: Some((file.clone(), name.pos)),
+                        },
+                        name.pos,
+                    ),
                 )),
                 Err(e) => diags.push(
                     Diag::error(
@@ -328,27 +389,11 @@ impl Vocabulary {
         match self.attribute(kind, &key.name) {
             Some(attr) => {
                 let json = value.value.to_json();
-                if attr.validator.is_valid(&json) {
-                    check_nested_keys(file, kind, &key.name, &attr.schema, value, diags);
-                    return;
+                if !attr.validator.is_valid(&json) {
+                    self.wrong_values(file, kind, key, attr, value, &json, diags);
                 }
-                for err in attr.validator.iter_errors(&json) {
-                    let pointer = err.instance_path().to_string();
-                    let at = node_at_pointer(value, &pointer).unwrap_or(value);
-                    let field = if pointer.is_empty() {
-                        key.name.clone()
-                    } else {
-                        format!("{}{}", key.name, pointer.replace('/', "."))
-                    };
-                    diags.push(
-                        Diag::error(
-                            "topology::wrong_type",
-                            format!("`{field}` of a `{kind}` has a wrong value: {err}"),
-                        )
-                        .at(file, at.pos, "this value does not fit the vocabulary")
-                        .help(describe_schema(&field, schema_at(&attr.schema, &pointer))),
-                    );
-                }
+                check_nested_keys(self, file, kind, &key.name, &attr.schema, value, diags);
+                self.check_known(file, kind, &key.name, &attr.schema, value, diags);
             }
             None => {
                 let names = self.attribute_names(kind);
@@ -363,7 +408,7 @@ impl Vocabulary {
                     ),
                 };
                 diags.push(
-                    Diag::warning(
+                    self.unknown_word(
                         "topology::unknown_attribute",
                         format!("unknown attribute `{}` on a `{kind}`", key.name),
                     )
@@ -374,11 +419,217 @@ impl Vocabulary {
         }
     }
 
+    /// A diagnostic about a word the vocabulary does not know: a warning, or an error in a
+    /// closed world (`--strict`).
+    pub fn unknown_word(&self, code: &str, message: String) -> Diag {
+        if self.strict {
+            Diag::error(code, message)
+        } else {
+            Diag::warning(code, message)
+        }
+    }
+
+    /// Report the schema violations of a value: a value outside an enumeration (of a JSON
+    /// type the enumeration has) is an unknown word; anything else is a wrong value. Keys
+    /// an object does not declare are left to [`check_nested_keys`] (unknown attributes).
+    #[expect(clippy::too_many_arguments, reason = "one call site, all context")]
+    fn wrong_values(
+        &self,
+        file: &SourceFile,
+        kind: &str,
+        key: &crate::value::Key,
+        attr: &Attribute,
+        value: &Node,
+        json: &Json,
+        diags: &mut Diags,
+    ) {
+        use jsonschema::error::ValidationErrorKind as K;
+        for err in attr.validator.iter_errors(json) {
+            let pointer = err.instance_path().to_string();
+            let at = node_at_pointer(value, &pointer).unwrap_or(value);
+            let field = if pointer.is_empty() {
+                key.name.clone()
+            } else {
+                format!("{}{}", key.name, pointer.replace('/', "."))
+            };
+            match err.kind() {
+                K::AdditionalProperties { .. } => continue,
+                K::Enum { options } if same_type(options, err.instance()) => {
+                    let values: Vec<&Json> = options.as_array().into_iter().flatten().collect();
+                    diags.push(self.unknown_value(file, kind, &field, at, &values));
+                    continue;
+                }
+                _ => {}
+            }
+            diags.push(
+                Diag::error(
+                    "topology::wrong_type",
+                    format!("`{field}` of a `{kind}` has a wrong value: {err}"),
+                )
+                .at(file, at.pos, "this value does not fit the vocabulary")
+                .help(describe_schema(&field, schema_at(&attr.schema, &pointer))),
+            );
+        }
+    }
+
+    /// Check values against the `known` lists of an attribute's schema (and its keys' and
+    /// items'): an open enumeration, the values rules compare with.
+    fn check_known(
+        &self,
+        file: &SourceFile,
+        kind: &str,
+        path: &str,
+        schema: &Json,
+        value: &Node,
+        diags: &mut Diags,
+    ) {
+        match &value.value {
+            Value::Map(entries) => {
+                for (k, v) in entries {
+                    if let Some(sub) = schema.get("properties").and_then(|p| p.get(&k.name)) {
+                        let p = format!("{path}.{}", k.name);
+                        self.check_known(file, kind, &p, sub, v, diags);
+                    }
+                }
+            }
+            Value::List(items) => {
+                if let Some(sub) = schema.get("items") {
+                    for item in items {
+                        self.check_known(file, kind, path, sub, item, diags);
+                    }
+                }
+            }
+            Value::Null => {}
+            scalar => {
+                let Some(known) = schema.get("known").and_then(Json::as_array) else {
+                    return;
+                };
+                let json = scalar.to_json();
+                if !known.contains(&json) {
+                    let values: Vec<&Json> = known.iter().collect();
+                    diags.push(self.unknown_value(file, kind, path, value, &values));
+                }
+            }
+        }
+    }
+
+    /// A value outside an enumeration or the known values: a suggestion (a caseless match
+    /// first, then the nearest by edit distance), else the list of values.
+    fn unknown_value(
+        &self,
+        file: &SourceFile,
+        kind: &str,
+        field: &str,
+        at: &Node,
+        values: &[&Json],
+    ) -> Diag {
+        let shown = at.value.display();
+        let texts: Vec<String> = values.iter().map(|v| json_text(v)).collect();
+        let names: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let caseless = names
+            .iter()
+            .find(|n| **n != shown && n.eq_ignore_ascii_case(&shown));
+        let what = format!("values of `{field}`");
+        let help = match caseless {
+            Some(n) => format!("did you mean `{n}`? Values are compared with their case"),
+            // `3` is not a typo of `1`: numbers get the list.
+            None if !matches!(at.value, Value::Str(_)) => {
+                format!("known {what}: {}", names.join(", "))
+            }
+            None => suggestion_help(&shown, &names, &what),
+        };
+        self.unknown_word(
+            "topology::unknown_value",
+            format!("`{field}` of a `{kind}` is `{shown}`, a value no vocabulary knows"),
+        )
+        .at(file, at.pos, "not a known value")
+        .help(format!(
+            "{help} (rules that compare `{field}` with the values they know will not match it)"
+        ))
+    }
+
+    /// Whether a tag is declared (any tag is, when no vocabulary declares tags).
+    pub fn tag_known(&self, tag: &str) -> bool {
+        self.tags.is_empty() || self.tags.contains_key(tag)
+    }
+
+    /// An undeclared tag, with a suggestion.
+    pub fn unknown_tag(&self, file: &SourceFile, tag: &str, pos: Pos) -> Diag {
+        let names: Vec<&str> = self.tags.keys().map(String::as_str).collect();
+        self.unknown_word("topology::unknown_tag", format!("unknown tag `{tag}`"))
+            .at(file, pos, "no vocabulary declares this tag")
+            .help(format!(
+                "{}; rules that select or grade by tag will not see it",
+                suggestion_help(tag, &names, "tags")
+            ))
+    }
+
+    /// The values a rule may compare the attribute at `path` with, on entities of `kinds`
+    /// (all kinds of `class` if empty): the union of its `enum` and `known` lists (for a
+    /// list attribute, of its items'). `None` when some kind leaves the value open.
+    pub fn known_values(
+        &self,
+        class: Class,
+        kinds: &[String],
+        path: &[String],
+    ) -> Option<Vec<Json>> {
+        let (first, rest) = path.split_first()?;
+        let candidates: Vec<&str> = if kinds.is_empty() {
+            self.kind_names(class)
+        } else {
+            kinds.iter().map(String::as_str).collect()
+        };
+        let mut out = Vec::new();
+        let mut any = false;
+        let schemas = candidates
+            .iter()
+            .filter_map(|k| self.kinds.get(*k).and_then(|d| d.attributes.get(first)))
+            .chain(self.common.get(first));
+        for attr in schemas {
+            let mut s = &attr.schema;
+            for seg in rest {
+                s = s.get("properties").and_then(|p| p.get(seg))?;
+            }
+            let s = if s.get("type").and_then(Json::as_str) == Some("array") {
+                s.get("items")?
+            } else {
+                s
+            };
+            let mut found = false;
+            for key in ["enum", "known"] {
+                if let Some(list) = s.get(key).and_then(Json::as_array) {
+                    found = true;
+                    out.extend(list.iter().cloned());
+                }
+            }
+            if !found {
+                return None;
+            }
+            any = true;
+        }
+        any.then_some(out)
+    }
+
     /// The JSON Schema of a topology file under this vocabulary (for editors).
     pub fn topology_schema(&self) -> Json {
+        let declared: Vec<String> = self
+            .tags
+            .iter()
+            .map(|(t, d)| {
+                if d.is_empty() {
+                    format!("`{t}`")
+                } else {
+                    format!("`{t}` ({d})")
+                }
+            })
+            .collect();
         let tags = json!({
-            "description": "Labels such as `production`, `test` or `planned` that rules may select on (one tag, or a list).",
-            "type": ["array", "string"], "items": {"type": "string"}
+            "description": format!(
+                "Labels that rules may select on (one tag, or a list). Declared tags: {}. Another tag is a warning (an error with `--strict`).",
+                declared.join("; ")
+            ),
+            "type": ["array", "string"],
+            "items": {"type": "string", "examples": self.tags.keys().collect::<Vec<_>>()}
         });
         let mut node_variants = Vec::new();
         let mut link_variants = Vec::new();
@@ -457,6 +708,36 @@ impl Vocabulary {
     }
 }
 
+/// A definition's `description` (empty when not written).
+fn description(r: &mut MapReader<'_>, diags: &mut Diags) -> String {
+    r.string("description", diags)
+        .map(|s| s.0.to_owned())
+        .unwrap_or_default()
+}
+
+/// Whether `value` has the JSON type of one of `options` (an integer is not a string).
+fn same_type(options: &Json, value: &Json) -> bool {
+    let ty = |v: &Json| match v {
+        Json::Number(_) => "number",
+        Json::String(_) => "string",
+        Json::Bool(_) => "boolean",
+        Json::Null => "null",
+        Json::Array(_) => "array",
+        Json::Object(_) => "object",
+    };
+    options
+        .as_array()
+        .is_some_and(|o| o.iter().any(|x| ty(x) == ty(value)))
+}
+
+/// A JSON scalar as a user writes it (`exchange`, not `"exchange"`).
+fn json_text(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 fn or_any(list: &[String]) -> String {
     if list.is_empty() {
         "any node".to_owned()
@@ -472,13 +753,166 @@ fn attribute_properties(attrs: &BTreeMap<String, Attribute>) -> Map<String, Json
         .collect()
 }
 
-fn duplicate_attr(file: &SourceFile, pos: Pos, name: &str, owner: &str) -> Diag {
-    Diag::error(
-        "vocabulary::duplicate_attribute",
-        format!("attribute `{name}` of {owner} is declared twice"),
-    )
-    .at(file, pos, "declared again here")
-    .help("keep one declaration; vocabularies of different packs must not redefine an attribute")
+/// Add an attribute declaration, merging it with an earlier one of the same name.
+fn merge_attribute(
+    map: &mut BTreeMap<String, Attribute>,
+    name: String,
+    new: Attribute,
+    file: &SourceFile,
+    pos: Pos,
+    owner: &str,
+    diags: &mut Diags,
+) {
+    let key = name.clone();
+    let old = match map.entry(name) {
+        std::collections::btree_map::Entry::Vacant(e) => {
+            e.insert(new);
+            return;
+        }
+        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+    };
+    let merged = match merge_schema(&old.schema, &new.schema, &[]) {
+        Ok(m) => m,
+        Err((path, why)) => {
+            let field = std::iter::once(key)
+                .chain(path)
+                .collect::<Vec<_>>()
+                .join(".");
+            let mut d = Diag::error(
+                "vocabulary::conflicting_attribute",
+                format!("attribute `{field}` of {owner} is declared twice, incompatibly: {why}"),
+            )
+            .at(file, pos, "declared again here");
+            if let Some((first_file, first_pos)) = &old.origin {
+                d = d.also_at(first_file, *first_pos, "first declared here");
+            }
+            diags.push(d.help(
+                "a later vocabulary may add keys, `enum` and `known` values and descriptions to an attribute, but not change its `type`, `pattern` or bounds; make the declarations agree or rename one",
+            ));
+            return;
+        }
+    };
+    match jsonschema::validator_for(&merged) {
+        Ok(v) => {
+            old.schema = merged;
+            old.validator = v;
+        }
+        Err(e) => diags.push(
+            Diag::error(
+                "vocabulary::bad_schema",
+                format!("the merged schema of an attribute of {owner} does not compile: {e}"),
+            )
+            .at(file, pos, "merged with an earlier declaration here")
+            .help("fix the JSON Schema fragment (draft 2020-12)"),
+        ),
+    }
+}
+
+/// Keywords that describe an attribute for people: the first declaration's are kept.
+const DESCRIPTIVE: &[&str] = &["description", "title", "examples", "$comment", "default"];
+
+/// Merge two declarations of one attribute: `properties` are joined (recursively), `enum`
+/// and `known` values are joined, `items` merge; descriptions keep the first; any other
+/// keyword must be equal (`type` compared as a set). Err gives the nested path and why.
+fn merge_schema(a: &Json, b: &Json, at: &[String]) -> Result<Json, (Vec<String>, String)> {
+    let (Some(ma), Some(mb)) = (a.as_object(), b.as_object()) else {
+        return if a == b {
+            Ok(a.clone())
+        } else {
+            Err((at.to_vec(), format!("`{a}` and `{b}` differ")))
+        };
+    };
+    let mut out = ma.clone();
+    for (k, vb) in mb {
+        let Some(va) = out.get(k).cloned() else {
+            out.insert(k.clone(), vb.clone());
+            continue;
+        };
+        let merged = match k.as_str() {
+            d if DESCRIPTIVE.contains(&d) => va,
+            "enum" | "known" => {
+                let mut list = va.as_array().cloned().unwrap_or_default();
+                for v in vb.as_array().into_iter().flatten() {
+                    if !list.contains(v) {
+                        list.push(v.clone());
+                    }
+                }
+                Json::Array(list)
+            }
+            "properties" => {
+                let mut props = va.as_object().cloned().unwrap_or_default();
+                for (name, sb) in vb.as_object().into_iter().flatten() {
+                    let m = match props.get(name) {
+                        Some(sa) => {
+                            let mut path = at.to_vec();
+                            path.push(name.clone());
+                            merge_schema(sa, sb, &path)?
+                        }
+                        None => sb.clone(),
+                    };
+                    props.insert(name.clone(), m);
+                }
+                Json::Object(props)
+            }
+            "items" => merge_schema(&va, vb, at)?,
+            "type" => {
+                let set = |t: &Json| -> Vec<String> {
+                    let mut v: Vec<String> = match t {
+                        Json::Array(items) => items.iter().map(Json::to_string).collect(),
+                        other => vec![other.to_string()],
+                    };
+                    v.sort();
+                    v
+                };
+                if set(&va) != set(vb) {
+                    return Err((
+                        at.to_vec(),
+                        format!("its type is {va} in one and {vb} in the other"),
+                    ));
+                }
+                va
+            }
+            _ => {
+                if va != *vb {
+                    return Err((
+                        at.to_vec(),
+                        format!("its `{k}` is {va} in one and {vb} in the other"),
+                    ));
+                }
+                va
+            }
+        };
+        out.insert(k.clone(), merged);
+    }
+    // `{enum: [1, 2]}` and `{type: string}` each pass alone; together no value would.
+    if let (Some(ty), Some(values)) = (out.get("type"), out.get("enum").and_then(Json::as_array))
+        && let Some(bad) = values.iter().find(|v| !json_has_type(v, ty))
+    {
+        return Err((
+            at.to_vec(),
+            format!("its type is {ty} in one, but its values include {bad} in the other"),
+        ));
+    }
+    Ok(Json::Object(out))
+}
+
+/// Whether a JSON value is of a JSON Schema `type` (a name or a list of names).
+fn json_has_type(v: &Json, ty: &Json) -> bool {
+    let fits = |t: &str| match t {
+        "string" => v.is_string(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "number" => v.is_number(),
+        "boolean" => v.is_boolean(),
+        "null" => v.is_null(),
+        "array" => v.is_array(),
+        "object" => v.is_object(),
+        _ => true,
+    };
+    match ty {
+        Json::String(t) => fits(t),
+        Json::Array(ts) => ts.iter().filter_map(Json::as_str).any(fits),
+        _ => true,
+    }
 }
 
 /// Whether `schema` (an attribute's) has the nested property path `rest`.
@@ -503,6 +937,7 @@ fn collect_paths(prefix: &str, schema: &Json, out: &mut Vec<String>) {
 
 /// Warn about keys of a nested map attribute that its schema does not list.
 fn check_nested_keys(
+    vocab: &Vocabulary,
     file: &SourceFile,
     kind: &str,
     path: &str,
@@ -519,20 +954,21 @@ fn check_nested_keys(
     for (k, v) in entries {
         let full = format!("{path}.{}", k.name);
         match props.get(&k.name) {
-            Some(sub) => check_nested_keys(file, kind, &full, sub, v, diags),
+            Some(sub) => check_nested_keys(vocab, file, kind, &full, sub, v, diags),
             None => {
                 let names: Vec<&str> = props.keys().map(String::as_str).collect();
                 diags.push(
-                    Diag::warning(
-                        "topology::unknown_attribute",
-                        format!("unknown attribute `{full}` on a `{kind}`"),
-                    )
-                    .at(file, k.pos, "no vocabulary declares this attribute")
-                    .help(suggestion_help(
-                        &k.name,
-                        &names,
-                        &format!("keys of `{path}`"),
-                    )),
+                    vocab
+                        .unknown_word(
+                            "topology::unknown_attribute",
+                            format!("unknown attribute `{full}` on a `{kind}`"),
+                        )
+                        .at(file, k.pos, "no vocabulary declares this attribute")
+                        .help(suggestion_help(
+                            &k.name,
+                            &names,
+                            &format!("keys of `{path}`"),
+                        )),
                 );
             }
         }

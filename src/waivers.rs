@@ -251,7 +251,7 @@ fn waiver(file: &SourceFile, node: &Node, rules: &RuleSet, diags: &mut Diags) ->
                 let ids: Vec<&str> = rules
                     .rules
                     .iter()
-                    .filter(|r| !r.is_derivation())
+                    .filter(|r| r.reports())
                     .map(|r| r.id.as_str())
                     .collect();
                 diags.push(
@@ -260,7 +260,7 @@ fn waiver(file: &SourceFile, node: &Node, rules: &RuleSet, diags: &mut Diags) ->
                         .help(suggestion_help(id, &ids, "rule ids")),
                 );
             }
-            Some(found) if found.is_derivation() => diags.push(
+            Some(found) if !found.reports() => diags.push(
                 Diag::error(
                     "waiver::derivation_rule",
                     format!("rule `{id}` derives values and never reports a finding"),

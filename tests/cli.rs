@@ -542,10 +542,32 @@ fn missing_kind_is_refused() {
 }
 
 #[test]
-fn unknown_kind_is_refused_with_a_suggestion() {
+fn unknown_kind_warns_and_the_rest_is_checked() {
+    let file = fixture("topologies/unknown-kind.yaml");
+    let (exit, report) = check_json(&[&file]);
+    assert_eq!(exit, Exit::Clean, "{report}");
+    let warnings = report["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{report}");
+    assert_eq!(warnings[0]["code"], "kbcheck::topology::unknown_kind");
+    assert!(
+        warnings[0]["help"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `postoffice`?"),
+        "{report}"
+    );
+    assert_eq!(report["topologies"][0]["nodes"], 2, "the entity stays");
+    let (exit, out, err) = kbcheck(&["check", &file]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    assert!(has(&err, "kbcheck::topology::unknown_kind"), "{err}");
+    assert!(has(&err, "⚠ unknown node kind `postofice`"), "{err}");
+}
+
+#[test]
+fn unknown_kind_is_refused_with_strict() {
     let err = bad_topology(
         "unknown-kind.yaml",
-        &[],
+        &["--strict"],
         "topology::unknown_kind",
         "postofice",
     );
@@ -558,18 +580,32 @@ fn unknown_kind_is_refused_with_a_suggestion() {
 fn values_of_the_wrong_type_are_refused() {
     let err = bad_topology("wrong-types.yaml", &[], "topology::wrong_type", "5.5");
     assert!(
+        !has(&err, "`install.disk` of a `postoffice` has a wrong value"),
+        "a value outside an enumeration is a warning:\n{err}"
+    );
+    let err = bad_topology(
+        "wrong-types.yaml",
+        &["--strict"],
+        "topology::wrong_type",
+        "5.5",
+    );
+    assert!(
         has(&err, "`version` of a `server` has a wrong value"),
         "{err}"
     );
     assert_label(&err, 6, "5.5", "this value does not fit the vocabulary");
     assert!(has(&err, "`version` takes a string"), "{err}");
     assert!(
-        has(&err, "`install.disk` of a `postoffice` has a wrong value"),
+        has(
+            &err,
+            "`install.disk` of a `postoffice` is `3`, a value no vocabulary knows"
+        ),
         "{err}"
     );
-    assert_label(&err, 10, "3", "this value does not fit the vocabulary");
+    assert!(has(&err, "kbcheck::topology::unknown_value"), "{err}");
+    assert_label(&err, 10, "3", "not a known value");
     assert!(
-        has(&err, "help: `install.disk` takes one of `1`, `2`"),
+        has(&err, "help: known values of `install.disk`: 1, 2"),
         "help describes `disk`, not `install`:\n{err}"
     );
 }
@@ -826,7 +862,12 @@ fn unknown_attribute_is_a_warning_and_the_check_still_runs() {
 
 #[test]
 fn several_errors_in_one_file_are_all_reported() {
-    let err = bad_topology("several-errors.yaml", &[], "topology::wrong_type", "5.5");
+    let err = bad_topology(
+        "several-errors.yaml",
+        &["--strict"],
+        "topology::wrong_type",
+        "5.5",
+    );
     for code in [
         "wrong_type",
         "duplicate_id",
@@ -1112,10 +1153,18 @@ fn pack_brings_its_own_kind_and_rule() {
 }
 
 #[test]
-fn pack_kind_is_refused_without_the_pack() {
+fn pack_kind_warns_without_the_pack_and_is_refused_with_strict() {
     let file = fixture("topologies/site-relay.yaml");
     let text = std::fs::read_to_string(&file).unwrap();
     let (exit, out, err) = kbcheck(&["check", &file]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    assert_eq!(
+        err.matches("unknown node kind `contoso-relay`").count(),
+        3,
+        "{err}"
+    );
+    assert!(out.contains("0 errors"), "the rest is checked:\n{out}");
+    let (exit, out, err) = kbcheck(&["check", "--strict", &file]);
     assert_eq!(exit, Exit::Invalid, "{out}{err}");
     assert_eq!(
         err.matches("unknown node kind `contoso-relay`").count(),
@@ -1348,4 +1397,353 @@ fn explain_unknown_rule_exits_2_with_a_suggestion() {
         has(&err, "help: did you mean `KB-Q151228-DUPLICATE-SERIAL`?"),
         "{err}"
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// An open vocabulary: packs extend it, unknown words warn, `--strict` refuses them
+
+/// The codes of a JSON report's `warnings`, sorted.
+fn warning_codes(report: &Value) -> Vec<String> {
+    let mut codes: Vec<String> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            w["code"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("kbcheck::")
+                .to_owned()
+        })
+        .collect();
+    codes.sort();
+    codes
+}
+
+#[test]
+fn a_pack_adds_a_key_inside_install_and_a_source_value_and_its_rule_fires() {
+    let pack = fixture("pack-install");
+    let topo = fixture("topologies/install-program.yaml");
+    let (exit, report) = check_json(&["--rules", &pack, &topo]);
+    assert_eq!(exit, Exit::Clean, "a warning finding only:\n{report}");
+    assert_eq!(
+        findings(&report),
+        expected(&[("PACK-INSTALL-PROGRAM", "warning", &["PO-HQ"])])
+    );
+    assert_eq!(warning_codes(&report), Vec::<String>::new(), "{report}");
+    // The pack's words are closed-world valid too.
+    let (exit, out, err) = kbcheck(&["check", "--strict", "--rules", &pack, &topo]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    assert!(err.is_empty(), "{err}");
+    let (exit, out, err) = kbcheck(&["test", &pack]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+}
+
+#[test]
+fn without_the_pack_its_words_are_warnings_and_the_rest_is_checked() {
+    let topo = fixture("topologies/install-program.yaml");
+    let (exit, report) = check_json(&[&topo]);
+    assert_eq!(exit, Exit::Clean, "{report}");
+    assert_eq!(
+        warning_codes(&report),
+        [
+            "topology::unknown_attribute",
+            "topology::unknown_kind",
+            "topology::unknown_tag",
+            "topology::unknown_value",
+            "topology::unknown_value",
+        ],
+        "{report}"
+    );
+    let text = report["warnings"].to_string();
+    for message in [
+        "unknown attribute `install.program` on a `postoffice`",
+        "unknown link kind `cc-mail-link`",
+        "unknown tag `lab`",
+        "`install.source` of a `postoffice` is `backoffice-2.0`, a value no vocabulary knows",
+        "`product` of a `server` is `lotus-notes`, a value no vocabulary knows",
+    ] {
+        assert!(text.contains(message), "no `{message}` in {text}");
+    }
+    assert!(text.contains("did you mean `backoffice-1.5`?"), "{text}");
+    assert_eq!(report["topologies"][0]["links"], 1, "the link stays");
+    // Human output: each warning as a diagnostic, and counted on the summary line.
+    let (exit, out, err) = kbcheck(&["check", &topo]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    assert!(
+        out.contains("; 5 input warnings (unknown words; `--strict` makes them errors)"),
+        "{out}"
+    );
+    assert_eq!(err.matches("  ⚠ ").count(), 5, "{err}");
+    // SARIF: the invocation's notifications.
+    let (exit, out, _) = kbcheck(&["check", "--format", "sarif", &topo]);
+    assert_eq!(exit, Exit::Clean);
+    let sarif: Value = serde_json::from_str(&out).unwrap();
+    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"].to_string();
+    assert!(
+        notes.contains("unknown link kind `cc-mail-link`"),
+        "{notes}"
+    );
+}
+
+#[test]
+fn strict_turns_every_vocabulary_warning_into_an_error() {
+    let topo = fixture("topologies/install-program.yaml");
+    let (exit, out, err) = kbcheck(&["check", "--strict", &topo]);
+    assert_eq!(exit, Exit::Invalid, "{out}{err}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err.matches("  × ").count(), 5, "{err}");
+    assert!(!has(&err, "  ⚠ "), "{err}");
+    assert!(has(&err, "invalid topology; nothing was checked"), "{err}");
+    let (exit, _, err) = kbcheck(&["validate", "--strict", &topo]);
+    assert_eq!(exit, Exit::Invalid, "{err}");
+    // `strict: true` in the project config does the same; the flag is not needed.
+    let s = Scratch::new("strict-config");
+    let config = s.write("kbcheck.yaml", "strict: true\n");
+    let (exit, _, err) = kbcheck(&["check", "--config", &config, &topo]);
+    assert_eq!(exit, Exit::Invalid, "{err}");
+    assert!(has(&err, "× unknown link kind `cc-mail-link`"), "{err}");
+    let config = s.write("off.yaml", "strict: false\n");
+    let (exit, _, err) = kbcheck(&["check", "--config", &config, &topo]);
+    assert_eq!(exit, Exit::Clean, "{err}");
+}
+
+#[test]
+fn structural_errors_stay_errors_without_strict() {
+    // A value of the wrong JSON type, a dangling reference: errors in both modes.
+    let err = bad_topology("wrong-types.yaml", &[], "topology::wrong_type", "5.5");
+    assert!(
+        has(&err, "× `version` of a `server` has a wrong value"),
+        "{err}"
+    );
+    bad_topology(
+        "unknown-references.yaml",
+        &[],
+        "topology::unknown_reference",
+        "EXCH-REDD",
+    );
+}
+
+#[test]
+fn an_unknown_link_kind_warns_and_the_topology_is_checked_and_drawn() {
+    let s = Scratch::new("unknown-link");
+    let topo = s.write(
+        "plan.yaml",
+        "version: 1
+defaults: {tags: [production]}
+nodes:
+  - {id: S1, kind: server, product: exchange, version: \"5.5\"}
+  - {id: S2, kind: server, product: exchange, version: \"5.5\"}
+  - {id: PO1, kind: postoffice, parent: S1, serial: \"0799-99992\"}
+links:
+  - {id: X400-1, kind: x400-conector, from: S1, to: S2}
+",
+    );
+    let (exit, report) = check_json(&[&topo]);
+    assert_eq!(exit, Exit::Findings, "{report}");
+    assert_eq!(
+        findings(&report),
+        expected(&[("KB-Q142196-INVALID-SERIAL", "error", &["PO1"])])
+    );
+    assert_eq!(warning_codes(&report), ["topology::unknown_kind"]);
+    assert!(
+        report["warnings"][0]["help"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `x400-connector`?"),
+        "{report}"
+    );
+    let (exit, out, err) = kbcheck(&["graph", "--format", "dot", &topo]);
+    assert_eq!(exit, Exit::Clean, "{err}");
+    assert!(
+        out.contains("X400-1") || out.contains("x400-conector"),
+        "{out}"
+    );
+}
+
+#[test]
+fn values_rules_compare_with_are_known_and_a_near_miss_warns() {
+    let s = Scratch::new("known-values");
+    let topo = s.write(
+        "plan.yaml",
+        "version: 1
+defaults: {tags: [prodution]}
+nodes:
+  - {id: S1, kind: server, product: Exchange, os: Windows-2000}
+",
+    );
+    let (exit, report) = check_json(&[&topo]);
+    assert_eq!(exit, Exit::Clean, "{report}");
+    let text = report["warnings"].to_string();
+    for (message, help) in [
+        (
+            "`product` of a `server` is `Exchange`, a value no vocabulary knows",
+            "did you mean `exchange`? Values are compared with their case",
+        ),
+        (
+            "`os` of a `server` is `Windows-2000`, a value no vocabulary knows",
+            "did you mean `windows-2000`?",
+        ),
+        ("unknown tag `prodution`", "did you mean `production`?"),
+    ] {
+        assert!(text.contains(message), "no `{message}` in {text}");
+        assert!(text.contains(help), "no `{help}` in {text}");
+    }
+    let (exit, _, err) = kbcheck(&["check", "--strict", &topo]);
+    assert_eq!(exit, Exit::Invalid, "{err}");
+    assert!(has(&err, "× unknown tag `prodution`"), "{err}");
+}
+
+#[test]
+fn a_rule_comparing_with_a_value_no_vocabulary_knows_warns() {
+    let s = Scratch::new("rule-literal");
+    s.write(
+        "pack/R.yaml",
+        "id: R
+title: t
+select: {kind: server}
+when: {field: product, equals: Exchange}
+severity: warning
+message: m
+",
+    );
+    let (exit, out, err) = kbcheck(&["rules", "--no-default-rules", "--rules", &s.path("pack")]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    assert!(has(&err, "kbcheck::rule::unknown_value"), "{err}");
+    assert!(
+        has(
+            &err,
+            "the rule compares `product` with `Exchange`, a value no vocabulary knows"
+        ),
+        "{err}"
+    );
+    assert!(has(&err, "did you mean `exchange`?"), "{err}");
+    // A tag it grades by is checked the same way.
+    s.write(
+        "pack/T.yaml",
+        "id: T
+title: t
+select: {kind: server}
+severity: [{when: {tag: prodution}, level: error}, {level: warning}]
+message: m
+",
+    );
+    let (_, _, err) = kbcheck(&["rules", "--no-default-rules", "--rules", &s.path("pack")]);
+    assert!(
+        has(
+            &err,
+            "the rule names the tag `prodution`, which no vocabulary declares"
+        ),
+        "{err}"
+    );
+    assert!(has(&err, "did you mean `production`?"), "{err}");
+    std::fs::remove_file(s.0.join("pack/T.yaml")).unwrap();
+    // Declared by the pack, the value is known.
+    s.write(
+        "pack/vocabulary.yaml",
+        "nodes:\n  server:\n    attributes:\n      product: {known: [Exchange]}\n",
+    );
+    let (exit, out, err) = kbcheck(&["rules", "--no-default-rules", "--rules", &s.path("pack")]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    assert!(err.is_empty(), "{err}");
+}
+
+#[test]
+fn every_literal_a_bundled_rule_compares_with_is_known_to_the_vocabulary() {
+    // The compiler checks each `equals` / `in` / `contains` literal against the attribute's
+    // `enum` and `known` values (rule::unknown_value); the bundled rules must raise none.
+    let set = kbcheck::lang::load::load(
+        &kbcheck::lang::load::RuleSources {
+            bundled: true,
+            paths: Vec::new(),
+        },
+        &kbcheck::limits::Limits::default(),
+    )
+    .unwrap();
+    let warnings: Vec<String> = set
+        .warnings
+        .iter()
+        .map(|d| format!("{}: {} ({:?})", d.code, d.message, d.location))
+        .collect();
+    assert!(warnings.is_empty(), "{warnings:#?}");
+    // And the attributes the rules compare with fixed values have known values to check.
+    for (kind, path) in [
+        ("server", "product"),
+        ("server", "os"),
+        ("server", "edition"),
+        ("postoffice", "product"),
+        ("postoffice", "install.source"),
+        ("gateway", "type"),
+    ] {
+        let path: Vec<String> = path.split('.').map(str::to_owned).collect();
+        assert!(
+            set.vocab
+                .known_values(kbcheck::vocabulary::Class::Node, &[kind.to_owned()], &path)
+                .is_some(),
+            "`{}` of `{kind}` has no known values",
+            path.join(".")
+        );
+    }
+}
+
+#[test]
+fn schema_topology_with_a_pack_prints_the_merged_vocabulary() {
+    let (exit, out, err) = kbcheck(&["schema", "topology", "--rules", &fixture("pack-install")]);
+    assert_eq!(exit, Exit::Clean, "{err}");
+    let schema: Value = serde_json::from_str(&out).unwrap();
+    let text = schema.to_string();
+    for word in [
+        "\"program\"",
+        "backoffice-2.0",
+        "backoffice-1.5",
+        "cc-mail-link",
+        "lotus-notes",
+    ] {
+        assert!(text.contains(word), "no {word} in the merged schema");
+    }
+    let (_, bundled, _) = kbcheck(&["schema", "topology"]);
+    assert!(
+        !bundled.contains("backoffice-2.0"),
+        "the pack's words only with the pack"
+    );
+}
+
+#[test]
+fn the_two_drives_finding_points_at_the_postoffice_too() {
+    let s = Scratch::new("two-drives");
+    let topo = s.write(
+        "plan.yaml",
+        "version: 1
+nodes:
+  - {id: S1, kind: server, product: exchange, version: \"5.5\"}
+  - {id: MTA1, kind: pc-mta, parent: S1}
+  - {id: PO1, kind: postoffice, parent: S1}
+links:
+  - {id: DRIVE-M, kind: serves, from: MTA1, to: PO1, drive: M}
+  - {id: DRIVE-N, kind: serves, from: MTA1, to: PO1, drive: N}
+",
+    );
+    let (exit, report) = check_json(&[&topo]);
+    assert_eq!(exit, Exit::Findings);
+    let f = &report["findings"][0];
+    assert_eq!(f["rule"], "KB-Q151228-TWO-DRIVES");
+    assert_eq!(f["entities"], serde_json::json!(["DRIVE-M", "DRIVE-N"]));
+    assert_eq!(f["key_entities"], serde_json::json!(["MTA1", "PO1"]));
+    let located: Vec<(&str, bool)> = f["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["entity"].as_str().unwrap(), l["key"] == true))
+        .collect();
+    assert_eq!(
+        located,
+        [
+            ("DRIVE-M", false),
+            ("DRIVE-N", false),
+            ("MTA1", true),
+            ("PO1", true)
+        ]
+    );
+    let (_, out, _) = kbcheck(&["check", &topo]);
+    assert_label(&out, 5, "PO1", "postoffice `PO1` (the group's key)");
 }

@@ -99,14 +99,82 @@ fn vocabulary_schema_that_does_not_compile_is_refused() {
 }
 
 #[test]
-fn vocabulary_redeclaring_a_bundled_attribute_is_refused() {
+fn vocabulary_redeclaring_a_bundled_attribute_incompatibly_names_both_places() {
     let err = bad_vocabulary(
         "vocab-dup",
-        "common:\n  site: {type: string}\n",
-        "vocabulary::duplicate_attribute",
-        "attribute `site` of every kind is declared twice",
+        "common:\n  site: {type: integer}\n",
+        "vocabulary::conflicting_attribute",
+        "attribute `site` of every kind is declared twice, incompatibly: its type is \"string\" in one and \"integer\" in the other",
     );
     assert_label(&err, 2, "site", "declared again here");
+    // The first declaration is in another file, the bundled vocabulary: shown as well.
+    assert!(
+        has(&err, "builtin:schemas/vocabulary/mail.yaml"),
+        "the first place is named:\n{err}"
+    );
+    let line = include_str!("../schemas/vocabulary/mail.yaml")
+        .lines()
+        .position(|l| l == "  site:")
+        .unwrap()
+        + 1;
+    assert_label(&err, line, "site", "first declared here");
+}
+
+#[test]
+fn vocabulary_redeclaring_a_nested_key_incompatibly_names_the_key() {
+    let err = bad_vocabulary(
+        "vocab-dup-nested",
+        "nodes:\n  postoffice:\n    attributes:\n      install:\n        type: object\n        properties:\n          disk: {type: string}\n",
+        "vocabulary::conflicting_attribute",
+        "attribute `install.disk` of node kind `postoffice` is declared twice, incompatibly",
+    );
+    assert_label(&err, 4, "install", "declared again here");
+}
+
+#[test]
+fn topology_in_a_rules_folder_gets_one_clear_diagnostic() {
+    let s = Scratch::new("topology-in-rules");
+    s.write("pack/rule.yaml", RULE);
+    s.write(
+        "pack/plan.yaml",
+        "version: 1\nnodes:\n  - {id: S1, kind: server}\n",
+    );
+    let err = refused(
+        &[
+            "check",
+            "--rules",
+            &s.path("pack"),
+            &example("clean-deployment.json"),
+        ],
+        "rules::topology_in_rules",
+        "this looks like a topology, not a rule",
+    );
+    assert_label(&err, 2, "nodes", "a topology's `nodes`");
+    assert_eq!(err.matches("  × ").count(), 1, "one diagnostic:\n{err}");
+    assert!(!has(&err, "missing_key"), "{err}");
+}
+
+#[test]
+fn vocabulary_dotted_attribute_is_refused_with_a_hint_to_nest_it() {
+    let err = bad_vocabulary(
+        "vocab-dotted",
+        "nodes:\n  server:\n    attributes:\n      install.program: {type: string}\n",
+        "vocabulary::dotted_attribute",
+        "attribute `install.program` has a dot in its name",
+    );
+    assert_label(
+        &err,
+        4,
+        "install.program",
+        "a dotted name is a path, not an attribute",
+    );
+    assert!(
+        has(
+            &err,
+            "nest it: declare `install` with `type: object` and `program` under its `properties`"
+        ),
+        "{err}"
+    );
 }
 
 #[test]

@@ -768,6 +768,7 @@ fn engine(vocab: Vocabulary, t: &Topo, rules: &[Rule]) -> (Vec<Outcome>, Vocabul
         rules: compiled,
         packs: Vec::new(),
         inconclusive: kbcheck::lang::InconclusiveFor::All,
+        warnings: Default::default(),
     };
     let text = t.yaml();
     let file = SourceFile::new("t.yaml", text.clone());

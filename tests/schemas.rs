@@ -1299,7 +1299,7 @@ fn known_gaps_are_caught_by_the_loader_only() {
         ),
         (
             "an unknown link kind",
-            rule(&[("when", Some("{related: {links: x400-connector}}"))]),
+            rule(&[("when", Some("{related: {links: fax-route}}"))]),
             "rule::unknown_link_kind",
         ),
         (

@@ -263,7 +263,10 @@ pub fn run(
                 all_uses.push(u);
             }
         }
-        out.push(Finding::new(rule, severity, message, members, all_uses));
+        let key_entities = key_nodes(topo, spec, first, &members);
+        let mut f = Finding::new(rule, severity, message, members, all_uses);
+        f.key_entities = key_entities;
+        out.push(f);
     }
 }
 
@@ -322,6 +325,28 @@ fn undecided_members(
             group: Some((key.clone(), members)),
         });
     }
+}
+
+/// The nodes a group's key refers to: for each key field that is a reference (`parent`,
+/// `from`, `to`), the node it names (the same for every member, as they share the key).
+fn key_nodes(topo: &Topology, spec: &GroupSpec, first: Idx, members: &[Idx]) -> Vec<Idx> {
+    let e = topo.entity(first);
+    let mut out = Vec::new();
+    for path in &spec.by {
+        let node = match path.as_slice() {
+            [p] if p == "parent" => e.parent,
+            [p] if p == "from" => e.from,
+            [p] if p == "to" => e.to,
+            _ => None,
+        };
+        if let Some(n) = node
+            && !members.contains(&n)
+            && !out.contains(&n)
+        {
+            out.push(n);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

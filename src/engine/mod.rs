@@ -79,7 +79,7 @@ pub fn derive(rules: &RuleSet, topo: &Topology) -> DerivedStore {
                 let uses = RefCell::new(Vec::new());
                 let env = Env::new(topo, &store, i, &uses);
                 // A derivation adds a value only where the article's condition surely holds.
-                if !selected(rule, &env) || !spec.when.as_ref().is_none_or(|c| c.holds(&env)) {
+                if !derivation_holds(rule, spec, &env) {
                     continue;
                 }
                 for (path, value) in &spec.set {
@@ -116,7 +116,7 @@ pub fn evaluate(rules: &RuleSet, topo: &Topology) -> Vec<Finding> {
 /// inconclusive results sorted the same way.
 pub fn evaluate_all(rules: &RuleSet, topo: &Topology) -> Results {
     let derived = derive(rules, topo);
-    let checks: Vec<&Rule> = rules.rules.iter().filter(|r| !r.is_derivation()).collect();
+    let checks: Vec<&Rule> = rules.rules.iter().filter(|r| r.reports()).collect();
     // Rules are independent once derivations are applied: on a large topology, share them
     // out over the cores (each thread keeps its own component cache and results).
     let threads = std::thread::available_parallelism()
@@ -202,7 +202,55 @@ pub fn run_rule(
                 .collect();
             out.inconclusive.extend(keep);
         }
-        Logic::Derive(_) => {}
+        Logic::Derive(spec) => {
+            if let Some(c) = &spec.conflict {
+                conflicts(rule, spec, c, topo, derived, out);
+            }
+        }
+    }
+}
+
+/// Whether a derivation's selection and condition surely hold on the current entity.
+fn derivation_holds(rule: &Rule, spec: &crate::lang::DeriveSpec, env: &Env<'_>) -> bool {
+    selected(rule, env) && spec.when.as_ref().is_none_or(|c| c.holds(env))
+}
+
+/// A derivation with `conflict`: report each entity where the article's condition holds but
+/// the topology writes another value than the one the article implies.
+fn conflicts(
+    rule: &Rule,
+    spec: &crate::lang::DeriveSpec,
+    conflict: &crate::lang::Conflict,
+    topo: &Topology,
+    derived: &DerivedStore,
+    out: &mut Results,
+) {
+    for i in RuleSet::candidates(rule, topo) {
+        let uses = RefCell::new(Vec::new());
+        let env = Env::new(topo, derived, i, &uses);
+        if !derivation_holds(rule, spec, &env) {
+            continue;
+        }
+        let differs = spec.set.iter().any(|(path, value)| {
+            topo.get(i, path).is_some_and(|written| {
+                !crate::lang::operators::loose_eq(
+                    &written,
+                    value,
+                    crate::lang::operators::CompareAs::Value,
+                )
+            })
+        });
+        if differs {
+            let severity = level_of(&conflict.severity, &[i], &env);
+            let message = conflict.message.render(&env, None);
+            out.findings.push(Finding::new(
+                rule,
+                severity,
+                message,
+                vec![i],
+                uses.into_inner(),
+            ));
+        }
     }
 }
 
@@ -250,8 +298,17 @@ fn check(
 /// apply, so failing closed, the level is the highest of those entries and the first that
 /// surely holds.
 pub fn level(rule: &Rule, entities: &[Idx], env: &Env<'_>) -> Level {
+    level_of(&rule.severity, entities, env)
+}
+
+/// [`level`] over a list of conditional levels (a rule's, or a derivation's `conflict`).
+pub fn level_of(
+    severity: &[(Option<cond::Cond>, Level)],
+    entities: &[Idx],
+    env: &Env<'_>,
+) -> Level {
     let mut possible: Option<Level> = None;
-    for (cond, level) in &rule.severity {
+    for (cond, level) in severity {
         let truth = match cond {
             None => Truth::True,
             Some(c) => entities

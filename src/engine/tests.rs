@@ -20,6 +20,7 @@ pub(crate) fn compile(rule: &str) -> Result<RuleSet, Vec<String>> {
             rules: vec![r],
             packs: Vec::new(),
             inconclusive: crate::lang::InconclusiveFor::All,
+            warnings: diags,
         }),
         _ => Err(diags.0.iter().map(|d| d.code.clone()).collect()),
     }
@@ -319,4 +320,119 @@ fn sum_and_bounds_are_checked_when_compiled() {
         compile(&backwards).unwrap_err(),
         vec!["kbcheck::rule::bad_argument"]
     );
+}
+
+const DERIVE: &str = "{id: D, title: t, select: {kind: postoffice},
+  when: {field: install.disk, equals: 2}, derive: {set: {serial: '0799-99992'}CONFLICT}}";
+
+const WRITTEN: &str = "version: 1
+nodes:
+  - {id: SAME, kind: postoffice, serial: '0799-99992', install: {disk: 2}}
+  - {id: OTHER, kind: postoffice, serial: '22-12345', install: {disk: 2}, tags: [production]}
+  - {id: UNSET, kind: postoffice, install: {disk: 2}}
+  - {id: DISK1, kind: postoffice, serial: '22-12345', install: {disk: 1}}
+";
+
+#[test]
+fn a_written_value_wins_silently_unless_the_derivation_says_what_a_conflict_means() {
+    assert_eq!(
+        fire(&DERIVE.replace("CONFLICT", ""), WRITTEN),
+        Vec::<Vec<String>>::new()
+    );
+    let rule = DERIVE.replace(
+        "CONFLICT",
+        ", conflict: {severity: [{when: {tag: production}, level: error}, {level: warning}],
+           message: 'writes `{serial}`, the article implies 0799-99992'}",
+    );
+    assert_eq!(fire(&rule, WRITTEN), vec![vec!["OTHER"]]);
+    let set = compile(&rule).unwrap();
+    let file = SourceFile::new("t.yaml", WRITTEN.to_owned());
+    let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
+    let topo = Topology::load(&file, tree, &set.vocab).0.unwrap();
+    let findings = crate::engine::evaluate(&set, &topo);
+    let [f] = findings.as_slice() else {
+        panic!("{findings:?}")
+    };
+    assert_eq!(f.severity, crate::lang::Level::Error);
+    assert_eq!(
+        f.message,
+        "writes `22-12345`, the article implies 0799-99992"
+    );
+}
+
+#[test]
+fn a_conflict_needs_a_severity_and_a_message() {
+    let rule = DERIVE.replace("CONFLICT", ", conflict: {message: m}");
+    assert_eq!(
+        compile(&rule).unwrap_err(),
+        vec!["kbcheck::rule::missing_key"]
+    );
+    let rule = DERIVE.replace("CONFLICT", ", conflict: {severity: error, mesage: m}");
+    let codes = compile(&rule).unwrap_err();
+    assert!(
+        codes.contains(&"kbcheck::rule::unknown_key".to_owned()),
+        "{codes:?}"
+    );
+}
+
+#[test]
+fn a_group_finding_names_the_node_its_key_refers_to() {
+    // KB Q151228 TWO-DRIVES groups `serves` links by PC MTA and postoffice: the finding names
+    // the two links (its members) and the PC MTA and postoffice they point at.
+    let set = crate::lang::load::load(
+        &crate::lang::load::RuleSources {
+            bundled: true,
+            paths: Vec::new(),
+        },
+        &Default::default(),
+    )
+    .unwrap();
+    let topo = "version: 1
+nodes:
+  - {id: S1, kind: server, product: exchange, version: '5.5'}
+  - {id: MTA1, kind: pc-mta, parent: S1}
+  - {id: PO1, kind: postoffice, parent: S1}
+links:
+  - {id: DRIVE-M, kind: serves, from: MTA1, to: PO1, drive: M}
+  - {id: DRIVE-N, kind: serves, from: MTA1, to: PO1, drive: N}
+";
+    let file = SourceFile::new("t.yaml", topo.to_owned());
+    let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
+    let topo = Topology::load(&file, tree, &set.vocab).0.unwrap();
+    let findings = crate::engine::evaluate(&set, &topo);
+    let f = findings
+        .iter()
+        .find(|f| f.rule == "KB-Q151228-TWO-DRIVES")
+        .unwrap();
+    assert_eq!(f.ids(&topo), ["DRIVE-M", "DRIVE-N"]);
+    let keys: Vec<&str> = f
+        .key_entities
+        .iter()
+        .map(|&i| topo.entity(i).id.as_str())
+        .collect();
+    assert_eq!(keys, ["MTA1", "PO1"]);
+    // A key that is not a reference names nothing more.
+    let rule = "{id: R, title: t, select: {link: serves}, severity: error, message: m,
+      group: {by: [drive], size: {min: 2}}}";
+    let set = compile(rule).unwrap();
+    let topo2 = "version: 1
+nodes:
+  - {id: MTA1, kind: pc-mta}
+  - {id: PO1, kind: postoffice}
+  - {id: PO2, kind: postoffice}
+links:
+  - {kind: serves, from: MTA1, to: PO1, drive: M}
+  - {kind: serves, from: MTA1, to: PO2, drive: M}
+";
+    let file2 = SourceFile::new("t2.yaml", topo2.to_owned());
+    let topo2 = Topology::load(
+        &file2,
+        crate::parse::parse_document(&file2, &Default::default()).unwrap(),
+        &set.vocab,
+    )
+    .0
+    .unwrap();
+    let findings = crate::engine::evaluate(&set, &topo2);
+    assert_eq!(findings.len(), 1);
+    assert!(findings.iter().all(|f| f.key_entities.is_empty()));
 }

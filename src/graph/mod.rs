@@ -320,7 +320,7 @@ pub fn build(topo: &Topology, findings: &[Finding], rules: &RuleSet, opts: &Opti
             waived,
             on_path,
         };
-        for &e in &f.entities {
+        for &e in f.entities.iter().chain(&f.key_entities) {
             add_mark(marks.entry(e).or_default(), mark(false));
         }
         if f.entities.len() > 1 {

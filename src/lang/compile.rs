@@ -277,7 +277,10 @@ fn select<'n>(
         .strings("tags", diags)
         .unwrap_or_default()
         .into_iter()
-        .map(|(s, _)| s.to_owned())
+        .map(|(s, pos)| {
+            super::known::check_tag(file, vocab, s, pos, diags);
+            s.to_owned()
+        })
         .collect();
     let where_node = r.take("where");
     r.finish(&["kind", "link", "tags", "where"], "`select`", diags);
@@ -422,7 +425,15 @@ fn derive_spec(
         );
         return None;
     };
-    r.finish(&["set"], "`derive`", diags);
+    let conflict = r
+        .take("conflict")
+        .map(|c| conflict_spec(cx, c, scope, diags));
+    r.finish(&["set", "conflict"], "`derive`", diags);
+    let conflict = match conflict {
+        Some(None) => return None,
+        Some(Some(c)) => Some(c),
+        None => None,
+    };
     let sr = MapReader::new(cx.file, set, "rule", "`set`", diags)?;
     let mut out = Vec::new();
     for (k, v) in sr.rest() {
@@ -467,9 +478,12 @@ fn derive_spec(
                     .check_attribute(cx.file, &kind, &key, &wrapped, &mut check);
             }
         }
-        for d in check.0.into_iter().filter(Diag::is_error) {
+        // A derived value outside an enumeration is the rule's mistake, not a plan's word.
+        let refused = |d: &Diag| d.is_error() || d.code == "kbcheck::topology::unknown_value";
+        for d in check.0.into_iter().filter(refused) {
             diags.push(Diag {
                 code: "kbcheck::rule::bad_derive".into(),
+                severity: miette::Severity::Error,
                 ..d
             });
         }
@@ -478,6 +492,41 @@ fn derive_spec(
     Some(DeriveSpec {
         set: out,
         when: None,
+        conflict,
+    })
+}
+
+/// `conflict: {severity, message}`: the finding for a written value that differs from the
+/// derived one.
+fn conflict_spec(
+    cx: &CondCx<'_>,
+    node: &Node,
+    scope: &Scope,
+    diags: &mut Diags,
+) -> Option<super::Conflict> {
+    let mut r = MapReader::new(cx.file, node, "rule", "`conflict`", diags)?;
+    let severity = match r.take("severity") {
+        Some(s) => severity(cx, s, scope, diags),
+        None => {
+            diags.push(r.missing("severity", "`conflict`").help(
+                "say how grave a written value that differs is: `severity: error`, or a list of `{when: ..., level: ...}`",
+            ));
+            None
+        }
+    };
+    let message = match r.string("message", diags) {
+        Some((text, pos)) => Template::compile(cx, text, pos, scope, false, diags),
+        None => {
+            diags.push(r.missing("message", "`conflict`").help(
+                "say both values: the written one (a placeholder such as `{serial}`) and the one the article implies",
+            ));
+            None
+        }
+    };
+    r.finish(&["severity", "message"], "`conflict`", diags);
+    Some(super::Conflict {
+        severity: severity?,
+        message: message?,
     })
 }
 

@@ -465,7 +465,10 @@ impl CondCx<'_> {
             }
             "not" => self.cond(arg, scope, diags).map(|c| Cond::Not(Box::new(c))),
             "tag" => match &arg.value {
-                Value::Str(t) => Some(Cond::Tag(t.clone())),
+                Value::Str(t) => {
+                    super::known::check_tag(self.file, self.vocab, t, arg.pos, diags);
+                    Some(Cond::Tag(t.clone()))
+                }
                 other => {
                     self.error(
                         diags,
@@ -576,6 +579,7 @@ impl CondCx<'_> {
             operand_ref: &operand_ref,
         };
         let op = operators::compile(&key.name, arg, &mut cx)?;
+        super::known::check_literals(self, &field, &key.name, arg, how, scope, diags);
         Some(Cond::Field {
             field,
             op,

@@ -254,8 +254,13 @@ fn build(inputs: Vec<Input>, limits: &Limits, mut diags: Diags) -> Result<RuleSe
     }
     let mut rules: Vec<Rule> = Vec::new();
     for (input, tree) in &trees {
-        if input.role == Role::Rule
-            && let Some(rule) = compile::compile_with(&input.file, tree, &vocab, limits, &mut diags)
+        if input.role != Role::Rule {
+            continue;
+        }
+        if let Some(d) = topology_shaped(&input.file, tree) {
+            diags.push(d);
+        } else if let Some(rule) =
+            compile::compile_with(&input.file, tree, &vocab, limits, &mut diags)
         {
             rules.push(rule);
         }
@@ -280,7 +285,29 @@ fn build(inputs: Vec<Input>, limits: &Limits, mut diags: Diags) -> Result<RuleSe
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     set.rules = rules;
     set.vocab = vocab;
+    set.warnings = diags;
     Ok(set)
+}
+
+/// One clear diagnostic for a topology file among rule files (a map with `nodes` and no rule
+/// keys), instead of a missing-key error for every key a rule needs.
+fn topology_shaped(file: &SourceFile, tree: &crate::value::Node) -> Option<Diag> {
+    let crate::value::Value::Map(entries) = &tree.value else {
+        return None;
+    };
+    let has = |k: &str| entries.iter().any(|(key, _)| key.name == k);
+    if !has("nodes") || has("id") || has("select") {
+        return None;
+    }
+    let (nodes, _) = entries.iter().find(|(k, _)| k.name == "nodes")?;
+    Some(
+        Diag::error(
+            "rules::topology_in_rules",
+            "this looks like a topology, not a rule",
+        )
+        .at(file, nodes.pos, "a topology's `nodes`")
+        .help("rule folders hold rules (`id`, `select`, ...); move the file out of the folder and check it with `kbcheck check FILE`, or put it in a rule's `tests` as a case"),
+    )
 }
 
 /// Read a `pack.yaml`: name, version, description, and the lowest kbcheck it needs.

@@ -12,6 +12,7 @@
 pub mod compile;
 pub mod cond;
 pub mod env;
+pub mod known;
 pub mod load;
 pub mod operators;
 pub mod relation;
@@ -109,6 +110,17 @@ pub struct DeriveSpec {
     pub set: Vec<(Vec<String>, Value)>,
     /// Where the article's condition holds (always, if none).
     pub when: Option<Cond>,
+    /// What a written value that differs from the implied one means (none: the written
+    /// value wins silently).
+    pub conflict: Option<Conflict>,
+}
+
+/// A derivation's finding for an entity whose written value differs from the implied one.
+#[derive(Debug)]
+pub struct Conflict {
+    /// Conditional levels, first match wins; the last has no condition.
+    pub severity: Vec<(Option<Cond>, Level)>,
+    pub message: template::Template,
 }
 
 /// What a rule does with its selected entities.
@@ -154,6 +166,15 @@ impl Rule {
         matches!(self.logic, Logic::Derive(_))
     }
 
+    /// Whether the rule can report findings: checks and groups, and derivations that say
+    /// what a conflicting written value means (`conflict`).
+    pub fn reports(&self) -> bool {
+        match &self.logic {
+            Logic::Derive(d) => d.conflict.is_some(),
+            Logic::Check(_) | Logic::Group(_) => true,
+        }
+    }
+
     /// The level shown in listings: the unconditional default.
     pub fn default_level(&self) -> Level {
         self.severity.last().map_or(Level::Error, |s| s.1)
@@ -196,6 +217,8 @@ pub struct RuleSet {
     pub packs: Vec<(String, String)>,
     /// Which entities an undecidable rule is reported as inconclusive for.
     pub inconclusive: InconclusiveFor,
+    /// Warnings from loading (a rule comparing with a value no vocabulary knows).
+    pub warnings: crate::diagnostic::Diags,
 }
 
 /// Which entities get inconclusive results when a rule needs a value that is not set.

@@ -68,13 +68,24 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
     let s = Summary::of(all.iter().copied());
     let files = report.checked.len();
     let entities: usize = report.checked.iter().map(|c| c.topology.len()).sum();
+    // Words the vocabulary does not know are counted apart from findings: they are about
+    // the input, and shown above as diagnostics.
+    let unknown_words: usize = report.checked.iter().map(|c| c.warnings.0.len()).sum();
     out.push_str(&format!(
-        "{} in {files} topolog{} ({entities} entities, {} rules){}{}\n",
+        "{} in {files} topolog{} ({entities} entities, {} rules){}{}{}\n",
         counts(&s),
         if files == 1 { "y" } else { "ies" },
-        rules.rules.iter().filter(|r| !r.is_derivation()).count(),
+        rules.rules.iter().filter(|r| r.reports()).count(),
         if s.waived > 0 {
             format!("; {} waived", s.waived)
+        } else {
+            String::new()
+        },
+        if unknown_words > 0 {
+            format!(
+                "; {unknown_words} input warning{} (unknown words; `--strict` makes them errors)",
+                super::plural(unknown_words)
+            )
         } else {
             String::new()
         },
@@ -165,6 +176,14 @@ pub fn finding_diag(f: &Finding, topo: &Topology, rules: &RuleSet) -> Diag {
     for &i in &f.entities {
         let e = topo.entity(i);
         d = d.at(&topo.file, e.label_pos, format!("{} `{}`", e.kind, e.id));
+    }
+    for &i in &f.key_entities {
+        let e = topo.entity(i);
+        d = d.at(
+            &topo.file,
+            e.label_pos,
+            format!("{} `{}` (the group's key)", e.kind, e.id),
+        );
     }
     let mut help = Vec::new();
     if let Some(w) = &f.waiver {

@@ -9,7 +9,8 @@
 //! rules that could not be decided on an entity because a value they need is not set (each
 //! with `rule`, `kb`, `entity`, `location`, `missing`, and for a group rule the `group` an
 //! unknown key would decide), counted in `summary.inconclusive`,
-//! and `fail_on_inconclusive`.
+//! and `fail_on_inconclusive`. A group finding whose key refers to nodes (links grouped by
+//! `to`) names them in `key_entities`, and `locations` ends with theirs (`key: true`).
 
 use super::{Item, Report};
 use crate::finding::{Finding, Inconclusive, Summary};
@@ -87,7 +88,10 @@ fn finding(item: &Item<'_>, report: &Report<'_>) -> Value {
         "entities": item.ids,
         "locations": item.locations().iter().map(|l| {
             json!({"entity": l.entity, "file": l.file, "line": l.line, "column": l.column})
-        }).collect::<Vec<_>>(),
+        }).chain(item.key_locations().iter().map(|l| {
+            json!({"entity": l.entity, "file": l.file, "line": l.line, "column": l.column, "key": true})
+        })).collect::<Vec<_>>(),
+        "key_entities": f.key_entities.iter().map(|&i| topo.entity(i).id.clone()).collect::<Vec<_>>(),
         "title": rule.map(|r| r.meta.title.clone()),
         "url": rule.and_then(crate::lang::Rule::url),
         "resolution": rule.map(|r| r.meta.resolution.clone()),

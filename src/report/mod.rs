@@ -77,8 +77,16 @@ pub struct Location {
 impl Item<'_> {
     /// The locations of every entity involved, the first entity first.
     pub fn locations(&self) -> Vec<Location> {
-        self.finding
-            .entities
+        self.locate(&self.finding.entities)
+    }
+
+    /// The locations of the nodes a group's key refers to (not members).
+    pub fn key_locations(&self) -> Vec<Location> {
+        self.locate(&self.finding.key_entities)
+    }
+
+    fn locate(&self, entities: &[crate::topology::Idx]) -> Vec<Location> {
+        entities
             .iter()
             .map(|&i| {
                 let e = self.topology.entity(i);
@@ -165,11 +173,7 @@ impl<'a> Report<'a> {
 
     /// The rules that report findings (derivations only supply values), sorted by id.
     pub fn reporting_rules(&self) -> Vec<&'a crate::lang::Rule> {
-        self.rules
-            .rules
-            .iter()
-            .filter(|r| !r.is_derivation())
-            .collect()
+        self.rules.rules.iter().filter(|r| r.reports()).collect()
     }
 
     /// Warnings about the waivers (expired, unused).

@@ -231,7 +231,9 @@ fn result(
     places: &Places,
 ) -> Value {
     let f = item.finding;
-    let locations = item.locations();
+    let mut locations = item.locations();
+    // The nodes a group's key refers to are related locations too.
+    locations.extend(item.key_locations());
     let mut located = locations.iter().map(|l| location(l, places));
     let primary = located.next();
     let related: Vec<Value> = located
