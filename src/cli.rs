@@ -435,6 +435,15 @@ fn load_one(
 
 fn invalid_topology(diags: &Diags, io: &mut Io<'_>) {
     io.diags(diags);
+    let strict = diags
+        .iter()
+        .any(|d| d.is_error() && crate::vocabulary::UNKNOWN_WORD_CODES.contains(&d.code.as_str()));
+    if strict {
+        let _ = writeln!(
+            io.err,
+            "note: `--strict` (or `strict: true` in kbcheck.yaml) makes words the vocabulary does not know errors; without it they are warnings"
+        );
+    }
     let _ = writeln!(io.err, "error: invalid topology; nothing was checked");
 }
 

@@ -80,6 +80,15 @@ pub struct Vocabulary {
     pub strict: bool,
 }
 
+/// The codes of diagnostics about words the vocabulary does not know: warnings, or errors in
+/// a closed world (`--strict`).
+pub const UNKNOWN_WORD_CODES: &[&str] = &[
+    "kbcheck::topology::unknown_attribute",
+    "kbcheck::topology::unknown_kind",
+    "kbcheck::topology::unknown_value",
+    "kbcheck::topology::unknown_tag",
+];
+
 /// Keys of a node or link that are structure, not attributes.
 pub const NODE_RESERVED: &[&str] = &["id", "kind", "parent", "tags"];
 pub const LINK_RESERVED: &[&str] = &["id", "kind", "from", "to", "tags"];

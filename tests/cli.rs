@@ -1495,6 +1495,13 @@ fn strict_turns_every_vocabulary_warning_into_an_error() {
     assert_eq!(err.matches("  × ").count(), 5, "{err}");
     assert!(!has(&err, "  ⚠ "), "{err}");
     assert!(has(&err, "invalid topology; nothing was checked"), "{err}");
+    assert!(
+        has(
+            &err,
+            "note: `--strict` (or `strict: true` in kbcheck.yaml) makes words the vocabulary does not know errors"
+        ),
+        "{err}"
+    );
     let (exit, _, err) = kbcheck(&["validate", "--strict", &topo]);
     assert_eq!(exit, Exit::Invalid, "{err}");
     // `strict: true` in the project config does the same; the flag is not needed.
