@@ -630,6 +630,30 @@ fn run_check(a: &CheckArgs, io: &mut Io<'_>, format_out: &mut Option<Format>) ->
     {
         io.diags(&o.problems);
     }
+    // A closed-world gate refuses a waiver that may hide findings it was not written for.
+    if set.vocab.strict
+        && let Some(o) = &outcome
+    {
+        let unscoped: Vec<Diag> = o
+            .problems
+            .iter()
+            .filter(|d| d.code == "kbcheck::waiver::unscoped")
+            .map(|d| Diag {
+                severity: miette::Severity::Error,
+                ..d.clone()
+            })
+            .collect();
+        if !unscoped.is_empty() {
+            for d in &unscoped {
+                io.diag(d);
+            }
+            let _ = writeln!(
+                io.err,
+                "error: `--strict` refuses waivers without `files` that match findings in several topology files; nothing was reported"
+            );
+            return Exit::Invalid;
+        }
+    }
     let gate = Gate {
         threshold: fail_on.threshold(),
         existing: a.fail_on_existing,

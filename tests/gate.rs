@@ -1514,6 +1514,23 @@ fn a_waiver_covers_only_the_topology_files_it_names() {
         warnings.contains("matches findings in 2 topology files"),
         "{warnings}"
     );
+    // A strict gate refuses it.
+    let (exit, out, err) = kbcheck(&[
+        "check",
+        "--strict",
+        "--no-default-rules",
+        "--rules",
+        "tests/data/gate/rules",
+        "--format",
+        "json",
+        "--waivers",
+        &unscoped,
+        &contoso,
+        &emea,
+    ]);
+    assert_eq!(exit, Exit::Invalid, "{out}{err}");
+    assert!(err.contains("waiver::unscoped"), "{err}");
+    assert_eq!(json(&out)["status"], "failed");
     // A fingerprint-only waiver is scoped the same way.
     let (_, out, _) = kbcheck(&[
         "check",
