@@ -4,10 +4,8 @@
 //! call [`run`] in-process with their own output buffers.
 
 use crate::config::{self, Config};
-use crate::date::{Date, TODAY_ENV};
 use crate::diagnostic::{Diag, Diags};
-use crate::engine;
-use crate::gate::{Checked, FailOn, Gate};
+use crate::gate::{FailOn, Gate};
 use crate::lang::load::{RuleSources, load};
 use crate::lang::{Logic, RuleSet, Within};
 use crate::limits::Limits;
@@ -56,6 +54,8 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Draw a topology as a diagram, with the findings highlighted.
     Graph(GraphArgs),
+    /// Run a language server over standard input and output, for editors.
+    Lsp(LspArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -85,19 +85,9 @@ pub struct RuleArgs {
 impl RuleArgs {
     /// Rule sources: flags first, then the project config, then the defaults.
     fn sources(&self, config: Option<&Config>) -> RuleSources {
-        let paths = match config.and_then(|c| c.rules.as_ref()) {
-            Some(from_config) if self.rules.is_empty() => from_config.clone(),
-            _ => self.rules.clone(),
-        };
-        let no_default = if self.no_default_rules || self.default_rules {
-            self.no_default_rules
-        } else {
-            config.and_then(|c| c.no_default_rules).unwrap_or(false)
-        };
-        RuleSources {
-            bundled: !no_default,
-            paths,
-        }
+        let no_default =
+            (self.no_default_rules || self.default_rules).then_some(self.no_default_rules);
+        config::rule_sources(config, &self.rules, no_default)
     }
 
     /// Whether unknown words are errors: `--strict`, else `strict` in the project config.
@@ -360,6 +350,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io<'_>) -> Exit {
         Command::Explain(a) => explain(&a, io),
         Command::Schema(a) => schema(&a, io),
         Command::Graph(a) => graph(&a, io),
+        Command::Lsp(a) => lsp(&a, io),
     }
 }
 
@@ -539,7 +530,7 @@ fn run_check(a: &CheckArgs, io: &mut Io<'_>, format_out: &mut Option<Format>) ->
         );
         return Exit::Invalid;
     }
-    let today = match today(a.today.as_deref()) {
+    let today = match crate::waivers::today(a.today.as_deref()) {
         Ok(d) => d,
         Err(d) => {
             io.diag(&d);
@@ -619,10 +610,13 @@ fn run_check(a: &CheckArgs, io: &mut Io<'_>, format_out: &mut Option<Format>) ->
         if format == Format::Human {
             io.diags(&warnings);
         }
-        checked.push(evaluate(&set, topology, warnings));
+        checked.push(crate::gate::evaluate(&set, topology, warnings));
     }
     let diff = base.map(|(topology, warnings)| {
-        crate::diff::compare(evaluate(&set, topology, warnings), &mut checked)
+        crate::diff::compare(
+            crate::gate::evaluate(&set, topology, warnings),
+            &mut checked,
+        )
     });
     let outcome = waivers.map(|w| w.apply(&mut checked, today));
     if format == Format::Human
@@ -694,32 +688,6 @@ fn run_check(a: &CheckArgs, io: &mut Io<'_>, format_out: &mut Option<Format>) ->
 
 /// Set by the binary: the process exits after the command, so big inputs need not be freed.
 pub static EXITING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Evaluate the rules over one topology and give each finding its fingerprint.
-fn evaluate(set: &RuleSet, topology: Topology, warnings: Diags) -> Checked {
-    let results = engine::evaluate_all(set, &topology);
-    let mut findings = results.findings;
-    crate::finding::identify(&mut findings, &topology);
-    Checked {
-        topology,
-        findings,
-        inconclusive: results.inconclusive,
-        warnings,
-    }
-}
-
-/// "Today" for waiver expiry: `--today`, else `$KBCHECK_TODAY`, else the system date.
-fn today(flag: Option<&str>) -> Result<Date, Diag> {
-    let (text, source) = match (flag, std::env::var(TODAY_ENV).ok()) {
-        (Some(t), _) => (t.to_owned(), "`--today`".to_owned()),
-        (None, Some(t)) if !t.is_empty() => (t, format!("the environment variable `{TODAY_ENV}`")),
-        _ => return Ok(Date::system_today()),
-    };
-    Date::parse(text.trim()).map_err(|message| {
-        Diag::error("cli::bad_date", format!("{source}: {message}"))
-            .help("give today's date as `YYYY-MM-DD`, e.g. `--today 2025-06-30`")
-    })
-}
 
 pub fn validate(a: &ValidateArgs, io: &mut Io<'_>) -> Exit {
     let limits = a.limits.limits();
@@ -1056,13 +1024,33 @@ pub fn graph(a: &GraphArgs, io: &mut Io<'_>) -> Exit {
         return Exit::Invalid;
     };
     io.diags(&warnings);
-    let checked = evaluate(&set, topology, warnings);
+    let checked = crate::gate::evaluate(&set, topology, warnings);
     let opts = crate::graph::Options {
         neighbourhood: a.neighbourhood,
     };
     let diagram = crate::graph::build(&checked.topology, &checked.findings, &set, &opts);
     let text = crate::graph::render(&diagram, a.format, "");
     write_output(a.output.as_deref(), &text, io)
+}
+
+#[derive(Args, Debug)]
+pub struct LspArgs {
+    /// Accepted for editors that pass it: standard input and output is the only transport.
+    #[arg(long)]
+    pub stdio: bool,
+}
+
+/// `kbcheck lsp`: serve an editor until it says `exit`. Exits 0 after `shutdown` then `exit`,
+/// 1 for an `exit` without `shutdown` (as the protocol asks), 2 when the protocol breaks.
+pub fn lsp(_a: &LspArgs, io: &mut Io<'_>) -> Exit {
+    match crate::lsp::serve_stdio() {
+        Ok(true) => Exit::Clean,
+        Ok(false) => Exit::Findings,
+        Err(e) => {
+            let _ = writeln!(io.err, "error: the language server stopped: {e}");
+            Exit::Invalid
+        }
+    }
 }
 
 /// Write a result to `--output FILE`, or to standard output.

@@ -9,6 +9,7 @@
 
 use crate::diagnostic::{Diag, Diags, suggestion_help};
 use crate::gate::FailOn;
+use crate::lang::load::RuleSources;
 use crate::limits::Limits;
 use crate::parse::{parse_document, read_file};
 use crate::reader::MapReader;
@@ -45,6 +46,26 @@ pub struct Config {
     pub format: Option<Format>,
     /// Words the vocabulary does not know are errors (`--strict`).
     pub strict: Option<bool>,
+}
+
+/// Where a run's rules come from: the `--rules` paths if any, else the config's `rules`; the
+/// bundled rules unless `no_default` (`--no-default-rules` / `--default-rules`, when given)
+/// or else the config's `no-default-rules` says otherwise.
+pub fn rule_sources(
+    config: Option<&Config>,
+    paths: &[String],
+    no_default: Option<bool>,
+) -> RuleSources {
+    let paths = match config.and_then(|c| c.rules.as_ref()) {
+        Some(from_config) if paths.is_empty() => from_config.clone(),
+        _ => paths.to_vec(),
+    };
+    let no_default =
+        no_default.unwrap_or_else(|| config.and_then(|c| c.no_default_rules).unwrap_or(false));
+    RuleSources {
+        bundled: !no_default,
+        paths,
+    }
 }
 
 /// The project's config file: `kbcheck.yaml` in the current folder, else in each folder

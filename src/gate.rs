@@ -6,7 +6,7 @@
 
 use crate::diagnostic::Diags;
 use crate::finding::{Finding, Inconclusive, Status};
-use crate::lang::Level;
+use crate::lang::{Level, RuleSet};
 use crate::topology::Topology;
 
 /// One checked topology file and what the rules found in it.
@@ -18,6 +18,19 @@ pub struct Checked {
     pub inconclusive: Vec<Inconclusive>,
     /// Warnings about the topology (unknown attributes).
     pub warnings: Diags,
+}
+
+/// Evaluate the rules over one topology and give each finding its fingerprint.
+pub fn evaluate(set: &RuleSet, topology: Topology, warnings: Diags) -> Checked {
+    let results = crate::engine::evaluate_all(set, &topology);
+    let mut findings = results.findings;
+    crate::finding::identify(&mut findings, &topology);
+    Checked {
+        topology,
+        findings,
+        inconclusive: results.inconclusive,
+        warnings,
+    }
 }
 
 /// What decides the exit code: the `--fail-on` threshold, and whether findings a change

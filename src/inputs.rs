@@ -171,6 +171,15 @@ pub fn load_topology(
     }
 }
 
+/// Load a topology from a file's text (an editor's buffer): parse, validate, index.
+pub fn topology_from_text(
+    file: &SourceFile,
+    set: &RuleSet,
+    limits: &Limits,
+) -> Result<(Topology, Diags), Diags> {
+    from_tree(file, parse_document(file, limits)?, set, limits)
+}
+
 fn from_tree(
     file: &SourceFile,
     tree: Node,

@@ -27,7 +27,8 @@
 //! 18. `report` — one renderer per output format
 //! 19. `config`, `inputs` — the project's `kbcheck.yaml`; the topology arguments (files,
 //!     folders, globs) and files of other kinds refused or skipped
-//! 20. `cli` — one function per subcommand, returning its exit code
+//! 20. `lsp` — the language server for editors (`kbcheck lsp`)
+//! 21. `cli` — one function per subcommand, returning its exit code
 
 pub mod cli;
 pub mod config;
@@ -45,6 +46,7 @@ pub mod json;
 pub mod kb;
 pub mod lang;
 pub mod limits;
+pub mod lsp;
 pub mod parse;
 pub mod reader;
 pub mod report;

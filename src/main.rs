@@ -18,10 +18,9 @@ fn main() -> ExitCode {
 
 fn command() -> ExitCode {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let mut out = stdout.lock();
-    let mut err = stderr.lock();
+    // Not locked for the whole run: `kbcheck lsp` writes standard output from its own thread.
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
     let mut io = kbcheck::cli::Io::new(&mut out, &mut err, color);
     kbcheck::cli::EXITING.store(true, std::sync::atomic::Ordering::Relaxed);
     let code = kbcheck::cli::run(std::env::args_os().collect(), &mut io);

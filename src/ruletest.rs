@@ -55,7 +55,8 @@ pub fn run(set: &RuleSet) -> Vec<RuleResult> {
     set.rules.iter().map(|r| run_rule(set, r)).collect()
 }
 
-fn run_rule(set: &RuleSet, rule: &Rule) -> RuleResult {
+/// Run the cases of one rule (the rule need not be in `set`, whose derivations apply).
+pub fn run_rule(set: &RuleSet, rule: &Rule) -> RuleResult {
     let mut result = RuleResult {
         rule: rule.id.clone(),
         ..RuleResult::default()

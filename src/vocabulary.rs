@@ -363,6 +363,24 @@ impl Vocabulary {
         })
     }
 
+    /// The schema of an attribute path on `kind`, or on the first kind of `class` that
+    /// declares it when no kind is given, with the kind declaring it (`*` for a common one).
+    pub fn path_schema(
+        &self,
+        class: Class,
+        kind: Option<&str>,
+        path: &[String],
+    ) -> Option<(&str, &Json)> {
+        let (first, rest) = path.split_first()?;
+        if let Some(a) = self.common.get(first) {
+            return Some(("*", descend(&a.schema, rest)?));
+        }
+        self.kinds
+            .iter()
+            .filter(|(n, k)| k.class == class && kind.is_none_or(|want| want == n.as_str()))
+            .find_map(|(n, k)| Some((n.as_str(), descend(&k.attributes.get(first)?.schema, rest)?)))
+    }
+
     /// Every attribute path (dotted) declared for `kinds`, for suggestions.
     pub fn known_paths(&self, class: Class, kinds: &[String]) -> Vec<String> {
         let mut out = Vec::new();
@@ -922,6 +940,12 @@ fn json_has_type(v: &Json, ty: &Json) -> bool {
         Json::Array(ts) => ts.iter().filter_map(Json::as_str).any(fits),
         _ => true,
     }
+}
+
+/// The schema of the nested property path `rest` inside an attribute's schema.
+fn descend<'a>(schema: &'a Json, rest: &[String]) -> Option<&'a Json> {
+    rest.iter()
+        .try_fold(schema, |s, seg| s.get("properties")?.get(seg))
 }
 
 /// Whether `schema` (an attribute's) has the nested property path `rest`.

@@ -14,7 +14,7 @@
 //! still reported, but do not count toward `--fail-on`) and reports expired and unused
 //! waivers as warnings.
 
-use crate::date::Date;
+use crate::date::{Date, TODAY_ENV};
 use crate::diagnostic::{Diag, Diags, suggestion_help};
 use crate::finding::Waived;
 use crate::fingerprint::is_fingerprint;
@@ -173,6 +173,19 @@ pub struct Outcome {
     pub waivers: Vec<Applied>,
     /// Expired and unused waivers, as warnings pointing into the waivers file.
     pub problems: Diags,
+}
+
+/// "Today" for waiver expiry: `--today`, else `$KBCHECK_TODAY`, else the system date.
+pub fn today(flag: Option<&str>) -> Result<Date, Diag> {
+    let (text, source) = match (flag, std::env::var(TODAY_ENV).ok()) {
+        (Some(t), _) => (t.to_owned(), "`--today`".to_owned()),
+        (None, Some(t)) if !t.is_empty() => (t, format!("the environment variable `{TODAY_ENV}`")),
+        _ => return Ok(Date::system_today()),
+    };
+    Date::parse(text.trim()).map_err(|message| {
+        Diag::error("cli::bad_date", format!("{source}: {message}"))
+            .help("give today's date as `YYYY-MM-DD`, e.g. `--today 2025-06-30`")
+    })
 }
 
 /// Read and check a waivers file against the rules that were loaded.

@@ -341,7 +341,7 @@ pub struct CondCx<'a> {
     pub max_regex_bytes: usize,
 }
 
-const SHAPES: &[&str] = &["all", "any", "not", "field", "tag", "kind", "related"];
+pub const SHAPES: &[&str] = &["all", "any", "not", "field", "tag", "kind", "related"];
 
 impl CondCx<'_> {
     pub fn error(&self, diags: &mut Diags, pos: Pos, code: &str, message: String, help: String) {

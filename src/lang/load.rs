@@ -65,6 +65,17 @@ pub(crate) fn is_data_file(path: &Path) -> bool {
 
 /// Load and compile every rule from the sources.
 pub fn load(sources: &RuleSources, limits: &Limits) -> Result<RuleSet, Diags> {
+    load_with(sources, limits, &[])
+}
+
+/// Load as [`load`] does, with the text of some files given rather than read (an editor's
+/// unsaved buffers): a given file stands in for the file of the same path, and one the
+/// sources do not reach is added.
+pub fn load_with(
+    sources: &RuleSources,
+    limits: &Limits,
+    given: &[(PathBuf, String)],
+) -> Result<RuleSet, Diags> {
     let mut diags = Diags::default();
     let mut inputs = Vec::new();
     for f in BUNDLED_VOCABULARY.files() {
@@ -85,8 +96,13 @@ pub fn load(sources: &RuleSources, limits: &Limits) -> Result<RuleSet, Diags> {
     for p in &sources.paths {
         for path in expand(p, &mut diags) {
             let key = path.canonicalize().unwrap_or_else(|_| path.clone());
-            if seen.insert(key) {
-                match read_file(&path, limits) {
+            if seen.insert(key.clone()) {
+                let text = given.iter().find(|(p, _)| same_file(p, &key));
+                let read = match text {
+                    Some((_, t)) => Ok(SourceFile::new(path.display().to_string(), t.clone())),
+                    None => read_file(&path, limits),
+                };
+                match read {
                     Ok(file) => inputs.push(Input {
                         file,
                         role: role_of(&path),
@@ -96,7 +112,20 @@ pub fn load(sources: &RuleSources, limits: &Limits) -> Result<RuleSet, Diags> {
             }
         }
     }
+    for (path, text) in given {
+        if !seen.iter().any(|k| same_file(path, k)) {
+            inputs.push(Input {
+                file: SourceFile::new(path.display().to_string(), text.clone()),
+                role: role_of(path),
+            });
+        }
+    }
     build(inputs, limits, diags)
+}
+
+/// Whether `path` names the file `canonical` (a path not on disk only by being equal).
+fn same_file(path: &Path, canonical: &Path) -> bool {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf()) == canonical
 }
 
 fn push_bundled(

@@ -8,7 +8,7 @@ use crate::reader::{MapReader, string_list};
 use crate::value::{Node, Value};
 use crate::vocabulary::Class;
 
-const KEYS: &[&str] = &[
+pub const KEYS: &[&str] = &[
     "via",
     "links",
     "direction",

@@ -481,4 +481,6 @@ impl Relation {
 }
 
 mod compile;
+
+pub use compile::KEYS;
 pub use compile::range;
