@@ -9,6 +9,7 @@ use crate::gate::{FailOn, Gate};
 use crate::lang::load::{RuleSources, load};
 use crate::lang::{Logic, RuleSet, Within};
 use crate::limits::Limits;
+use crate::progress::Progress;
 use crate::report::{self, Format, Report};
 use crate::topology::Topology;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -56,6 +57,8 @@ pub enum Command {
     Graph(GraphArgs),
     /// Run a language server over standard input and output, for editors.
     Lsp(LspArgs),
+    /// Start a new rule file from a skeleton.
+    New(crate::newrule::NewArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -212,6 +215,9 @@ pub struct CheckArgs {
     /// those tagged `planned` (default), or all of them.
     #[arg(long, value_enum, default_value_t = crate::lang::InconclusiveFor::Planned)]
     pub inconclusive: crate::lang::InconclusiveFor,
+    /// Show no progress indicator (shown otherwise on a terminal, for large topologies).
+    #[arg(long, short)]
+    pub quiet: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -224,6 +230,9 @@ pub struct ValidateArgs {
     /// Rule packs whose vocabularies the topologies use.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// Show no progress indicator (shown otherwise on a terminal, for large topologies).
+    #[arg(long, short)]
+    pub quiet: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -351,6 +360,13 @@ pub fn run(args: Vec<OsString>, io: &mut Io<'_>) -> Exit {
         Command::Schema(a) => schema(&a, io),
         Command::Graph(a) => graph(&a, io),
         Command::Lsp(a) => lsp(&a, io),
+        Command::New(a) => match crate::newrule::run(&a, io.out) {
+            Ok(()) => Exit::Clean,
+            Err(d) => {
+                io.diag(&d);
+                Exit::Invalid
+            }
+        },
     }
 }
 
@@ -396,9 +412,16 @@ fn load_topologies(
     paths: &[PathBuf],
     set: &RuleSet,
     limits: &Limits,
+    progress: Progress,
     io: &mut Io<'_>,
 ) -> Option<Vec<(Topology, Diags)>> {
-    match crate::inputs::load_all(paths, set, limits) {
+    let loading = progress.loading(|| {
+        let (inputs, _) = crate::inputs::expand(paths);
+        inputs.into_iter().map(|i| i.path).collect()
+    });
+    let loaded = crate::inputs::load_all(paths, set, limits);
+    drop(loading);
+    match loaded {
         Ok(loaded) => {
             for note in &loaded.notes {
                 let _ = writeln!(io.err, "note: {note}");
@@ -579,8 +602,12 @@ fn run_check(a: &CheckArgs, io: &mut Io<'_>, format_out: &mut Option<Format>) ->
             }
         },
     };
-    let topos = load_topologies(&a.topologies, &set, &limits, io);
-    let base = a.base.as_ref().map(|b| load_one(b, &set, &limits, io));
+    let progress = Progress::new(a.quiet, format != Format::Human && a.output.is_none());
+    let topos = load_topologies(&a.topologies, &set, &limits, progress, io);
+    let base = a.base.as_ref().map(|b| {
+        let _loading = progress.loading(|| vec![b.clone()]);
+        load_one(b, &set, &limits, io)
+    });
     let (Some(topos), None | Some(Some(_))) = (topos, &base) else {
         return Exit::Invalid;
     };
@@ -610,13 +637,10 @@ fn run_check(a: &CheckArgs, io: &mut Io<'_>, format_out: &mut Option<Format>) ->
         if format == Format::Human {
             io.diags(&warnings);
         }
-        checked.push(crate::gate::evaluate(&set, topology, warnings));
+        checked.push(evaluate(&set, topology, warnings, progress));
     }
     let diff = base.map(|(topology, warnings)| {
-        crate::diff::compare(
-            crate::gate::evaluate(&set, topology, warnings),
-            &mut checked,
-        )
+        crate::diff::compare(evaluate(&set, topology, warnings, progress), &mut checked)
     });
     let outcome = waivers.map(|w| w.apply(&mut checked, today));
     if format == Format::Human
@@ -689,12 +713,25 @@ fn run_check(a: &CheckArgs, io: &mut Io<'_>, format_out: &mut Option<Format>) ->
 /// Set by the binary: the process exits after the command, so big inputs need not be freed.
 pub static EXITING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// Evaluate the rules over one topology, showing progress on long runs.
+fn evaluate(
+    set: &RuleSet,
+    topology: Topology,
+    warnings: Diags,
+    progress: Progress,
+) -> crate::gate::Checked {
+    let rules = set.rules.iter().filter(|r| !r.is_derivation()).count();
+    let phase = progress.evaluating(topology.len(), rules);
+    crate::gate::evaluate_with(set, topology, warnings, &|| phase.step())
+}
+
 pub fn validate(a: &ValidateArgs, io: &mut Io<'_>) -> Exit {
     let limits = a.limits.limits();
     let Some(set) = load_rules(&a.rules, &a.limits.rule_limits(), io) else {
         return Exit::Invalid;
     };
-    let Some(topos) = load_topologies(&a.topologies, &set, &limits, io) else {
+    let progress = Progress::new(a.quiet, false);
+    let Some(topos) = load_topologies(&a.topologies, &set, &limits, progress, io) else {
         return Exit::Invalid;
     };
     for (t, warnings) in &topos {

@@ -22,7 +22,17 @@ pub struct Checked {
 
 /// Evaluate the rules over one topology and give each finding its fingerprint.
 pub fn evaluate(set: &RuleSet, topology: Topology, warnings: Diags) -> Checked {
-    let results = crate::engine::evaluate_all(set, &topology);
+    evaluate_with(set, topology, warnings, &|| {})
+}
+
+/// [`evaluate`], calling `rule_done` as each rule finishes (for a progress indicator).
+pub fn evaluate_with(
+    set: &RuleSet,
+    topology: Topology,
+    warnings: Diags,
+    rule_done: &(dyn Fn() + Sync),
+) -> Checked {
+    let results = crate::engine::evaluate_all_with(set, &topology, rule_done);
     let mut findings = results.findings;
     crate::finding::identify(&mut findings, &topology);
     Checked {

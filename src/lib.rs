@@ -8,8 +8,8 @@
 //!
 //! 1. `value` — the spanned tree every file becomes (maps, lists, scalars with positions)
 //! 2. `source` — files and their text; line and column of a byte offset
-//! 3. `date`, `fingerprint`, `kb` — calendar dates; stable finding ids; KB article addresses
-//!    (no crate imports)
+//! 3. `date`, `fingerprint`, `kb` — calendar dates (`jiff`); stable finding ids (`sha2`); KB
+//!    article addresses (no imports from this crate)
 //! 4. `diagnostic` — input errors as miette diagnostics with spans and help
 //! 5. `limits` — what one run may hold (file size, depth, nodes, links, rules, regex size)
 //! 6. `json` — JSON into the spanned tree
@@ -20,13 +20,13 @@
 //! 11. `lang` — the rule language: compiled rules, conditions, operators, relations, messages
 //! 12. `finding` — findings and inconclusive results as plain data
 //! 13. `engine` — runs a rule set over a topology: derivations, dispatch, groups, results
-//! 14. `explain`, `ruletest` — why a rule fires on an entity; rules' own test cases
+//! 14. `explain`, `ruletest`, `newrule` — why a rule fires; rules' own test cases; rule skeletons
 //! 15. `gate` — a checked topology with its findings; what fails the run (`--fail-on`)
 //! 16. `waivers`, `diff` — waived findings; findings a change introduced or resolved
 //! 17. `graph` — the topology as a diagram with its findings drawn on it
 //! 18. `report` — one renderer per output format
-//! 19. `config`, `inputs` — the project's `kbcheck.yaml`; the topology arguments (files,
-//!     folders, globs) and files of other kinds refused or skipped
+//! 19. `config`, `inputs`, `progress` — the project's `kbcheck.yaml`; the topology arguments
+//!     (files, folders, globs) and files of other kinds refused or skipped; progress on long runs
 //! 20. `lsp` — the language server for editors (`kbcheck lsp`)
 //! 21. `cli` — one function per subcommand, returning its exit code
 
@@ -47,7 +47,9 @@ pub mod kb;
 pub mod lang;
 pub mod limits;
 pub mod lsp;
+pub mod newrule;
 pub mod parse;
+pub mod progress;
 pub mod reader;
 pub mod report;
 pub mod ruletest;

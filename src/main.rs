@@ -18,7 +18,8 @@ fn main() -> ExitCode {
 
 fn command() -> ExitCode {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    // Not locked for the whole run: `kbcheck lsp` writes standard output from its own thread.
+    // Not locked for the whole run: `kbcheck lsp` writes standard output from its own thread,
+    // and the progress indicator draws on standard error from its own.
     let mut out = std::io::stdout();
     let mut err = std::io::stderr();
     let mut io = kbcheck::cli::Io::new(&mut out, &mut err, color);

@@ -59,7 +59,7 @@ pub fn decode(name: String, bytes: Vec<u8>) -> Result<SourceFile, Diag> {
     }
 }
 
-fn io_diag(name: &str, e: &std::io::Error) -> Diag {
+pub(crate) fn io_diag(name: &str, e: &std::io::Error) -> Diag {
     let (code, msg, help) = match e.kind() {
         std::io::ErrorKind::NotFound => (
             "io::not_found",

@@ -19,7 +19,7 @@
 
 mod common;
 
-use common::{Scratch, assert_label, has, kbcheck};
+use common::{Scratch, assert_label, has, kbcheck, snapshot};
 use kbcheck::cli::Exit;
 use serde_json::Value;
 
@@ -1753,4 +1753,209 @@ links:
     );
     let (_, out, _) = kbcheck(&["check", &topo]);
     assert_label(&out, 5, "PO1", "postoffice `PO1` (the group's key)");
+}
+
+// ------------------------------------------------------------------ kbcheck new rule
+
+/// The skeleton `kbcheck new rule` wrote, with the scratch folder's path taken out.
+fn new_rule(scratch: &Scratch, args: &[&str]) -> (Exit, String, String) {
+    let dir = scratch.path("my-rules");
+    let mut all = vec!["new", "rule"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--dir", &dir]);
+    let (exit, out, err) = kbcheck(&all);
+    (
+        exit,
+        out.replace(&dir, "my-rules"),
+        err.replace(&dir, "my-rules"),
+    )
+}
+
+#[test]
+fn new_rule_from_a_kb_article_fills_in_its_header() {
+    let scratch = Scratch::new("new-kb");
+    let kb = fixture("kb/Q151228.TXT");
+    let (exit, out, err) = new_rule(&scratch, &["KB-Q151228-EXAMPLE", "--kb", &kb]);
+    assert_eq!(exit, Exit::Clean, "{err}");
+    assert_eq!(
+        out,
+        "wrote `my-rules/KB-Q151228-EXAMPLE.yaml`: fill in its 8 `FILL IN:` values (it does not \
+         load until then), then run `kbcheck test my-rules`\n"
+    );
+    let text = std::fs::read_to_string(scratch.path("my-rules/KB-Q151228-EXAMPLE.yaml")).unwrap();
+    snapshot("new", "KB-Q151228-EXAMPLE.yaml", &text, "cli");
+    for line in [
+        "title: \"XFOR: Microsoft Mail Connector and Duplicate Serial Numbers\"",
+        "kb: [\"Q151228\"]",
+        "products: [\"Microsoft Exchange Server, versions 5.5, 4.0, 5.0\"]",
+        "references: [\"https://jeffpar.github.io/kbarchive/kb/151/Q151228/\", \"https://support.microsoft.com/kb/151228\"]",
+    ] {
+        assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
+    }
+}
+
+#[test]
+fn new_rule_without_an_article_leaves_its_metadata_to_fill_in() {
+    let scratch = Scratch::new("new-bare");
+    let (exit, out, err) = new_rule(&scratch, &["SITE-RULE"]);
+    assert_eq!(exit, Exit::Clean, "{err}");
+    assert!(out.contains("fill in its 12 `FILL IN:` values"), "{out}");
+    let text = std::fs::read_to_string(scratch.path("my-rules/SITE-RULE.yaml")).unwrap();
+    snapshot("new", "SITE-RULE.yaml", &text, "cli");
+    // Every metadata key a rule can have is there.
+    for key in [
+        "id",
+        "title",
+        "kb",
+        "products",
+        "tags",
+        "symptoms",
+        "cause",
+        "resolution",
+        "references",
+        "select",
+        "when",
+        "severity",
+        "message",
+        "tests",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{key}:"))),
+            "no `{key}:` in:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_fresh_skeleton_never_loads_and_says_what_to_fill_in() {
+    let scratch = Scratch::new("new-test");
+    let kb = fixture("kb/Q151228.TXT");
+    let (exit, _, err) = new_rule(&scratch, &["KB-Q151228-EXAMPLE", "--kb", &kb]);
+    assert_eq!(exit, Exit::Clean, "{err}");
+    let dir = scratch.path("my-rules");
+    let (exit, out, err) = kbcheck(&["test", &dir]);
+    assert_eq!(exit, Exit::Invalid, "{out}{err}");
+    assert!(has(&err, "kbcheck::rule::placeholder"), "{err}");
+    assert!(has(&err, "× `select` is not filled in yet"), "{err}");
+    assert!(
+        has(
+            &err,
+            "help: write here which entities the rule looks at, e.g. `{kind: postoffice}`"
+        ),
+        "{err}"
+    );
+    assert_label(
+        &err,
+        17,
+        "\"FILL IN: which entities the rule looks at, e.g. `{kind: postoffice}`\"",
+        "fill this in",
+    );
+    for path in [
+        "symptoms[0]",
+        "cause",
+        "resolution",
+        "when",
+        "message",
+        "tests[0].topology.nodes[0].kind",
+        "tests[1].topology.nodes[0].kind",
+    ] {
+        assert!(
+            has(&err, &format!("× `{path}` is not filled in yet")),
+            "{path}: {err}"
+        );
+    }
+    assert!(
+        has(&err, "error: 8 problems in the rules; nothing was checked"),
+        "{err}"
+    );
+    // Nor does a gate pass with it.
+    let (exit, _, err) = kbcheck(&["check", "--rules", &dir, "examples/clean-deployment.json"]);
+    assert_eq!(exit, Exit::Invalid, "{err}");
+    assert!(has(&err, "`select` is not filled in yet"), "{err}");
+}
+
+#[test]
+fn a_skeleton_filled_in_loads_and_its_cases_run() {
+    let scratch = Scratch::new("new-filled");
+    let kb = fixture("kb/Q151228.TXT");
+    let (exit, _, err) = new_rule(&scratch, &["KB-Q151228-EXAMPLE", "--kb", &kb]);
+    assert_eq!(exit, Exit::Clean, "{err}");
+    let path = scratch.path("my-rules/KB-Q151228-EXAMPLE.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // What an author writes in place of each placeholder, by the line it starts.
+    let filled: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let fill = [
+                ("  - \"FILL IN:", "  - PC MTA error 3"),
+                ("cause:", "cause: two postoffices share a serial"),
+                ("resolution:", "resolution: give each its own serial"),
+                ("select:", "select: {kind: postoffice}"),
+                ("when:", "when: {field: serial, equals: \"22-28798\"}"),
+                (
+                    "message:",
+                    "message: \"postoffice `{id}` has serial 22-28798\"",
+                ),
+                (
+                    "        - {id: FIRES",
+                    "        - {id: FIRES, kind: postoffice, serial: \"22-28798\"}",
+                ),
+                (
+                    "        - {id: QUIET",
+                    "        - {id: QUIET, kind: postoffice, serial: \"22-12345\"}",
+                ),
+            ];
+            fill.iter()
+                .find(|(start, _)| l.starts_with(start))
+                .map_or_else(|| l.to_owned(), |(_, with)| (*with).to_owned())
+        })
+        .collect();
+    std::fs::write(&path, filled.join("\n")).unwrap();
+    let (exit, out, err) = kbcheck(&["test", &scratch.path("my-rules")]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    assert_eq!(
+        out,
+        "ok   KB-Q151228-EXAMPLE (2 cases)\n1 passed, 0 failed\n"
+    );
+}
+
+#[test]
+fn new_rule_never_overwrites_and_refuses_bad_input() {
+    let scratch = Scratch::new("new-refuse");
+    let (exit, _, err) = new_rule(&scratch, &["SITE-RULE"]);
+    assert_eq!(exit, Exit::Clean, "{err}");
+    let path = scratch.path("my-rules/SITE-RULE.yaml");
+    std::fs::write(&path, "# mine\n").unwrap();
+    let (exit, out, err) = new_rule(&scratch, &["SITE-RULE"]);
+    assert_eq!(exit, Exit::Invalid, "{out}");
+    assert!(has(&err, "kbcheck::new::file_exists"), "{err}");
+    assert!(
+        has(
+            &err,
+            "`my-rules/SITE-RULE.yaml` already exists; kbcheck does not overwrite it"
+        ),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "# mine\n");
+
+    let (exit, _, err) = new_rule(&scratch, &["../escape"]);
+    assert_eq!(exit, Exit::Invalid);
+    assert!(has(&err, "kbcheck::new::bad_id"), "{err}");
+    assert!(!scratch.0.join("escape.yaml").exists());
+
+    let (exit, _, err) = new_rule(&scratch, &["X", "--kb", &path]);
+    assert_eq!(exit, Exit::Invalid);
+    assert!(has(&err, "kbcheck::new::bad_kb_file"), "{err}");
+    assert!(
+        has(
+            &err,
+            "is not a KB article: no `DOCUMENT:Q...` line names the article"
+        ),
+        "{err}"
+    );
+
+    let (exit, _, err) = new_rule(&scratch, &["X", "--kb", &scratch.path("nowhere.txt")]);
+    assert_eq!(exit, Exit::Invalid);
+    assert!(has(&err, "kbcheck::io::not_found"), "{err}");
+    assert!(!scratch.0.join("my-rules/X.yaml").exists());
 }

@@ -602,6 +602,67 @@ fn fingerprints_depend_on_rule_and_entities_not_on_lines() {
     );
 }
 
+/// Every finding of every example with the fingerprint kbcheck has always given it: users keep
+/// these in waivers and `--base` baselines, so the digest behind them must never change.
+#[test]
+fn fingerprints_of_the_examples_never_change() {
+    let pinned: &[(&str, &[&str])] = &[
+        (
+            "examples/backoffice-branch-rollout.yaml",
+            &[
+                "KB-Q142196-INVALID-SERIAL PO-BR1 8c3a13a4cd580849",
+                "KB-Q142196-INVALID-SERIAL PO-LAB b8f70a55dc793145",
+                "KB-Q142196-NOT-FOR-PRODUCTION PO-LAB e68d32632879e7f8",
+            ],
+        ),
+        (
+            BACKBONE,
+            &[
+                "KB-Q151228-CONNECTOR-BACKBONE BACKBONE-RED-PAR 308deda4147b5685",
+                "KB-Q151228-DUPLICATE-SERIAL PO-PAR,PO-RED f2413cd77d81c28c",
+            ],
+        ),
+        ("examples/clean-deployment.json", &[]),
+        (
+            BEFORE,
+            &[
+                "KB-Q142196-INVALID-SERIAL PO-LAB b8f70a55dc793145",
+                "KB-Q142196-NOT-FOR-PRODUCTION PO-LAB e68d32632879e7f8",
+                "KB-Q151228-TWO-DRIVES DRIVE-N,DRIVE-O 46a41148b8b75edc",
+            ],
+        ),
+        (
+            AFTER,
+            &[
+                "KB-Q142196-INVALID-SERIAL PO-BR1 8c3a13a4cd580849",
+                "KB-Q142196-INVALID-SERIAL PO-LAB b8f70a55dc793145",
+                "KB-Q142196-NOT-FOR-PRODUCTION PO-LAB e68d32632879e7f8",
+            ],
+        ),
+    ];
+    for (example, expected) in pinned {
+        let (_, out, err) = kbcheck(&["check", "--format", "json", "--fail-on", "never", example]);
+        let got: Vec<String> = findings(&out)
+            .iter()
+            .map(|f| {
+                let ids: Vec<&str> = f["entities"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e.as_str().unwrap())
+                    .collect();
+                format!(
+                    "{} {} {}",
+                    f["rule"].as_str().unwrap(),
+                    ids.join(","),
+                    f["fingerprint"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(got, *expected, "{example}\n{err}");
+    }
+}
+
 // ------------------------------------------------------------------ waivers
 
 fn check_waived(today: &str) -> (Exit, Json) {

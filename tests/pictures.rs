@@ -10,7 +10,7 @@
 //!   change, rewrite them with `KBCHECK_UPDATE_SNAPSHOTS=1 cargo test --test pictures` and
 //!   review the diff.
 //!
-//! Graphviz and Chromium come from Debian (`graphviz`, `chromium`; `.ci/run` installs them).
+//! Graphviz and Chromium come from Debian (`graphviz`, `chromium`; `scripts/test` installs them).
 //! A test that needs one fails, never skips, when it is missing: a gate that silently stops
 //! checking its pictures would pass on broken ones.
 
@@ -80,7 +80,7 @@ fn external(mut cmd: Command, input: Option<&str>, package: &str) -> std::proces
     let mut child = cmd.spawn().unwrap_or_else(|e| {
         panic!(
             "cannot run `{program}` ({e}): this test needs it; install Debian's `{package}` package \
-             (`apt-get install -y --no-install-recommends {package}`; .ci/run does)"
+             (`apt-get install -y --no-install-recommends {package}`; scripts/test does)"
         )
     });
     if let Some(text) = input {

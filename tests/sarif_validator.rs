@@ -4,7 +4,7 @@
 //! outside the work tree; with waivers and with `--base` too.
 //!
 //! The validator is found at `$KBCHECK_SARIF_MULTITOOL` (the `Sarif.Multitool` executable),
-//! else where `.ci/run` installs it: `npm install --prefix target/npm @microsoft/sarif-multitool`.
+//! else where `scripts/test` installs it: `npm install --prefix target/npm @microsoft/sarif-multitool`.
 //! Without it the test fails, saying how to install it.
 
 #![allow(
@@ -54,7 +54,7 @@ fn multitool() -> PathBuf {
     assert!(
         installed.is_file(),
         "Microsoft's SARIF validator is not installed: run `npm install --prefix target/npm \
-         @microsoft/sarif-multitool` in the repository (`.ci/run` does), or set ${ENV} to its \
+         @microsoft/sarif-multitool` in the repository (`scripts/test` does), or set ${ENV} to its \
          `Sarif.Multitool` executable (looked for `{}`)",
         installed.display()
     );

@@ -115,6 +115,16 @@ pub fn evaluate(rules: &RuleSet, topo: &Topology) -> Vec<Finding> {
 /// Evaluate every check and group rule: findings sorted by rule id then entities, and the
 /// inconclusive results sorted the same way.
 pub fn evaluate_all(rules: &RuleSet, topo: &Topology) -> Results {
+    evaluate_all_with(rules, topo, &|| {})
+}
+
+/// [`evaluate_all`], calling `rule_done` (from any thread) after each check or group rule:
+/// the hook for a progress indicator.
+pub fn evaluate_all_with(
+    rules: &RuleSet,
+    topo: &Topology,
+    rule_done: &(dyn Fn() + Sync),
+) -> Results {
     let derived = derive(rules, topo);
     let checks: Vec<&Rule> = rules.rules.iter().filter(|r| r.reports()).collect();
     // Rules are independent once derivations are applied: on a large topology, share them
@@ -130,14 +140,16 @@ pub fn evaluate_all(rules: &RuleSet, topo: &Topology) -> Results {
                     let mine: Vec<&Rule> =
                         checks.iter().skip(t).step_by(threads).copied().collect();
                     let derived = &derived;
-                    scope.spawn(move || run_rules(&mine, topo, derived, rules.inconclusive))
+                    scope.spawn(move || {
+                        run_rules(&mine, topo, derived, rules.inconclusive, rule_done)
+                    })
                 })
                 .collect();
             handles.into_iter().filter_map(|h| h.join().ok()).collect()
         });
         if parts.len() != threads {
             // A thread that panicked would lose findings: fall back rather than pass.
-            run_rules(&checks, topo, &derived, rules.inconclusive)
+            run_rules(&checks, topo, &derived, rules.inconclusive, rule_done)
         } else {
             let mut all = Results::default();
             for p in parts {
@@ -147,7 +159,7 @@ pub fn evaluate_all(rules: &RuleSet, topo: &Topology) -> Results {
             all
         }
     } else {
-        run_rules(&checks, topo, &derived, rules.inconclusive)
+        run_rules(&checks, topo, &derived, rules.inconclusive, rule_done)
     };
     crate::finding::sort(&mut results.findings, topo);
     crate::finding::sort_inconclusive(&mut results.inconclusive, topo);
@@ -162,6 +174,7 @@ fn run_rules(
     topo: &Topology,
     derived: &DerivedStore,
     inconclusive_for: crate::lang::InconclusiveFor,
+    rule_done: &(dyn Fn() + Sync),
 ) -> Results {
     let mut results = Results {
         inconclusive_for,
@@ -170,6 +183,7 @@ fn run_rules(
     let mut components = group::Components::default();
     for rule in rules {
         run_rule(rule, topo, derived, &mut components, &mut results);
+        rule_done();
     }
     results
 }

@@ -32,6 +32,14 @@ pub const RULE_KEYS: &[&str] = &[
     "tests",
 ];
 
+/// Whether `id` can be a rule id: letters, digits, `-`, `_` and `.`, not empty.
+pub fn is_rule_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
 /// Compile a rule with the default limits; `None` if it has errors (all pushed to `diags`).
 pub fn compile(
     file: &SourceFile,
@@ -50,16 +58,17 @@ pub fn compile_with(
     limits: &Limits,
     diags: &mut Diags,
 ) -> Option<Rule> {
+    // A skeleton from `kbcheck new rule` loads only once its author has filled it in.
+    if super::placeholder::placeholders(file, root, diags) > 0 {
+        return None;
+    }
     let before = diags.0.len();
     let mut r = MapReader::new(file, root, "rule", "a rule", diags)?;
     // `$schema` lets JSON rule files point an editor at the rule schema.
     let _ = r.string("$schema", diags);
     let id = r.required_string("id", "the rule", diags);
     if let Some((id, pos)) = id
-        && (id.is_empty()
-            || !id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        && !is_rule_id(id)
     {
         diags.push(
             Diag::error(

@@ -15,6 +15,7 @@ pub mod env;
 pub mod known;
 pub mod load;
 pub mod operators;
+pub mod placeholder;
 pub mod relation;
 pub mod template;
 
