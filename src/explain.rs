@@ -299,6 +299,31 @@ fn trace(c: &Cond, env: &Env<'_>, depth: usize, out: &mut Vec<String>, first: &m
                 ));
             }
             out.push(line);
+            if let Some(e) = op.operand_expr() {
+                out.push(format!("{pad}      {}", e.trace(env)));
+            }
+            first.note(ok, here);
+            ok
+        }
+        Cond::Value { expr, op, .. } => {
+            let ok = c.eval(env);
+            out.push(format!(
+                "{pad}{} {} {}",
+                ok.mark(),
+                expr.describe(),
+                op.describe()
+            ));
+            out.push(format!("{pad}      {}", expr.trace(env)));
+            if let Some(e) = op.operand_expr() {
+                out.push(format!("{pad}      {}", e.trace(env)));
+            }
+            if let Some(other) = op.operand_field() {
+                out.push(format!(
+                    "{pad}      {} {}",
+                    other.describe(),
+                    shown_value(env, other)
+                ));
+            }
             first.note(ok, here);
             ok
         }

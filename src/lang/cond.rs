@@ -10,6 +10,7 @@
 //! condition unknown, for the inconclusive results a check reports.
 
 use super::env::Env;
+use super::expr::{self, Expr, Out};
 use super::operators::{self, CompareAs, OpCx, Operator};
 use super::relation::Relation;
 use crate::diagnostic::{Diag, Diags, suggestion_help};
@@ -144,6 +145,13 @@ pub enum Cond {
         /// absence handled by the rule: see [`Cond::mark_handled`].
         handled: [bool; 2],
     },
+    /// `{value: EXPR, OPERATOR: ARG}`: test a computed value.
+    Value {
+        expr: Expr,
+        op: Box<dyn Operator>,
+        /// Fields whose absence an enclosing group handles (see [`Cond::mark_handled`]).
+        handled: Vec<FieldRef>,
+    },
     Tag(String),
     Kind(Vec<String>),
     Related(Box<Relation>),
@@ -175,15 +183,41 @@ impl Cond {
             }
             Cond::Not(c) => !c.eval(env),
             Cond::Field { field, op, handled } => {
+                if operand_has_no_value(op.as_ref(), env) {
+                    return Truth::False;
+                }
                 let v = env.field(field);
                 match op.test(v.as_deref(), env) {
                     // Unknown only for a missing value whose absence the rule leaves open.
                     Truth::Unknown
-                        if Cond::missing_refs(field, op.as_ref(), env, handled).is_empty() =>
+                        if Cond::missing_refs(field, op.as_ref(), env, handled).is_empty()
+                            && op.operand_expr().is_none_or(|e| unset(e, env).is_empty()) =>
                     {
                         Truth::False
                     }
                     t => t,
+                }
+            }
+            Cond::Value { expr, op, handled } => {
+                if operand_has_no_value(op.as_ref(), env) {
+                    return Truth::False;
+                }
+                let t = match expr.eval(env) {
+                    Out::Value(v) => op.test(Some(&v), env),
+                    Out::Unknown => op.test(None, env),
+                    // Set values that make no value: only a presence test is not false.
+                    Out::Invalid(_) if op.is_presence_test() => op.test(None, env),
+                    Out::Invalid(_) => Truth::False,
+                };
+                if t != Truth::Unknown {
+                    return t;
+                }
+                // As for a field: unknown unless every unset value it reads is handled.
+                let refs = Cond::value_refs(expr, op.as_ref(), env);
+                if !refs.is_empty() && refs.iter().all(|r| is_in(handled, r)) {
+                    Truth::False
+                } else {
+                    Truth::Unknown
                 }
             }
             Cond::Tag(t) => Truth::from(env.topo.tags(env.current).iter().any(|x| x == t)),
@@ -206,7 +240,17 @@ impl Cond {
         match self {
             Cond::All(cs) | Cond::Any(cs) => cs.iter().for_each(|c| c.unknowns(env, out)),
             Cond::Not(c) => c.unknowns(env, out),
+            Cond::Value { expr, op, handled } => {
+                let refs: Vec<&FieldRef> = Cond::value_refs(expr, op.as_ref(), env)
+                    .into_iter()
+                    .filter(|r| !is_in(handled, r))
+                    .collect();
+                expr::missing_of(env, &refs, out);
+            }
             Cond::Field { field, op, handled } => {
+                if let Some(e) = op.operand_expr() {
+                    expr::missing_of(env, &unset(e, env), out);
+                }
                 for r in Cond::missing_refs(field, op.as_ref(), env, handled) {
                     let missing = match env.target(r.target) {
                         Some(entity) => Missing {
@@ -225,6 +269,20 @@ impl Cond {
             Cond::Tag(_) | Cond::Kind(_) => {}
             Cond::Related(r) => r.unknowns(env, out),
         }
+    }
+
+    /// The fields a value test reads (its expression, then its operand's) that are not set.
+    fn value_refs<'f>(expr: &'f Expr, op: &'f dyn Operator, env: &Env<'_>) -> Vec<&'f FieldRef> {
+        let mut refs = unset(expr, env);
+        if let Some(e) = op.operand_expr() {
+            e.unset_fields(env, &mut refs);
+        }
+        if let Some(r) = op.operand_field()
+            && env.field(r).is_none_or(|v| matches!(*v, Value::Null))
+        {
+            refs.push(r);
+        }
+        refs
     }
 
     /// The values a field test reads that are not set and whose absence the rule does not
@@ -286,6 +344,7 @@ impl Cond {
                 handled[0] |= same(field);
                 handled[1] |= op.operand_field().is_some_and(same);
             }
+            Cond::Value { handled, .. } => handled.extend(tested.iter().cloned()),
             _ => {}
         }
     }
@@ -309,11 +368,33 @@ impl Cond {
             Cond::Field { field, op, .. } => {
                 out.push(format!("{pad}{} {}", field.describe(), op.describe()))
             }
+            Cond::Value { expr, op, .. } => {
+                out.push(format!("{pad}{} {}", expr.describe(), op.describe()))
+            }
             Cond::Tag(t) => out.push(format!("{pad}is tagged `{t}`")),
             Cond::Kind(ks) => out.push(format!("{pad}is a {}", ks.join(" or "))),
             Cond::Related(r) => r.describe(depth, out),
         }
     }
+}
+
+/// The unset fields an expression reads.
+fn unset<'e>(e: &'e Expr, env: &Env<'_>) -> Vec<&'e FieldRef> {
+    let mut out = Vec::new();
+    e.unset_fields(env, &mut out);
+    out
+}
+
+/// Whether `r` is one of `list` (same entity, same path).
+fn is_in(list: &[FieldRef], r: &FieldRef) -> bool {
+    list.iter().any(|h| h.target == r.target && h.path == r.path)
+}
+
+/// Whether the operator's operand is an expression that has no value (text where a number is
+/// needed): the test is then definitely false, as for a field set to such a value.
+fn operand_has_no_value(op: &dyn Operator, env: &Env<'_>) -> bool {
+    op.operand_expr()
+        .is_some_and(|e| matches!(e.eval(env), Out::Invalid(_)))
 }
 
 /// Add a missing value once.
@@ -341,7 +422,9 @@ pub struct CondCx<'a> {
     pub max_regex_bytes: usize,
 }
 
-pub const SHAPES: &[&str] = &["all", "any", "not", "field", "tag", "kind", "related"];
+pub const SHAPES: &[&str] = &[
+    "all", "any", "not", "field", "value", "tag", "kind", "related",
+];
 
 impl CondCx<'_> {
     pub fn error(&self, diags: &mut Diags, pos: Pos, code: &str, message: String, help: String) {
@@ -397,7 +480,7 @@ impl CondCx<'_> {
                     node.pos,
                     "bad_condition",
                     if shapes.is_empty() {
-                        "a condition needs one of `all`, `any`, `not`, `field`, `tag`, `kind`, `related`".to_owned()
+                        "a condition needs one of `all`, `any`, `not`, `field`, `value`, `tag`, `kind`, `related`".to_owned()
                     } else {
                         format!("a condition has exactly one of {}; this one has {}", SHAPES.join(", "), shapes.join(" and "))
                     },
@@ -407,7 +490,7 @@ impl CondCx<'_> {
             return None;
         }
         let shape = shapes.first().copied().unwrap_or("field");
-        if shape != "field" && entries.len() != 1 {
+        if !["field", "value"].contains(&shape) && entries.len() != 1 {
             let extra = entries.iter().find(|(k, _)| k.name != shape);
             if let Some((k, _)) = extra {
                 let help = if operators::NAMES.contains(&k.name.as_str()) {
@@ -502,18 +585,43 @@ impl CondCx<'_> {
             "related" => {
                 Relation::compile(self, arg, scope, diags).map(|r| Cond::Related(Box::new(r)))
             }
-            _ => self.field_cond(node, entries, scope, diags),
+            "value" => {
+                if let Some((k, _)) = entries.iter().find(|(k, _)| k.name == "of") {
+                    self.error(diags, k.pos, "unknown_key", "`of` goes inside the expression of `value`".into(), "write `{value: {length: {field: name, of: parent}}, gt: 8}`".into());
+                    return None;
+                }
+                let expr = expr::compile(self, arg, scope, diags);
+                let what = format!("`{}`", expr.as_ref().map_or_else(String::new, Expr::describe));
+                let op = self.operator(node, entries, None, &what, scope, diags)?;
+                Some(Cond::Value {
+                    expr: expr?,
+                    op,
+                    handled: Vec::new(),
+                })
+            }
+            _ => {
+                let field = self.field_ref(node, scope, diags)?;
+                let what = format!("`{}`", field.text());
+                let op = self.operator(node, entries, Some(&field), &what, scope, diags)?;
+                Some(Cond::Field {
+                    field,
+                    op,
+                    handled: [false, false],
+                })
+            }
         }
     }
 
-    fn field_cond(
+    /// Compile the operator of a field or value condition (with its `as:`).
+    fn operator(
         &self,
         node: &Node,
         entries: &[(crate::value::Key, Node)],
+        field: Option<&FieldRef>,
+        what: &str,
         scope: &Scope,
         diags: &mut Diags,
-    ) -> Option<Cond> {
-        let field = self.field_ref(node, scope, diags)?;
+    ) -> Option<Box<dyn Operator>> {
         let how = match node.value.get("as") {
             None => CompareAs::Value,
             Some(n) => match n.value.as_str().and_then(CompareAs::parse) {
@@ -533,7 +641,7 @@ impl CondCx<'_> {
         };
         let ops: Vec<&(crate::value::Key, Node)> = entries
             .iter()
-            .filter(|(k, _)| !["field", "of", "as"].contains(&k.name.as_str()))
+            .filter(|(k, _)| !["field", "value", "of", "as"].contains(&k.name.as_str()))
             .collect();
         let [(key, arg)] = ops.as_slice() else {
             if ops.is_empty() {
@@ -541,7 +649,7 @@ impl CondCx<'_> {
                     diags,
                     node.pos,
                     "missing_operator",
-                    format!("the condition on `{}` has no operator", field.text()),
+                    format!("the condition on {what} has no operator"),
                     format!("add one of: {}", operators::NAMES.join(", ")),
                 );
             } else {
@@ -571,20 +679,20 @@ impl CondCx<'_> {
             return None;
         }
         let operand_ref = |n: &Node, d: &mut Diags| self.field_ref(n, scope, d);
+        let operand_expr = |n: &Node, d: &mut Diags| expr::compile(self, n, scope, d);
         let mut cx = OpCx {
             file: self.file,
             diags,
             compare_as: how,
             max_regex_bytes: self.max_regex_bytes,
             operand_ref: &operand_ref,
+            operand_expr: &operand_expr,
         };
         let op = operators::compile(&key.name, arg, &mut cx)?;
-        super::known::check_literals(self, &field, &key.name, arg, how, scope, diags);
-        Some(Cond::Field {
-            field,
-            op,
-            handled: [false, false],
-        })
+        if let Some(field) = field {
+            super::known::check_literals(self, field, &key.name, arg, how, scope, diags);
+        }
+        Some(op)
     }
 
     /// Compile `{field: path, of: target}` (the `of` is optional), checking the path.

@@ -12,6 +12,7 @@
 pub mod compile;
 pub mod cond;
 pub mod env;
+pub mod expr;
 pub mod known;
 pub mod load;
 pub mod operators;

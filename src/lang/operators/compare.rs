@@ -66,6 +66,10 @@ impl Operator for Compare {
         self.operand.field()
     }
 
+    fn operand_expr(&self) -> Option<&crate::lang::expr::Expr> {
+        self.operand.expr()
+    }
+
     fn describe(&self) -> String {
         let word = match self.cmp {
             Cmp::Gt => "is greater than",

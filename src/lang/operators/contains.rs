@@ -39,6 +39,10 @@ impl Operator for Contains {
         self.operand.field()
     }
 
+    fn operand_expr(&self) -> Option<&crate::lang::expr::Expr> {
+        self.operand.expr()
+    }
+
     fn describe(&self) -> String {
         let how = if self.how == CompareAs::Caseless {
             " (ignoring case)"

@@ -35,6 +35,10 @@ impl Operator for Equals {
         self.operand.field()
     }
 
+    fn operand_expr(&self) -> Option<&crate::lang::expr::Expr> {
+        self.operand.expr()
+    }
+
     fn describe(&self) -> String {
         let word = if self.negate { "is not" } else { "is" };
         let how = if self.how == CompareAs::Caseless {

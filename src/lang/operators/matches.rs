@@ -23,21 +23,34 @@ pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>) -> Option<Box<dyn Operator>> {
         );
         return None;
     };
+    build_regex(cx.file, cx.diags, arg, pattern, cx.max_regex_bytes)
+        .map(|regex| Box::new(Matches { regex }) as Box<dyn Operator>)
+}
+
+/// Build a regex written at `node`, within the size limit; a diagnostic if it is invalid or
+/// too big. Shared by `matches` and the `number` expression's `extract`.
+pub fn build_regex(
+    file: &crate::source::SourceFile,
+    diags: &mut crate::diagnostic::Diags,
+    node: &Node,
+    pattern: &str,
+    max_regex_bytes: usize,
+) -> Option<regex::Regex> {
     // Regexes larger than the limit (compiled) are refused, so a rule cannot exhaust memory;
     // the regex crate matches in linear time, so size is the only cost a pattern controls.
     match regex::RegexBuilder::new(pattern)
-        .size_limit(cx.max_regex_bytes)
-        .dfa_size_limit(cx.max_regex_bytes)
+        .size_limit(max_regex_bytes)
+        .dfa_size_limit(max_regex_bytes)
         .build()
     {
-        Ok(regex) => Some(Box::new(Matches { regex })),
+        Ok(regex) => Some(regex),
         Err(regex::Error::CompiledTooBig(limit)) => {
-            cx.diags.push(
+            diags.push(
                 crate::diagnostic::Diag::error(
                     "limits::regex_too_big",
                     format!("the regular expression compiles to more than the limit of {limit} bytes"),
                 )
-                .at(cx.file, arg.pos, "this pattern")
+                .at(file, node.pos, "this pattern")
                 .help("simplify the pattern (large counted repetitions such as `a{1000}` grow it), or raise the limit with `--max-regex-bytes`"),
             );
             None
@@ -46,11 +59,13 @@ pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>) -> Option<Box<dyn Operator>> {
             let detail = e.to_string();
             let last = detail.lines().last().unwrap_or(&detail).trim();
             let last = last.strip_prefix("error: ").unwrap_or(last).to_owned();
-            cx.error(
-                arg,
-                "bad_regex",
-                format!("invalid regular expression: {last}"),
-                "kbcheck uses Rust regex syntax (no look-around or backreferences); escape special characters with `\\`",
+            diags.push(
+                crate::diagnostic::Diag::error(
+                    "rule::bad_regex",
+                    format!("invalid regular expression: {last}"),
+                )
+                .at(file, node.pos, "here")
+                .help("kbcheck uses Rust regex syntax (no look-around or backreferences); escape special characters with `\\`"),
             );
             None
         }

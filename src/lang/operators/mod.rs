@@ -6,17 +6,22 @@
 
 mod compare;
 mod contains;
+mod ends_with;
 mod equals;
 mod exists;
+mod starts_with;
 mod in_list;
 mod matches;
 mod version;
+
+pub use matches::build_regex;
 
 pub use version::{Version, VersionRange};
 
 use crate::diagnostic::{Diag, Diags};
 use crate::lang::cond::{FieldRef, Truth};
 use crate::lang::env::Env;
+use crate::lang::expr::Expr;
 use crate::source::SourceFile;
 use crate::value::{Node, Value};
 use std::borrow::Cow;
@@ -31,6 +36,10 @@ pub trait Operator: Debug + Send + Sync {
     fn test(&self, actual: Option<&Value>, env: &Env<'_>) -> Truth;
     /// The field the operator compares with, when its operand is `{field, of}`.
     fn operand_field(&self) -> Option<&FieldRef> {
+        None
+    }
+    /// The expression the operator compares with, when its operand is one.
+    fn operand_expr(&self) -> Option<&Expr> {
         None
     }
     /// Whether the operator tests presence (`exists` / `missing`), so is never unknown.
@@ -51,6 +60,8 @@ pub const NAMES: &[&str] = &[
     "exists",
     "missing",
     "contains",
+    "starts-with",
+    "ends-with",
     "gt",
     "gte",
     "lt",
@@ -99,6 +110,8 @@ pub struct OpCx<'a, 'd> {
     pub max_regex_bytes: usize,
     /// Compiles `{field: ..., of: ...}` operands (checks the field exists).
     pub operand_ref: &'a dyn Fn(&Node, &mut Diags) -> Option<FieldRef>,
+    /// Compiles expression operands (`{length: {field: name}}`).
+    pub operand_expr: &'a dyn Fn(&Node, &mut Diags) -> Option<Expr>,
 }
 
 impl OpCx<'_, '_> {
@@ -110,8 +123,12 @@ impl OpCx<'_, '_> {
         );
     }
 
-    /// Compile an operand: a literal value, or `{field: ..., of: ...}` naming another field.
+    /// Compile an operand: a literal value, `{field: ..., of: ...}` naming another field, or
+    /// an expression.
     pub fn operand(&mut self, node: &Node) -> Option<Operand> {
+        if crate::lang::expr::is_function(node) {
+            return (self.operand_expr)(node, self.diags).map(Operand::Expr);
+        }
         if let Value::Map(entries) = &node.value {
             if node.value.get("field").is_some() {
                 // Only `field` and `of` belong in an operand; anything else (a misplaced
@@ -132,8 +149,8 @@ impl OpCx<'_, '_> {
             self.error(
                 node,
                 "bad_operand",
-                "an operand must be a value or `{field: ..., of: ...}`".to_owned(),
-                "compare with a plain value, or name another field with `{field: version, of: parent}`",
+                "an operand must be a value, `{field: ..., of: ...}` or an expression".to_owned(),
+                "compare with a plain value, name another field with `{field: version, of: parent}`, or compute one such as `{length: {field: name}}`",
             );
             return None;
         }
@@ -151,10 +168,11 @@ impl OpCx<'_, '_> {
 }
 
 /// An operator's argument: a literal, or another field read at evaluation.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Operand {
     Literal(Value),
     Field(FieldRef),
+    Expr(Expr),
 }
 
 impl Operand {
@@ -163,14 +181,27 @@ impl Operand {
         match self {
             Operand::Literal(v) => Some(Cow::Borrowed(v)),
             Operand::Field(r) => env.field(r).filter(|v| !matches!(**v, Value::Null)),
+            // No value (text where a number is needed) is caught by the condition first.
+            Operand::Expr(e) => match e.eval(env) {
+                crate::lang::expr::Out::Value(v) => Some(Cow::Owned(v)),
+                _ => None,
+            },
+        }
+    }
+
+    /// The expression the operand computes, if it is one.
+    pub fn expr(&self) -> Option<&Expr> {
+        match self {
+            Operand::Expr(e) => Some(e),
+            _ => None,
         }
     }
 
     /// The field the operand reads, if it reads one.
     pub fn field(&self) -> Option<&FieldRef> {
         match self {
-            Operand::Literal(_) => None,
             Operand::Field(r) => Some(r),
+            _ => None,
         }
     }
 
@@ -178,6 +209,7 @@ impl Operand {
         match self {
             Operand::Literal(v) => format!("`{}`", v.display()),
             Operand::Field(r) => r.describe(),
+            Operand::Expr(e) => e.describe(),
         }
     }
 }
@@ -193,6 +225,8 @@ pub fn compile(name: &str, arg: &Node, cx: &mut OpCx<'_, '_>) -> Option<Box<dyn 
         "exists" => exists::compile(arg, cx, false),
         "missing" => exists::compile(arg, cx, true),
         "contains" => contains::compile(arg, cx),
+        "starts-with" => starts_with::compile(arg, cx),
+        "ends-with" => ends_with::compile(arg, cx),
         "gt" => compare::compile(arg, cx, compare::Cmp::Gt),
         "gte" => compare::compile(arg, cx, compare::Cmp::Gte),
         "lt" => compare::compile(arg, cx, compare::Cmp::Lt),
@@ -315,12 +349,15 @@ pub mod testing {
             };
             let scope = cx.subject.clone();
             let operand_ref = |n: &Node, d: &mut Diags| cx.field_ref(n, &scope, d);
+            let operand_expr =
+                |n: &Node, d: &mut Diags| crate::lang::expr::compile(&cx, n, &scope, d);
             let mut ocx = OpCx {
                 file: &file,
                 diags: &mut diags,
                 compare_as: how,
                 max_regex_bytes: 1 << 20,
                 operand_ref: &operand_ref,
+                operand_expr: &operand_expr,
             };
             compile(name, &node, &mut ocx)
         };

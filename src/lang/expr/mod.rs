@@ -1,0 +1,499 @@
+//! Value expressions: a value a rule computes from fields before it compares, groups,
+//! derives or prints it — `{add: [{field: mailboxes}, {field: custom-recipients}]}`,
+//! `{length: {field: name}}`, `{number: {field: address, extract: ':([0-9]+)$'}}`.
+//!
+//! An expression is a literal (a scalar), a field read (`{field: PATH, of: TARGET}`), or a
+//! function: a map with one function key and that function's modifiers. Each family of
+//! functions has its file (`arith`, `text`, `number`, `lookup`) and one arm in [`FUNCTIONS`]'s
+//! dispatch. An expression is compiled once per rule: field paths and types are checked
+//! against the vocabulary, regexes built; a function given a value of the wrong type where
+//! the type is known when the rule loads (`{length: 12}`, `{add: [{field: name}, 1]}`) is a
+//! load error pointing at the argument.
+//!
+//! Evaluation gives a value, **unknown** (a field it reads is not set — Kleene, as the rest of
+//! the language) or **no value** (a value that does not fit: text where a number is needed,
+//! division by zero, a regex that does not match). A condition on no value is false; no value
+//! beats unknown, as false beats unknown in `all`.
+
+mod arith;
+mod lookup;
+mod number;
+mod text;
+
+use crate::diagnostic::{Diag, Diags, suggestion_help};
+use crate::lang::cond::{CondCx, FieldRef, Missing, Scope, Target, push_missing};
+use crate::lang::env::Env;
+use crate::value::{Node, Pos, Value};
+use crate::vocabulary::Class;
+use std::fmt::Debug;
+
+/// The function names an expression map may have (besides `field`), for suggestions and the
+/// schema.
+pub const FUNCTIONS: &[&str] = &[
+    "add", "sub", "mul", "div", "min", "max", "length", "count", "lower", "upper", "trim",
+    "concat", "number", "lookup",
+];
+
+/// Keys that go with a function key: `of` (with `field`), `extract` (with `number`), `table`
+/// and `default` (with `lookup`).
+const MODIFIERS: &[&str] = &["of", "extract", "table", "default"];
+
+/// What an expression evaluates to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Out {
+    Value(Value),
+    /// A value it needs is not set.
+    Unknown,
+    /// The values are set but do not make a value (why, for `kbcheck explain`).
+    Invalid(String),
+}
+
+impl Out {
+    /// The value shown by `kbcheck explain`.
+    pub fn shown(&self) -> String {
+        match self {
+            Out::Value(v) => format!("`{}`", v.display()),
+            Out::Unknown => "unknown".to_owned(),
+            Out::Invalid(why) => format!("no value ({why})"),
+        }
+    }
+}
+
+/// The static type of an expression, as far as the rule's text and the vocabulary say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ty {
+    Number,
+    Text,
+    List,
+    Bool,
+    /// Not known until evaluation (a field whose vocabulary type varies or is not stated).
+    Any,
+}
+
+impl Ty {
+    fn word(self) -> &'static str {
+        match self {
+            Ty::Number => "a number",
+            Ty::Text => "text",
+            Ty::List => "a list",
+            Ty::Bool => "a boolean",
+            Ty::Any => "any value",
+        }
+    }
+
+    fn of_value(v: &Value) -> Ty {
+        match v {
+            Value::Int(_) | Value::Float(_) => Ty::Number,
+            Value::Str(_) => Ty::Text,
+            Value::List(_) => Ty::List,
+            Value::Bool(_) => Ty::Bool,
+            Value::Null | Value::Map(_) => Ty::Any,
+        }
+    }
+
+    /// The type a JSON Schema fragment declares (`Any` when it declares several or none).
+    pub fn of_schema(schema: &serde_json::Value) -> Ty {
+        match schema.get("type").and_then(|t| t.as_str()) {
+            Some("integer" | "number") => Ty::Number,
+            Some("string") => Ty::Text,
+            Some("array") => Ty::List,
+            Some("boolean") => Ty::Bool,
+            _ => Ty::Any,
+        }
+    }
+}
+
+/// A function of an expression: one family per file.
+pub trait Function: Debug + Send + Sync {
+    fn eval(&self, env: &Env<'_>) -> Out;
+    /// The expressions it reads, for the unset fields an unknown result names.
+    fn args(&self) -> Vec<&Expr>;
+    /// The function in plain words, e.g. `length(`name`)`.
+    fn describe(&self) -> String;
+}
+
+/// A compiled expression.
+#[derive(Debug)]
+pub enum Expr {
+    Literal(Value),
+    Field(FieldRef),
+    Call(Box<dyn Function>),
+}
+
+impl Expr {
+    pub fn eval(&self, env: &Env<'_>) -> Out {
+        match self {
+            Expr::Literal(v) => Out::Value(v.clone()),
+            Expr::Field(r) => match env.field(r) {
+                Some(v) if !matches!(*v, Value::Null) => Out::Value(v.into_owned()),
+                _ => Out::Unknown,
+            },
+            Expr::Call(f) => f.eval(env),
+        }
+    }
+
+    /// The fields the expression reads that are not set on `env.current`.
+    pub fn unset_fields<'e>(&'e self, env: &Env<'_>, out: &mut Vec<&'e FieldRef>) {
+        match self {
+            Expr::Literal(_) => {}
+            Expr::Field(r) => {
+                if env.field(r).is_none_or(|v| matches!(*v, Value::Null)) {
+                    out.push(r);
+                }
+            }
+            Expr::Call(f) => f.args().into_iter().for_each(|a| a.unset_fields(env, out)),
+        }
+    }
+
+    /// Every field the expression reads, with its value on `env.current`, for `kbcheck
+    /// explain`: ``the parent's `network` = `NET1` `` or `` `name` not set ``.
+    pub fn inputs(&self, env: &Env<'_>, out: &mut Vec<String>) {
+        match self {
+            Expr::Literal(_) => {}
+            Expr::Field(r) => {
+                let line = match env.field(r) {
+                    Some(v) if !matches!(*v, Value::Null) => {
+                        format!("{} = `{}`", r.describe(), v.display())
+                    }
+                    _ => format!("{} not set", r.describe()),
+                };
+                if !out.contains(&line) {
+                    out.push(line);
+                }
+            }
+            Expr::Call(f) => f.args().into_iter().for_each(|a| a.inputs(env, out)),
+        }
+    }
+
+    /// The expression, its inputs and its value on `env.current`, on one line.
+    pub fn trace(&self, env: &Env<'_>) -> String {
+        let mut inputs = Vec::new();
+        self.inputs(env, &mut inputs);
+        let value = self.eval(env).shown();
+        if inputs.is_empty() || matches!(self, Expr::Field(_)) {
+            format!("{} = {value}", self.describe())
+        } else {
+            format!("{} = {value} (from {})", self.describe(), inputs.join(", "))
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Expr::Literal(v) => format!("`{}`", v.display()),
+            Expr::Field(r) => r.describe(),
+            Expr::Call(f) => f.describe(),
+        }
+    }
+
+    /// The field it reads, when it is a plain field read.
+    pub fn as_field(&self) -> Option<&FieldRef> {
+        match self {
+            Expr::Field(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// Missing values for unset fields (a missing parent or link end is named as such).
+pub fn missing_of(env: &Env<'_>, refs: &[&FieldRef], out: &mut Vec<Missing>) {
+    for r in refs {
+        let m = match env.target(r.target) {
+            Some(entity) => Missing {
+                entity,
+                path: r.path.clone(),
+            },
+            None => Missing {
+                entity: env.current,
+                path: vec![r.target_word().to_owned()],
+            },
+        };
+        push_missing(out, m);
+    }
+}
+
+/// Whether a YAML node is written as an expression function (a map with a function key).
+pub fn is_function(node: &Node) -> bool {
+    match &node.value {
+        Value::Map(entries) => entries
+            .iter()
+            .any(|(k, _)| FUNCTIONS.contains(&k.name.as_str())),
+        _ => false,
+    }
+}
+
+/// Compile an expression evaluated on entities of `scope`.
+pub fn compile(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) -> Option<Expr> {
+    Cx { cond: cx, scope }.expr(node, diags).map(|(e, _)| e)
+}
+
+/// Compile an expression and say its static type.
+pub fn compile_typed(
+    cx: &CondCx<'_>,
+    node: &Node,
+    scope: &Scope,
+    diags: &mut Diags,
+) -> Option<(Expr, Ty)> {
+    Cx { cond: cx, scope }.expr(node, diags)
+}
+
+/// What compiling an expression needs: the condition context and the entity it is read on.
+pub struct Cx<'a, 'c> {
+    pub cond: &'a CondCx<'c>,
+    pub scope: &'a Scope,
+}
+
+impl Cx<'_, '_> {
+    fn error(&self, diags: &mut Diags, pos: Pos, code: &str, message: String, help: String) {
+        diags.push(
+            Diag::error(&format!("rule::{code}"), message)
+                .at(self.cond.file, pos, "here")
+                .help(help),
+        );
+    }
+
+    /// Compile one expression node.
+    pub fn expr(&self, node: &Node, diags: &mut Diags) -> Option<(Expr, Ty)> {
+        let entries = match &node.value {
+            Value::Map(entries) => entries,
+            Value::List(_) => {
+                self.error(
+                    diags,
+                    node.pos,
+                    "bad_expression",
+                    "a list is not a value here".into(),
+                    "write one value, a field `{field: name}`, or a function such as `{concat: [...]}`".into(),
+                );
+                return None;
+            }
+            v => return Some((Expr::Literal(v.clone()), Ty::of_value(v))),
+        };
+        let keys: Vec<&str> = entries
+            .iter()
+            .map(|(k, _)| k.name.as_str())
+            .filter(|k| *k == "field" || FUNCTIONS.contains(k))
+            .collect();
+        let [name] = keys.as_slice() else {
+            let unknown = entries
+                .iter()
+                .find(|(k, _)| !FUNCTIONS.contains(&k.name.as_str()) && !MODIFIERS.contains(&k.name.as_str()) && k.name != "field");
+            let mut known: Vec<&str> = FUNCTIONS.to_vec();
+            known.push("field");
+            match unknown {
+                Some((k, _)) if keys.is_empty() => diags.push(
+                    Diag::error(
+                        "rule::unknown_function",
+                        format!("unknown function `{}`", k.name),
+                    )
+                    .at(self.cond.file, k.pos, "not a function kbcheck knows")
+                    .help(suggestion_help(&k.name, &known, "functions")),
+                ),
+                _ => self.error(
+                    diags,
+                    node.pos,
+                    "bad_expression",
+                    if keys.is_empty() {
+                        "an expression needs `field` or a function".to_owned()
+                    } else {
+                        format!("an expression has one function; this one has {}", keys.join(", "))
+                    },
+                    format!("nest them instead, e.g. `{{upper: {{trim: {{field: name}}}}}}`; functions: {}", FUNCTIONS.join(", ")),
+                ),
+            }
+            return None;
+        };
+        let allowed: &[&str] = match *name {
+            "field" => &["field", "of"],
+            "number" => &["number", "extract"],
+            "lookup" => &["lookup", "table", "default"],
+            other => &[other],
+        };
+        if let Some((k, _)) = entries
+            .iter()
+            .find(|(k, _)| !allowed.contains(&k.name.as_str()))
+        {
+            diags.push(
+                Diag::error(
+                    "rule::unknown_key",
+                    format!("unexpected key `{}` in a `{name}` expression", k.name),
+                )
+                .at(self.cond.file, k.pos, "does not belong here")
+                .help(format!("`{name}` takes {}", allowed.join(", "))),
+            );
+            return None;
+        }
+        let arg = node.value.get(name)?;
+        if *name == "field" {
+            let r = self.cond.field_ref(node, self.scope, diags)?;
+            let ty = self.field_type(&r);
+            return Some((Expr::Field(r), ty));
+        }
+        let (f, ty) = match *name {
+            "add" | "sub" | "mul" | "div" | "min" | "max" => arith::compile(self, name, arg, diags)?,
+            "number" => number::compile(self, arg, node.value.get("extract"), diags)?,
+            "lookup" => lookup::compile(self, node, arg, diags)?,
+            _ => text::compile(self, name, arg, diags)?,
+        };
+        Some((Expr::Call(f), ty))
+    }
+
+    /// Compile an argument and check its type is one of `accepted` (when known at load).
+    fn typed(
+        &self,
+        node: &Node,
+        function: &str,
+        accepted: &[Ty],
+        diags: &mut Diags,
+    ) -> Option<Expr> {
+        let (e, ty) = self.expr(node, diags)?;
+        if ty != Ty::Any && !accepted.contains(&ty) {
+            let want: Vec<&str> = accepted.iter().map(|t| t.word()).collect();
+            diags.push(
+                Diag::error(
+                    "rule::expression_type",
+                    format!(
+                        "`{function}` takes {}, but this is {}",
+                        want.join(" or "),
+                        ty.word()
+                    ),
+                )
+                .at(self.cond.file, node.pos, format!("{}", ty.word()))
+                .help(type_help(function, ty)),
+            );
+            return None;
+        }
+        Some(e)
+    }
+
+    /// A list of arguments, between `min` and `max` of them.
+    fn list<'n>(
+        &self,
+        node: &'n Node,
+        function: &str,
+        min: usize,
+        max: Option<usize>,
+        diags: &mut Diags,
+    ) -> Option<&'n [Node]> {
+        let ok = |n: usize| n >= min && max.is_none_or(|m| n <= m);
+        match &node.value {
+            Value::List(items) if ok(items.len()) => Some(items),
+            _ => {
+                let count = match max {
+                    Some(m) if m == min => format!("{min}"),
+                    _ => format!("{min} or more"),
+                };
+                self.error(
+                    diags,
+                    node.pos,
+                    "bad_expression",
+                    format!("`{function}` takes a list of {count} values"),
+                    format!("write `{function}: [{{field: mailboxes}}, 2]`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// The type the vocabulary gives a field, when every kind it may be read on agrees.
+    fn field_type(&self, r: &FieldRef) -> Ty {
+        let (class, kinds) = match r.target {
+            Target::Itself => (self.scope.class, self.scope.kinds.clone()),
+            Target::Subject => (self.cond.subject.class, self.cond.subject.kinds.clone()),
+            Target::Parent | Target::From | Target::To => (Class::Node, Vec::new()),
+        };
+        let Some((first, rest)) = r.path.split_first() else {
+            return Ty::Any;
+        };
+        if rest.is_empty() {
+            match first.as_str() {
+                "id" | "kind" | "parent" | "from" | "to" => return Ty::Text,
+                "tags" => return Ty::List,
+                _ => {}
+            }
+        }
+        let vocab = self.cond.vocab;
+        let kinds: Vec<String> = if kinds.is_empty() {
+            vocab
+                .kind_names(class)
+                .into_iter()
+                .map(str::to_owned)
+                .collect()
+        } else {
+            kinds
+        };
+        let mut found: Option<Ty> = None;
+        for k in &kinds {
+            let Some(attr) = vocab.attribute(k, first) else {
+                continue;
+            };
+            let mut schema = &attr.schema;
+            for seg in rest {
+                match schema.get("properties").and_then(|p| p.get(seg.as_str())) {
+                    Some(s) => schema = s,
+                    None => return Ty::Any,
+                }
+            }
+            let ty = Ty::of_schema(schema);
+            match found {
+                None => found = Some(ty),
+                Some(t) if t == ty => {}
+                Some(_) => return Ty::Any,
+            }
+        }
+        found.unwrap_or(Ty::Any)
+    }
+}
+
+fn type_help(function: &str, found: Ty) -> String {
+    match (function, found) {
+        ("length", Ty::Number) => {
+            "a number has no length; compare the number itself, or `{length: {concat: [...]}}` for its digits".into()
+        }
+        (_, Ty::Text) if arith::NAMES.contains(&function) => {
+            "turn text into a number first: `{number: {field: ...}}`".into()
+        }
+        (_, Ty::Number) => format!("`{function}` works on text; write `{{concat: [...]}}` to turn a number into text"),
+        _ => format!("give `{function}` a value of the type it takes"),
+    }
+}
+
+/// Evaluate several arguments: their values, or the first no value, else unknown if any is.
+fn eval_all(args: &[Expr], env: &Env<'_>) -> Result<Vec<Value>, Out> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut unknown = false;
+    for a in args {
+        match a.eval(env) {
+            Out::Value(v) => out.push(v),
+            Out::Unknown => unknown = true,
+            invalid @ Out::Invalid(_) => return Err(invalid),
+        }
+    }
+    if unknown { Err(Out::Unknown) } else { Ok(out) }
+}
+
+/// Compile a list of expressions under `function`, each of an accepted type.
+fn typed_list(
+    cx: &Cx<'_, '_>,
+    items: &[Node],
+    function: &str,
+    accepted: &[Ty],
+    diags: &mut Diags,
+) -> Option<Vec<Expr>> {
+    let mut out = Vec::with_capacity(items.len());
+    let mut ok = true;
+    for item in items {
+        match cx.typed(item, function, accepted, diags) {
+            Some(e) => out.push(e),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+/// `name(a, b, ...)` from the arguments' descriptions.
+fn call_text(name: &str, args: &[Expr]) -> String {
+    let parts: Vec<String> = args.iter().map(Expr::describe).collect();
+    format!("{name}({})", parts.join(", "))
+}
+
+#[cfg(test)]
+pub(crate) mod tests;
