@@ -936,9 +936,9 @@ pub fn describe_rule(rule: &crate::lang::Rule) -> String {
                     .zip(g.each.iter().chain(std::iter::repeat(&false)))
                     .map(|(p, each)| {
                         if *each {
-                            format!("each element of `{}`", p.join("."))
+                            format!("each element of {}", p.describe())
                         } else {
-                            format!("`{}`", p.join("."))
+                            p.describe()
                         }
                     })
                     .collect();
@@ -970,7 +970,7 @@ pub fn describe_rule(rule: &crate::lang::Rule) -> String {
             let sets: Vec<String> = d
                 .set
                 .iter()
-                .map(|(p, v)| format!("`{}` = `{}`", p.join("."), v.display()))
+                .map(|(p, v)| format!("`{}` = {}", p.join("."), v.describe()))
                 .collect();
             logic.push(format!(
                 "and, where not written, derives {}.",

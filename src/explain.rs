@@ -10,6 +10,7 @@ use crate::engine;
 use crate::lang::cond::{Cond, FieldRef, Missing, Target, Truth};
 use crate::lang::env::DerivedStore;
 use crate::lang::env::Env;
+use crate::lang::expr::{Expr, Out};
 use crate::lang::{Logic, Rule, RuleSet, Within};
 use crate::topology::{Idx, Topology};
 use std::cell::RefCell;
@@ -88,6 +89,8 @@ pub fn why(rule: &Rule, set: &RuleSet, topo: &Topology, only: Option<Idx>) -> St
                     .when
                     .as_ref()
                     .is_none_or(|c| trace_root(c, topo, &derived, i, &mut out).is_true());
+                let uses = RefCell::new(Vec::new());
+                let env = Env::new(topo, &derived, i, &uses);
                 for (path, value) in &spec.set {
                     let line = if topo.get(i, path).is_some() {
                         format!(
@@ -95,11 +98,19 @@ pub fn why(rule: &Rule, set: &RuleSet, topo: &Topology, only: Option<Idx>) -> St
                             path.join(".")
                         )
                     } else if ok {
-                        format!(
-                            "    => derives `{}` = `{}`",
-                            path.join("."),
-                            value.display()
-                        )
+                        match (value, value.eval(&env)) {
+                            (Expr::Literal(v), _) => {
+                                format!("    => derives `{}` = `{}`", path.join("."), v.display())
+                            }
+                            (_, Out::Value(_)) => {
+                                format!("    => derives `{}` = {}", path.join("."), value.trace(&env))
+                            }
+                            (_, _) => format!(
+                                "    => derives nothing for `{}`: {}",
+                                path.join("."),
+                                value.trace(&env)
+                            ),
+                        }
                     } else {
                         format!("    => derives nothing for `{}`", path.join("."))
                     };
@@ -413,7 +424,7 @@ fn group(
         Within::Site => "the same site".to_owned(),
         Within::Component(w) => format!("the same component over {}", w.describe()),
     };
-    let by: Vec<String> = spec.by.iter().map(|p| p.join(".")).collect();
+    let by: Vec<String> = spec.by.iter().map(|e| e.describe()).collect();
     out.push(format!(
         "  grouped by {} within {within}; fires on groups of {}{}",
         by.join(" + "),
@@ -446,12 +457,11 @@ fn group(
         let uses = RefCell::new(Vec::new());
         let env = Env::new(topo, derived, i, &uses);
         let mut parts = Vec::new();
-        for p in &spec.by {
-            let f = FieldRef {
-                target: Target::Itself,
-                path: p.clone(),
-            };
-            parts.push(format!("`{}` {}", p.join("."), shown_value(&env, &f)));
+        for e in &spec.by {
+            parts.push(match e.as_field() {
+                Some(f) => format!("`{}` {}", f.text(), shown_value(&env, f)),
+                None => e.trace(&env),
+            });
         }
         out.push(format!("    key: {}", parts.join(", ")));
         for u in uses.into_inner() {

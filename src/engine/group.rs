@@ -8,6 +8,7 @@ use crate::finding::{Finding, Inconclusive};
 use crate::lang::cond::Truth;
 use crate::lang::env::Env;
 use crate::lang::env::{DerivedStore, DerivedUse};
+use crate::lang::expr::Out;
 use crate::lang::relation::Walk;
 use crate::lang::{GroupSpec, Rule, RuleSet, Within};
 use crate::topology::{Idx, Topology};
@@ -170,14 +171,10 @@ pub fn run(
         };
         // The values each key field offers: one, or every element of an `each` list.
         let mut choices: Vec<Vec<String>> = Vec::with_capacity(spec.by.len());
-        for (n, path) in spec.by.iter().enumerate() {
-            let field = super::cond::FieldRef {
-                target: super::cond::Target::Itself,
-                path: path.clone(),
-            };
-            let values = match env.field(&field) {
-                Some(v) if *v != Value::Null => {
-                    match (&*v, spec.each.get(n).copied().unwrap_or(false)) {
+        for (n, key) in spec.by.iter().enumerate() {
+            let values = match key.eval(&env) {
+                Out::Value(v) if v != Value::Null => {
+                    match (v, spec.each.get(n).copied().unwrap_or(false)) {
                         (Value::List(items), true) => {
                             let mut vs: Vec<String> =
                                 items.iter().map(|x| x.value.display()).collect();
@@ -188,6 +185,7 @@ pub fn run(
                         (v, _) => vec![v.display()],
                     }
                 }
+                // A key that is not set, or computes no value, is not shared with anyone.
                 _ => Vec::new(),
             };
             // An entity without the key cannot be said to share it.

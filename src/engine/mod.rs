@@ -9,6 +9,7 @@ pub mod group;
 use crate::finding::{Finding, Inconclusive};
 use crate::lang::cond::{self as cond, Missing, Truth};
 use crate::lang::env::{Derived, DerivedStore, Env};
+use crate::lang::expr::Out;
 use crate::lang::template::GroupInfo;
 use crate::lang::{Level, Logic, Rule, RuleSet};
 use crate::topology::{Idx, Topology};
@@ -86,11 +87,15 @@ pub fn derive(rules: &RuleSet, topo: &Topology) -> DerivedStore {
                     if topo.get(i, path).is_some() || store.get(i, path).is_some() {
                         continue;
                     }
+                    // A computed value that is unknown (or none) derives nothing.
+                    let Out::Value(value) = value.eval(&env) else {
+                        continue;
+                    };
                     added.push((
                         i,
                         Derived {
                             path: path.clone(),
-                            value: value.clone(),
+                            value,
                             rule: rule.id.clone(),
                         },
                     ));

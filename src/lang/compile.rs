@@ -1,9 +1,11 @@
 //! Compiling one rule file's tree into a [`Rule`], reporting every problem with a span.
 
-use super::template::{Message, Template};
+use super::template::{Lets, Message, Template};
+use std::sync::Arc;
 use super::{DeriveSpec, GroupSpec, Level, Logic, Meta, Rule, Select, TestCase, Within};
 use crate::diagnostic::{Diag, Diags, suggestion_help};
-use crate::lang::cond::{CondCx, Scope};
+use crate::lang::cond::{CondCx, FieldRef, Scope, Target};
+use crate::lang::expr::{self, Expr};
 use crate::lang::relation::{Walk, range};
 use crate::limits::Limits;
 use crate::reader::{MapReader, string_list};
@@ -24,6 +26,7 @@ pub const RULE_KEYS: &[&str] = &[
     "references",
     "tags",
     "severity",
+    "let",
     "select",
     "when",
     "group",
@@ -187,9 +190,13 @@ pub fn compile_with(
             None
         }
     };
+    let lets = match r.take("let") {
+        Some(n) => lets(&cx, n, &scope, diags),
+        None => Vec::new(),
+    };
     let message =
         match r.take("message") {
-            Some(m) => message(&cx, m, &scope, is_group, diags),
+            Some(m) => message(&cx, m, &scope, is_group, &lets, diags),
             None if is_derive => Some(Message::default()),
             None => {
                 diags.push(r.missing("message", "the rule").help(
@@ -219,6 +226,40 @@ pub fn compile_with(
         file: file.clone(),
         pos,
     })
+}
+
+/// Read `let: {NAME: EXPR, ...}`: values the message prints as `{NAME}`, computed on the
+/// selected entity (a group's first member). A name may not hide a field or a group value.
+fn lets(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) -> Lets {
+    let Some(r) = MapReader::new(cx.file, node, "rule", "`let`", diags) else {
+        return Vec::new();
+    };
+    let mut out: Lets = Vec::new();
+    for (k, v) in r.rest() {
+        let name = k.name.as_str();
+        let fields = cx.vocab.known_paths(scope.class, &scope.kinds);
+        let clash = ["id", "kind", "parent", "tags", "from", "to", "members", "count", "key"]
+            .contains(&name)
+            || fields.iter().any(|f| f == name);
+        if clash || name.is_empty() || name.contains([':', '{', '}', ' ']) {
+            cx.error(
+                diags,
+                k.pos,
+                "bad_let",
+                if clash {
+                    format!("`{name}` is already a field or a placeholder; a `let` name may not hide it")
+                } else {
+                    format!("`{name}` is not a name a placeholder can print")
+                },
+                "choose another name, e.g. `name-length`".into(),
+            );
+            continue;
+        }
+        if let Some(e) = crate::lang::expr::compile(cx, v, scope, diags) {
+            out.push((name.to_owned(), Arc::new(e)));
+        }
+    }
+    out
 }
 
 fn texts(r: &mut MapReader<'_>, key: &str, diags: &mut Diags) -> Vec<String> {
@@ -315,14 +356,22 @@ fn group_spec(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) ->
                 _ => vec![b],
             };
             for item in items {
-                // `{each: path}`: a list field whose every element is a key of its own.
-                let (text, pos, is_each) = match &item.value {
-                    Value::Str(text) => (text.as_str(), item.pos, false),
-                    Value::Map(_) => {
+                // `{each: path}`: a list field whose every element is a key of its own; a map
+                // with a function is a computed key.
+                let (expr, is_each) = match &item.value {
+                    Value::Str(text) => {
+                        let path = cx.check_path(text, item.pos, scope, diags)?;
+                        (Expr::Field(field_of(path)), false)
+                    }
+                    Value::Map(_) if item.value.get("each").is_some() => {
                         let mut er = MapReader::new(cx.file, item, "rule", "a `by` entry", diags)?;
                         let (text, pos) = er.required_string("each", "a `by` entry", diags)?;
                         er.finish(&["each"], "a `by` entry", diags);
-                        (text, pos, true)
+                        let path = cx.check_path(text, pos, scope, diags)?;
+                        (Expr::Field(field_of(path)), true)
+                    }
+                    Value::Map(_) => {
+                        (expr::compile(cx, item, scope, diags)?, false)
                     }
                     other => {
                         cx.error(
@@ -330,15 +379,15 @@ fn group_spec(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) ->
                             item.pos,
                             "wrong_type",
                             format!(
-                                "a `by` entry is a field path or `{{each: path}}`, found a {}",
+                                "a `by` entry is a field path, `{{each: path}}` or an expression, found a {}",
                                 other.type_name()
                             ),
-                            "write `by: [serial]` or `by: [{each: dynamic-drives}]`".into(),
+                            "write `by: [serial]`, `by: [{each: dynamic-drives}]` or `by: [{upper: {field: network}}]`".into(),
                         );
                         return None;
                     }
                 };
-                by.push(cx.check_path(text, pos, scope, diags)?);
+                by.push(expr);
                 each.push(is_each);
             }
         }
@@ -366,6 +415,14 @@ fn group_spec(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) ->
         min,
         max,
     })
+}
+
+/// A field of the entity itself.
+fn field_of(path: Vec<String>) -> FieldRef {
+    FieldRef {
+        target: Target::Itself,
+        path,
+    }
 }
 
 fn within(cx: &CondCx<'_>, node: &Node, _scope: &Scope, diags: &mut Diags) -> Option<Within> {
@@ -464,6 +521,32 @@ fn derive_spec(
             );
             return None;
         }
+        if expr::is_function(v) || v.value.get("field").is_some() {
+            // A computed value: its type, when known, must be the attribute's.
+            let (e, ty) = expr::compile_typed(cx, v, scope, diags)?;
+            let target = FieldRef {
+                target: Target::Itself,
+                path: path.clone(),
+            };
+            let want = expr::Cx { cond: cx, scope }.field_type(&target);
+            if ty != expr::Ty::Any && want != expr::Ty::Any && ty != want {
+                cx.error(
+                    diags,
+                    v.pos,
+                    "bad_derive",
+                    format!(
+                        "`{}` is {}, but this computes {}",
+                        k.name,
+                        want.word(),
+                        ty.word()
+                    ),
+                    "compute a value of the attribute's type, e.g. `{number: ...}` or `{concat: [...]}`".into(),
+                );
+                return None;
+            }
+            out.push((path, e));
+            continue;
+        }
         // The derived value must fit the vocabulary like a written one.
         let mut check = Diags::default();
         for kind in if scope.kinds.is_empty() {
@@ -496,7 +579,7 @@ fn derive_spec(
                 ..d
             });
         }
-        out.push((path, v.value.clone()));
+        out.push((path, Expr::Literal(v.value.clone())));
     }
     Some(DeriveSpec {
         set: out,
@@ -524,7 +607,7 @@ fn conflict_spec(
         }
     };
     let message = match r.string("message", diags) {
-        Some((text, pos)) => Template::compile(cx, text, pos, scope, false, diags),
+        Some((text, pos)) => Template::compile(cx, text, pos, scope, false, &Lets::new(), diags),
         None => {
             diags.push(r.missing("message", "`conflict`").help(
                 "say both values: the written one (a placeholder such as `{serial}`) and the one the article implies",
@@ -563,11 +646,12 @@ fn message(
     node: &Node,
     scope: &Scope,
     is_group: bool,
+    lets: &Lets,
     diags: &mut Diags,
 ) -> Option<Message> {
     match &node.value {
         Value::Str(text) => {
-            Template::compile(cx, text, node.pos, scope, is_group, diags).map(Message::single)
+            Template::compile(cx, text, node.pos, scope, is_group, lets, diags).map(Message::single)
         }
         Value::List(items) if !items.is_empty() => {
             let mut entries = Vec::new();
@@ -604,7 +688,7 @@ fn message(
                     ok = false;
                     continue;
                 }
-                let template = Template::compile(cx, text, pos, scope, is_group, diags);
+                let template = Template::compile(cx, text, pos, scope, is_group, lets, diags);
                 match (cond, template) {
                     (None, Some(t)) => entries.push((None, t)),
                     (Some(Some(c)), Some(t)) => entries.push((Some(c), t)),

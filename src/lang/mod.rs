@@ -24,7 +24,7 @@ use crate::lang::cond::Cond;
 use crate::lang::relation::Walk;
 use crate::source::SourceFile;
 use crate::topology::Path;
-use crate::value::{Node, Pos, Value};
+use crate::value::{Node, Pos};
 use crate::vocabulary::{Class, Vocabulary};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -97,8 +97,9 @@ pub enum Within {
 /// Group selected entities by key within a scope; fire when a group's size is in range.
 #[derive(Debug)]
 pub struct GroupSpec {
-    pub by: Vec<Vec<String>>,
-    /// For each `by` field: whether it was written `{each: path}`, so an entity joins one
+    /// The key values: a field (`serial`) or an expression (`{upper: {field: network}}`).
+    pub by: Vec<crate::lang::expr::Expr>,
+    /// For each `by` entry: whether it was written `{each: path}`, so an entity joins one
     /// group per element of that list field.
     pub each: Vec<bool>,
     pub within: Within,
@@ -109,7 +110,8 @@ pub struct GroupSpec {
 /// Values a KB article implies for selected entities that do not set them.
 #[derive(Debug)]
 pub struct DeriveSpec {
-    pub set: Vec<(Vec<String>, Value)>,
+    /// Attribute paths and their values: literals, or expressions computed per entity.
+    pub set: Vec<(Vec<String>, crate::lang::expr::Expr)>,
     /// Where the article's condition holds (always, if none).
     pub when: Option<Cond>,
     /// What a written value that differs from the implied one means (none: the written

@@ -2,18 +2,26 @@
 //!
 //! Placeholders name a field of the selected entity (`{serial}`, `{install.source}`),
 //! a field of a related one (`{parent:name}`, `{from:id}`), or a group value
-//! (`{members}`, `{count}`, `{key}`). `{{` and `}}` write braces. A rule's [`Message`] is
-//! one template, or a list of `{when, text}` entries when the article's words differ by cause.
+//! (`{members}`, `{count}`, `{key}`), or a value the rule computes under `let:`
+//! (`let: {port: {number: {field: address}, extract: ':([0-9]+)$'}}` → `{port}`).
+//! `{{` and `}}` write braces. A rule's [`Message`] is one template, or a list of
+//! `{when, text}` entries when the article's words differ by cause.
 
 use crate::diagnostic::Diags;
 use crate::lang::cond::{Cond, CondCx, FieldRef, Scope, Target};
 use crate::lang::env::Env;
+use crate::lang::expr::{Expr, Out};
 use crate::value::Pos;
+use std::sync::Arc;
+
+/// The rule's named computed values (`let:`), in the order written.
+pub type Lets = Vec<(String, Arc<Expr>)>;
 
 #[derive(Debug, Clone)]
 enum Part {
     Text(String),
     Field(FieldRef),
+    Value(Arc<Expr>),
     Members,
     Count,
     Key,
@@ -65,6 +73,7 @@ impl Template {
         pos: Pos,
         scope: &Scope,
         group: bool,
+        lets: &Lets,
         diags: &mut Diags,
     ) -> Option<Template> {
         let mut parts = Vec::new();
@@ -106,6 +115,12 @@ impl Template {
                     }
                     let name = name.trim();
                     let part = match name {
+                        _ if lets.iter().any(|(n, _)| n == name) => {
+                            match lets.iter().find(|(n, _)| n == name) {
+                                Some((_, e)) => Part::Value(Arc::clone(e)),
+                                None => continue,
+                            }
+                        }
                         "members" | "count" | "key" if !group => {
                             cx.error(
                                 diags,
@@ -181,6 +196,10 @@ impl Template {
                 Part::Field(f) => match env.field(f) {
                     Some(v) => out.push_str(&v.display()),
                     None => out.push('?'),
+                },
+                Part::Value(e) => match e.eval(env) {
+                    Out::Value(v) => out.push_str(&v.display()),
+                    Out::Unknown | Out::Invalid(_) => out.push('?'),
                 },
                 Part::Members => {
                     let ms = group.map(|g| g.members.join(", ")).unwrap_or_default();

@@ -71,7 +71,7 @@ pub enum Ty {
 }
 
 impl Ty {
-    fn word(self) -> &'static str {
+    pub fn word(self) -> &'static str {
         match self {
             Ty::Number => "a number",
             Ty::Text => "text",
@@ -394,7 +394,7 @@ impl Cx<'_, '_> {
     }
 
     /// The type the vocabulary gives a field, when every kind it may be read on agrees.
-    fn field_type(&self, r: &FieldRef) -> Ty {
+    pub fn field_type(&self, r: &FieldRef) -> Ty {
         let (class, kinds) = match r.target {
             Target::Itself => (self.scope.class, self.scope.kinds.clone()),
             Target::Subject => (self.cond.subject.class, self.cond.subject.kinds.clone()),

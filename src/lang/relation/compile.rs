@@ -280,8 +280,11 @@ fn count_range(
                     fr.finish(&["field", "of"], &format!("`{key}` of `count`"), diags);
                     cx.field_ref(v, scope, diags).map(|f| Some(Bound::Field(f)))
                 }
+                Value::Map(_) if crate::lang::expr::is_function(v) => {
+                    crate::lang::expr::compile(cx, v, scope, diags).map(|e| Some(Bound::Expr(e)))
+                }
                 _ => {
-                    cx.error(diags, v.pos, "bad_argument", format!("`{key}` of `count` takes a whole number >= 0 or `{{field: ...}}`"), format!("write `count: {{{key}: 2}}` or `count: {{{key}: {{field: free-drive-letters}}}}`"));
+                    cx.error(diags, v.pos, "bad_argument", format!("`{key}` of `count` takes a whole number >= 0, `{{field: ...}}` or an expression"), format!("write `count: {{{key}: 2}}` or `count: {{{key}: {{field: free-drive-letters}}}}`"));
                     None
                 }
             },

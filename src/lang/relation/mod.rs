@@ -5,6 +5,7 @@
 
 use super::cond::{Cond, FieldRef, Missing, Truth, push_missing};
 use crate::lang::env::Env;
+use crate::lang::expr::Out;
 use crate::topology::{Idx, Topology};
 use crate::value::Value;
 use std::cell::RefCell;
@@ -35,7 +36,7 @@ pub enum Direction {
 }
 
 /// How many of the reached entities must match.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Quantifier {
     Any,
     All,
@@ -47,11 +48,13 @@ pub enum Quantifier {
     },
 }
 
-/// A bound of `count`: a number, or a field of the tested entity read at evaluation.
-#[derive(Debug, Clone)]
+/// A bound of `count`: a number, a field of the tested entity read at evaluation, or an
+/// expression computed on it.
+#[derive(Debug)]
 pub enum Bound {
     Literal(u64),
     Field(FieldRef),
+    Expr(crate::lang::expr::Expr),
 }
 
 /// A `count` bound read at evaluation.
@@ -86,6 +89,18 @@ impl Bound {
                     Bounded::Unset
                 }
             },
+            Bound::Expr(e) => match e.eval(env) {
+                Out::Value(v) => v.as_f64().map_or(Bounded::NotANumber, Bounded::Value),
+                Out::Invalid(_) => Bounded::NotANumber,
+                Out::Unknown => {
+                    if let Some(out) = why {
+                        let mut refs = Vec::new();
+                        e.unset_fields(env, &mut refs);
+                        crate::lang::expr::missing_of(env, &refs, out);
+                    }
+                    Bounded::Unset
+                }
+            },
         }
     }
 
@@ -93,6 +108,7 @@ impl Bound {
         match self {
             Bound::Literal(n) => n.to_string(),
             Bound::Field(r) => r.describe(),
+            Bound::Expr(e) => e.describe(),
         }
     }
 }
