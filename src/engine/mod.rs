@@ -356,4 +356,6 @@ pub fn group_message(rule: &Rule, env: &Env<'_>, members: &[String], key: &str) 
 }
 
 #[cfg(test)]
+mod expr_tests;
+#[cfg(test)]
 pub(crate) mod tests;

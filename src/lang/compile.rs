@@ -532,7 +532,7 @@ fn derive_spec(
             if ty != expr::Ty::Any && want != expr::Ty::Any && ty != want {
                 cx.error(
                     diags,
-                    v.pos,
+                    expr::whole(cx.file, v),
                     "bad_derive",
                     format!(
                         "`{}` is {}, but this computes {}",

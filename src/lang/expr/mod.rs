@@ -317,7 +317,11 @@ impl Cx<'_, '_> {
                     format!("unexpected key `{}` in a `{name}` expression", k.name),
                 )
                 .at(self.cond.file, k.pos, "does not belong here")
-                .help(format!("`{name}` takes {}", allowed.join(", "))),
+                .help(if k.name == "extract" {
+                    "`extract` goes with `number`: `{number: {field: address}, extract: ':([0-9]+)$'}`".to_owned()
+                } else {
+                    format!("`{name}` takes {}", allowed.join(", "))
+                }),
             );
             return None;
         }
@@ -356,7 +360,7 @@ impl Cx<'_, '_> {
                         ty.word()
                     ),
                 )
-                .at(self.cond.file, node.pos, format!("{}", ty.word()))
+                .at(self.cond.file, whole(self.cond.file, node), ty.word())
                 .help(type_help(function, ty)),
             );
             return None;
@@ -383,7 +387,7 @@ impl Cx<'_, '_> {
                 };
                 self.error(
                     diags,
-                    node.pos,
+                    whole(self.cond.file, node),
                     "bad_expression",
                     format!("`{function}` takes a list of {count} values"),
                     format!("write `{function}: [{{field: mailboxes}}, 2]`"),
@@ -443,6 +447,39 @@ impl Cx<'_, '_> {
     }
 }
 
+/// The whole text of a node: a flow map or list (`{field: name}`) up to its closing bracket,
+/// where the tree keeps only where it starts, so a diagnostic underlines all of it.
+pub fn whole(file: &crate::source::SourceFile, node: &Node) -> Pos {
+    let text = file.text();
+    let start = node.pos.offset as usize;
+    let Some(rest) = text.get(start..) else {
+        return node.pos;
+    };
+    if !rest.starts_with(['{', '[']) {
+        return node.pos;
+    }
+    let (mut depth, mut quote) = (0usize, None::<char>);
+    for (i, c) in rest.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '{' | '[') => depth += 1,
+            (None, '}' | ']') => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Pos {
+                        len: u32::try_from(i + 1).unwrap_or(node.pos.len),
+                        ..node.pos
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+    node.pos
+}
+
 fn type_help(function: &str, found: Ty) -> String {
     match (function, found) {
         ("length", Ty::Number) => {
@@ -495,5 +532,4 @@ fn call_text(name: &str, args: &[Expr]) -> String {
     format!("{name}({})", parts.join(", "))
 }
 
-#[cfg(test)]
-pub(crate) mod tests;
+// End-to-end tests of every function: `src/engine/expr_tests.rs`.
