@@ -316,7 +316,7 @@ fn rule_schema_lists_the_compilers_names() {
     let field = &schema["$defs"]["fieldCondition"];
     let operators: BTreeSet<String> = keys(&field["properties"])
         .into_iter()
-        .filter(|k| !["field", "of", "as"].contains(&k.as_str()))
+        .filter(|k| !["field", "value", "of", "as"].contains(&k.as_str()))
         .collect();
     assert_eq!(
         operators,
@@ -333,6 +333,17 @@ fn rule_schema_lists_the_compilers_names() {
         one_of,
         names(kbcheck::lang::operators::NAMES),
         "exactly-one-operator list"
+    );
+    let functions: BTreeSet<String> = schema["$defs"]["function"]["anyOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["required"][0].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        functions,
+        names(kbcheck::lang::expr::FUNCTIONS),
+        "expression functions"
     );
     assert_eq!(
         strings(&schema["$defs"]["target"]["enum"]),
@@ -634,6 +645,30 @@ fn good_rules_are_accepted_by_schema_and_loader() {
                     "[{name: fires, topology: {version: 1, nodes: [{id: P, kind: postoffice, serial: \"0799-99992\"}]}, expect: [{entities: [P], severity: error}]}, {name: quiet, todo: true, topology: {version: 1, name: t, defaults: {tags: [test]}, nodes: [], links: []}, expect: []}, {name: one id as text, topology: {version: 1, nodes: []}, expect: [{entities: P}]}]",
                 ),
             )]),
+        ),
+        (
+            "expressions in every place a rule reads a value",
+            rule(&[
+                ("when", Some("{all: [{value: {length: {field: name}}, gt: 10}, {field: share, as: caseless, starts-with: {concat: ['\\\\', {field: id, of: parent}, '\\']}}, {field: name, ends-with: {lower: {field: network}}}, {value: {number: {field: serial}, extract: '^([0-9]+)-'}, lt: {add: [{mul: [2, 3]}, {div: [8, 2]}, {sub: [1, 1]}, {min: [1, 2]}, {max: [1, 2]}]}}, {value: {lookup: {field: product}, table: {msmail: 1}, default: 0}, equals: 1}, {value: {count: {field: tags}}, gte: 0}, {value: {trim: {upper: {field: name}}}, not-equals: X}, {related: {via: parent, count: {max: {sub: [{field: free-drive-letters, of: parent}, 1]}}}}]}")),
+                ("let", Some("{chars: {length: {field: name}}}")),
+                ("message", Some("'{name} has {chars} characters'")),
+            ]),
+        ),
+        (
+            "computed group keys",
+            rule(&[
+                ("when", None),
+                ("group", Some("{by: [{upper: {field: network}}, {upper: {field: name}}, serial, {field: version}], size: {min: 2}}")),
+                ("message", Some("'{key}: {members}'")),
+            ]),
+        ),
+        (
+            "computed derived values",
+            rule(&[
+                ("severity", None),
+                ("message", None),
+                ("derive", Some("{set: {product: {field: product, of: parent}, network: {upper: {field: name}}, serial: '22-28798'}}")),
+            ]),
         ),
     ];
     assert_accepted(&cases);
@@ -978,7 +1013,7 @@ fn bad_rules_are_rejected_by_schema_and_loader() {
                 ("when", None),
                 ("group", Some("{by: [{}], size: {min: 2}}")),
             ]),
-            "rule::missing_key",
+            "rule::bad_expression",
         ),
         (
             "component as a word",
@@ -1099,6 +1134,51 @@ fn bad_rules_are_rejected_by_schema_and_loader() {
                 Some("[{name: a, topology: {version: 1, nodes: []}}]"),
             )]),
             "rule::missing_key",
+        ),
+        (
+            "an unknown function",
+            rule(&[("when", Some("{value: {lenght: {field: name}}, gt: 10}"))]),
+            "rule::unknown_function",
+        ),
+        (
+            "two functions in one expression",
+            rule(&[("when", Some("{value: {length: {field: name}, upper: {field: name}}, gt: 10}"))]),
+            "rule::bad_expression",
+        ),
+        (
+            "`sub` takes two values",
+            rule(&[("when", Some("{value: {sub: [1, 2, 3]}, gt: 10}"))]),
+            "rule::bad_expression",
+        ),
+        (
+            "`extract` with a field instead of `number`",
+            rule(&[("when", Some("{value: {number: {field: serial, extract: '^([0-9]+)'}}, gt: 10}"))]),
+            "rule::unknown_key",
+        ),
+        (
+            "a lookup without a table",
+            rule(&[("when", Some("{value: {lookup: {field: product}}, equals: x}"))]),
+            "rule::bad_expression",
+        ),
+        (
+            "field and value in one condition",
+            rule(&[("when", Some("{field: name, value: {length: {field: name}}, gt: 10}"))]),
+            "rule::bad_condition",
+        ),
+        (
+            "`of` beside `value`",
+            rule(&[("when", Some("{value: {length: {field: name}}, of: parent, gt: 10}"))]),
+            "rule::unknown_key",
+        ),
+        (
+            "a value test without an operator",
+            rule(&[("when", Some("{value: {length: {field: name}}}"))]),
+            "rule::missing_operator",
+        ),
+        (
+            "starts-with a list",
+            rule(&[("when", Some("{field: name, starts-with: [a]}"))]),
+            "rule::bad_argument",
         ),
         (
             "todo takes a boolean",
