@@ -1958,4 +1958,258 @@ fn new_rule_never_overwrites_and_refuses_bad_input() {
     assert_eq!(exit, Exit::Invalid);
     assert!(has(&err, "kbcheck::io::not_found"), "{err}");
     assert!(!scratch.0.join("my-rules/X.yaml").exists());
+
+// ---------------------------------------------------------------------------------------
+// Computed values, from a fresh folder without rebuilding
+
+/// A site's vocabulary and rules using every computed-value construct: a value test with
+/// arithmetic, `length`, `number` with `extract`, `count` and `lookup`; `starts-with` /
+/// `ends-with` with field and expression operands; a computed `count` bound; computed group
+/// keys; derivations that copy from a relative and look values up; `let` in a message.
+const EXPR_VOCABULARY: &str = "name: hosting
+nodes:
+  mail-host:
+    description: A hosted mail server.
+    attributes:
+      mailboxes: {type: integer, description: Mailboxes on the host.}
+      custom-recipients: {type: integer, description: Custom recipients on the host.}
+      licensed-users: {type: integer, description: Users the licence covers.}
+      address: {type: string, description: 'The relay address, e.g. `relay.contoso.com:2525`.'}
+      os: {type: string, description: The operating system.}
+      os-family: {type: string, description: The family of the operating system.}
+      network: {type: string, description: The MS Mail network.}
+      aliases: {type: array, items: {type: string}, description: Other names.}
+  mail-store:
+    description: A store on a mail host.
+    attributes:
+      network: {type: string, description: The MS Mail network.}
+      name: {type: string, description: The store name.}
+      share: {type: string, description: 'The share, `\\\\HOST\\NAME`.'}
+      size: {type: integer, description: Gigabytes.}
+";
+
+const EXPR_RULES: &[(&str, &str)] = &[
+    (
+        "HOST-OVER-LICENCE.yaml",
+        r"id: HOST-OVER-LICENCE
+title: More recipients than licensed users, or a privileged port
+select: {kind: mail-host}
+let: {recipients: {add: [{field: mailboxes}, {field: custom-recipients}]}}
+when:
+  any:
+    - {value: {add: [{field: mailboxes}, {field: custom-recipients}]}, gt: {field: licensed-users}}
+    - {value: {number: {field: address}, extract: ':([0-9]+)$'}, lt: 1024}
+    - {value: {count: {field: aliases}}, gt: {mul: [2, 2]}}
+severity: error
+message: 'host `{id}` has {recipients} recipients for {licensed-users} licences'
+tests:
+  - name: over the licence, and a privileged port
+    topology: {version: 1, nodes: [{id: H1, kind: mail-host, mailboxes: 90, custom-recipients: 20, licensed-users: 100, address: 'relay:2525'}, {id: H2, kind: mail-host, mailboxes: 1, custom-recipients: 0, licensed-users: 100, address: 'relay:25'}]}
+    expect: [{entities: [H1]}, {entities: [H2]}]
+  - name: within the licence
+    topology: {version: 1, nodes: [{id: H1, kind: mail-host, mailboxes: 80, custom-recipients: 20, licensed-users: 100, address: 'relay:2525', aliases: [a, b]}]}
+    expect: []
+",
+    ),
+    (
+        "STORE-SHARE.yaml",
+        r"id: STORE-SHARE
+title: A store shared from another host, or named too long
+select: {kind: mail-store}
+when:
+  any:
+    - not: {field: share, as: caseless, starts-with: {concat: ['\\', {field: id, of: parent}, '\']}}
+    - {field: share, ends-with: {field: network}}
+    - {value: {length: {field: name}}, gt: 10}
+severity: warning
+message: 'store `{id}` on `{parent:id}`: share `{share}`'
+tests:
+  - name: another host's share
+    topology: {version: 1, nodes: [{id: H, kind: mail-host}, {id: S, kind: mail-store, parent: H, name: ST, share: '\\OTHER\ST'}]}
+    expect: [{entities: [S]}]
+  - name: its own host's share
+    topology: {version: 1, nodes: [{id: H, kind: mail-host}, {id: S, kind: mail-store, parent: H, name: ST, share: '\\h\ST'}]}
+    expect: []
+",
+    ),
+    (
+        "HOST-FULL.yaml",
+        "id: HOST-FULL
+title: Stores larger than the host's mailboxes allow
+select: {kind: mail-host}
+when: {related: {via: children, kind: mail-store, sum: size, count: {min: {div: [{field: mailboxes}, 10]}}}}
+severity: info
+message: 'stores on `{id}` are full'
+tests:
+  - name: full
+    topology: {version: 1, nodes: [{id: H, kind: mail-host, mailboxes: 100}, {id: S, kind: mail-store, parent: H, size: 10}]}
+    expect: [{entities: [H]}]
+  - name: room left
+    topology: {version: 1, nodes: [{id: H, kind: mail-host, mailboxes: 100}, {id: S, kind: mail-store, parent: H, size: 9}]}
+    expect: []
+",
+    ),
+    (
+        "SAME-STORE-ADDRESS.yaml",
+        "id: SAME-STORE-ADDRESS
+title: Two stores with one address, ignoring case
+select: {kind: mail-store}
+group: {by: [{upper: {field: network}}, {upper: {field: name}}], size: {min: 2}}
+severity: error
+message: 'stores {members} share {key}'
+tests:
+  - name: the same address in other case
+    topology: {version: 1, nodes: [{id: A, kind: mail-store, network: Net, name: st}, {id: B, kind: mail-store, network: NET, name: ST}]}
+    expect: [{entities: [A, B]}]
+  - name: different addresses
+    topology: {version: 1, nodes: [{id: A, kind: mail-store, network: Net, name: st}, {id: B, kind: mail-store, network: NET, name: ST2}]}
+    expect: []
+",
+    ),
+    (
+        "STORE-NETWORK.yaml",
+        "id: STORE-NETWORK
+title: A store is on its host's network
+select: {kind: mail-store}
+derive: {set: {network: {field: network, of: parent}}}
+tests:
+  - name: copied
+    topology: {version: 1, nodes: [{id: H, kind: mail-host, network: NET}, {id: S, kind: mail-store, parent: H}]}
+    expect: [{entities: [S]}]
+  - name: written
+    topology: {version: 1, nodes: [{id: H, kind: mail-host, network: NET}, {id: S, kind: mail-store, parent: H, network: OTHER}]}
+    expect: []
+",
+    ),
+    (
+        "HOST-OS-FAMILY.yaml",
+        "id: HOST-OS-FAMILY
+title: The family of a host's operating system
+select: {kind: mail-host}
+derive: {set: {os-family: {lookup: {field: os}, table: {windows-nt-4.0: windows-nt, os2-2.1: os2}, default: other}}}
+tests:
+  - name: looked up
+    topology: {version: 1, nodes: [{id: H, kind: mail-host, os: os2-2.1}, {id: G, kind: mail-host, os: beos}]}
+    expect: [{entities: [H]}, {entities: [G]}]
+  - name: no os
+    topology: {version: 1, nodes: [{id: H, kind: mail-host}]}
+    expect: []
+",
+    ),
+];
+
+#[test]
+fn a_new_rule_folder_computes_values_without_rebuilding() {
+    let dir = Scratch::new("computed-values");
+    dir.write("rules/vocabulary.yaml", EXPR_VOCABULARY);
+    for (name, text) in EXPR_RULES {
+        dir.write(&format!("rules/{name}"), text);
+    }
+    let rules = dir.path("rules");
+    let (exit, out, err) = kbcheck(&["test", &rules]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    assert_eq!(
+        out.lines().last(),
+        Some(format!("{} passed, 0 failed", EXPR_RULES.len()).as_str()),
+        "{out}"
+    );
+    let topology = dir.write(
+        "topology.yaml",
+        "version: 1
+nodes:
+  - {id: H, kind: mail-host, network: NET, mailboxes: 90, custom-recipients: 20, licensed-users: 100, address: 'relay:2525', os: os2-2.1}
+  - {id: S1, kind: mail-store, parent: H, name: MAIN, share: '\\\\H\\MAIN', size: 4}
+  - {id: S2, kind: mail-store, parent: H, name: main, share: '\\\\OTHER\\MAIN', size: 5}
+  - {id: PLAN, kind: mail-host, mailboxes: 5, address: 'relay:2525', tags: [planned]}
+",
+    );
+    let (exit, out, err) = kbcheck(&[
+        "check",
+        "--no-default-rules",
+        "--rules",
+        &rules,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        &topology,
+    ]);
+    assert_eq!(exit, Exit::Clean, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let fired: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let has_finding = |rule: &str, message: &str| {
+        fired.iter().any(|(r, m)| r == rule && m == message)
+    };
+    assert!(
+        has_finding("HOST-OVER-LICENCE", "host `H` has 110 recipients for 100 licences"),
+        "{fired:#?}"
+    );
+    assert!(has_finding("STORE-SHARE", "store `S2` on `H`: share `\\\\OTHER\\MAIN`"), "{fired:#?}");
+    assert!(has_finding("SAME-STORE-ADDRESS", "stores S1, S2 share NET / MAIN"), "{fired:#?}");
+    // 90 mailboxes / 10 = 9 gigabytes, and the stores take 4 + 5.
+    assert!(has_finding("HOST-FULL", "stores on `H` are full"), "{fired:#?}");
+    // The planned host leaves `custom-recipients` and `licensed-users` out: inconclusive,
+    // naming the fields inside the expression.
+    let inconclusive = report["inconclusive"].as_array().unwrap();
+    let missing: Vec<&str> = inconclusive
+        .iter()
+        .filter(|r| r["rule"] == "HOST-OVER-LICENCE")
+        .flat_map(|r| r["missing"].as_array().unwrap())
+        .filter_map(|m| m["field"].as_str())
+        .collect();
+    assert_eq!(
+        missing,
+        ["aliases", "custom-recipients", "licensed-users"],
+        "{inconclusive:#?}"
+    );
+
+    let (exit, out, err) = kbcheck(&[
+        "explain",
+        "HOST-OVER-LICENCE",
+        "--no-default-rules",
+        "--rules",
+        &rules,
+        "--topology",
+        &topology,
+        "--entity",
+        "PLAN",
+    ]);
+    assert_eq!(exit, Exit::Clean, "{err}");
+    assert!(
+        out.contains("add(`mailboxes`, `custom-recipients`) = unknown (from `mailboxes` = `5`, `custom-recipients` not set)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("number(`address` extracting /:([0-9]+)$/) = `2525` (from `address` = `relay:2525`)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("INCONCLUSIVE: not set: `aliases`, `custom-recipients`, `licensed-users`"),
+        "{out}"
+    );
+    let (_, out, _) = kbcheck(&[
+        "explain",
+        "HOST-OS-FAMILY",
+        "--no-default-rules",
+        "--rules",
+        &rules,
+        "--topology",
+        &topology,
+        "--entity",
+        "H",
+    ]);
+    assert!(
+        out.contains("derives `os-family` = lookup(`os` in a table of 2, else `other`) = `os2` (from `os` = `os2-2.1`)"),
+        "{out}"
+    );
 }
