@@ -310,9 +310,6 @@ fn trace(c: &Cond, env: &Env<'_>, depth: usize, out: &mut Vec<String>, first: &m
                 ));
             }
             out.push(line);
-            if let Some(e) = op.operand_expr() {
-                out.push(format!("{pad}      {}", e.trace(env)));
-            }
             first.note(ok, here);
             ok
         }

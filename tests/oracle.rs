@@ -14,6 +14,10 @@
 //! The oracle also spells out the three-valued semantics of docs/rules.md ("Missing
 //! fields"): a test of a field that is not set is unknown, unless a part of the same
 //! `all` / `any` group tests that field's presence; Kleene logic for `all` / `any` / `not`.
+//! And computed values ("Computed values"): value tests, expression operands, `starts-with`
+//! and computed group keys, with expressions over `length`, `upper`, `concat`, `add`, `sub`
+//! and `number` evaluated here again — unknown over an unset field, no value (a false test)
+//! for text where a number is needed, no value beating unknown.
 
 #![allow(
     clippy::unwrap_used,
@@ -202,6 +206,148 @@ fn truth(b: bool) -> T {
     if b { T::Yes } else { T::No }
 }
 
+/// An expression over a node's attributes, with its own evaluation below.
+#[derive(Clone, Debug)]
+enum Ex {
+    Field(&'static str),
+    Int(i64),
+    Text(&'static str),
+    Add(Vec<Ex>),
+    Sub(Box<Ex>, Box<Ex>),
+    Length(Box<Ex>),
+    Upper(Box<Ex>),
+    Concat(Vec<Ex>),
+    Number(Box<Ex>),
+}
+
+/// What an expression gives: a number, text, unknown (an unset field), or no value.
+#[derive(Clone, Debug, PartialEq)]
+enum R {
+    Num(i64),
+    Text(String),
+    Unknown,
+    None,
+}
+
+impl R {
+    fn text(&self) -> String {
+        match self {
+            R::Num(n) => n.to_string(),
+            R::Text(t) => t.clone(),
+            R::Unknown | R::None => String::new(),
+        }
+    }
+}
+
+impl Ex {
+    fn yaml(&self) -> String {
+        let list = |xs: &[Ex]| xs.iter().map(Ex::yaml).collect::<Vec<_>>().join(", ");
+        match self {
+            Ex::Field(f) => format!("{{field: {f}}}"),
+            Ex::Int(n) => n.to_string(),
+            Ex::Text(t) => format!("'{t}'"),
+            Ex::Add(xs) => format!("{{add: [{}]}}", list(xs)),
+            Ex::Sub(a, b) => format!("{{sub: [{}, {}]}}", a.yaml(), b.yaml()),
+            Ex::Length(x) => format!("{{length: {}}}", x.yaml()),
+            Ex::Upper(x) => format!("{{upper: {}}}", x.yaml()),
+            Ex::Concat(xs) => format!("{{concat: [{}]}}", list(xs)),
+            Ex::Number(x) => format!("{{number: {}}}", x.yaml()),
+        }
+    }
+
+    /// Several arguments: no value if any has none, else unknown if any is unknown.
+    fn all(xs: &[&Ex], value: &dyn Fn(&str) -> Option<Val>) -> Result<Vec<R>, R> {
+        let rs: Vec<R> = xs.iter().map(|x| x.eval(value)).collect();
+        if rs.contains(&R::None) {
+            return Err(R::None);
+        }
+        if rs.contains(&R::Unknown) {
+            return Err(R::Unknown);
+        }
+        Ok(rs)
+    }
+
+    fn eval(&self, value: &dyn Fn(&str) -> Option<Val>) -> R {
+        let nums = |xs: &[&Ex]| -> Result<Vec<i64>, R> {
+            Ex::all(xs, value)?
+                .into_iter()
+                .map(|r| match r {
+                    R::Num(n) => Ok(n),
+                    _ => Err(R::None),
+                })
+                .collect()
+        };
+        match self {
+            Ex::Field(f) => match value(f) {
+                None => R::Unknown,
+                Some(Val::Int(n)) => R::Num(n),
+                Some(Val::Text(t)) => R::Text(t.to_owned()),
+            },
+            Ex::Int(n) => R::Num(*n),
+            Ex::Text(t) => R::Text((*t).to_owned()),
+            Ex::Add(xs) => match nums(&xs.iter().collect::<Vec<_>>()) {
+                Ok(ns) => R::Num(ns.iter().sum()),
+                Err(r) => r,
+            },
+            Ex::Sub(a, b) => match nums(&[a, b]) {
+                Ok(ns) => R::Num(ns[0] - ns[1]),
+                Err(r) => r,
+            },
+            Ex::Length(x) => match x.eval(value) {
+                R::Text(t) => R::Num(t.chars().count() as i64),
+                R::Num(_) => R::None,
+                other => other,
+            },
+            Ex::Upper(x) => match x.eval(value) {
+                R::Text(t) => R::Text(t.to_uppercase()),
+                R::Num(_) => R::None,
+                other => other,
+            },
+            Ex::Concat(xs) => match Ex::all(&xs.iter().collect::<Vec<_>>(), value) {
+                Ok(rs) => R::Text(rs.iter().map(R::text).collect()),
+                Err(r) => r,
+            },
+            Ex::Number(x) => match x.eval(value) {
+                R::Text(t) => t.trim().parse().map_or(R::None, R::Num),
+                other => other,
+            },
+        }
+    }
+
+    /// The fields it reads that are not set.
+    fn unset(&self, value: &dyn Fn(&str) -> Option<Val>, out: &mut Vec<&'static str>) {
+        match self {
+            Ex::Field(f) => {
+                if value(f).is_none() {
+                    out.push(f);
+                }
+            }
+            Ex::Int(_) | Ex::Text(_) => {}
+            Ex::Add(xs) | Ex::Concat(xs) => xs.iter().for_each(|x| x.unset(value, out)),
+            Ex::Sub(a, b) => {
+                a.unset(value, out);
+                b.unset(value, out);
+            }
+            Ex::Length(x) | Ex::Upper(x) | Ex::Number(x) => x.unset(value, out),
+        }
+    }
+}
+
+/// A value test that is unknown is false when every unset field it reads has its absence
+/// handled by an enclosing group (and at least one is unset).
+fn decide(t: T, exprs: &[&Ex], value: &dyn Fn(&str) -> Option<Val>, handled: &[&'static str]) -> T {
+    if t != T::Unknown {
+        return t;
+    }
+    let mut unset = Vec::new();
+    exprs.iter().for_each(|e| e.unset(value, &mut unset));
+    if !unset.is_empty() && unset.iter().all(|f| handled.contains(f)) {
+        T::No
+    } else {
+        T::Unknown
+    }
+}
+
 /// A condition on the attributes of one entity (a node, or a link for `link-where`).
 #[derive(Clone, Debug)]
 enum Cond {
@@ -210,6 +356,12 @@ enum Cond {
     In(&'static str, Vec<Val>),
     Gte(&'static str, i64),
     Missing(&'static str, bool),
+    /// `{value: NUMBER-EXPRESSION, gte: N}`.
+    ValueGte(Ex, i64),
+    /// `{value: TEXT-EXPRESSION, equals: TEXT}`.
+    ValueEquals(Ex, &'static str),
+    /// `{field: F, starts-with: TEXT-EXPRESSION}`.
+    StartsWith(&'static str, Ex),
     Kind(Vec<&'static str>),
     All(Vec<Cond>),
     Any(Vec<Cond>),
@@ -228,6 +380,9 @@ impl Cond {
             ),
             Cond::Gte(f, n) => format!("{{field: {f}, gte: {n}}}"),
             Cond::Missing(f, b) => format!("{{field: {f}, missing: {b}}}"),
+            Cond::ValueGte(e, n) => format!("{{value: {}, gte: {n}}}", e.yaml()),
+            Cond::ValueEquals(e, v) => format!("{{value: {}, equals: {v}}}", e.yaml()),
+            Cond::StartsWith(f, e) => format!("{{field: {f}, starts-with: {}}}", e.yaml()),
             Cond::Kind(ks) => format!("{{kind: [{}]}}", ks.join(", ")),
             Cond::All(cs) => format!(
                 "{{all: [{}]}}",
@@ -284,6 +439,36 @@ fn eval(t: &Topo, c: &Cond, at: At, handled: &[&'static str]) -> T {
             Some(Val::Text(_)) => T::No,
         },
         Cond::Missing(f, b) => truth(value(f).is_none() == *b),
+        Cond::ValueGte(e, n) => decide(
+            match e.eval(&value) {
+                R::Num(x) => truth(x >= *n),
+                R::Text(_) | R::None => T::No,
+                R::Unknown => T::Unknown,
+            },
+            &[e],
+            &value,
+            handled,
+        ),
+        Cond::ValueEquals(e, v) => decide(
+            match e.eval(&value) {
+                R::Text(x) => truth(x == *v),
+                R::Num(x) => truth(x.to_string() == *v),
+                R::None => T::No,
+                R::Unknown => T::Unknown,
+            },
+            &[e],
+            &value,
+            handled,
+        ),
+        Cond::StartsWith(f, e) => {
+            let field = Ex::Field(f);
+            let r = match (field.eval(&value), e.eval(&value)) {
+                (_, R::None) => T::No,
+                (R::Unknown, _) | (_, R::Unknown) => T::Unknown,
+                (a, b) => truth(a.text().starts_with(&b.text())),
+            };
+            decide(r, &[&field, e], &value, handled)
+        }
         Cond::Kind(ks) => match at {
             At::Node(i) => truth(ks.contains(&t.nodes[i].kind)),
             At::Link(l) => truth(ks.contains(&t.links[l].kind)),
@@ -557,7 +742,7 @@ enum Rule {
     },
     Group {
         select: Select,
-        by: Vec<&'static str>,
+        by: Vec<Ex>,
         within: Within,
         min: u64,
         max: Option<u64>,
@@ -607,7 +792,13 @@ impl Rule {
                 format!(
                     "{head}select: {}\ngroup: {{by: [{}], within: {within}, size: {size}}}\n",
                     select.yaml(),
-                    by.join(", ")
+                    by.iter()
+                        .map(|k| match k {
+                            Ex::Field(f) => (*f).to_owned(),
+                            e => e.yaml(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             }
         }
@@ -663,12 +854,18 @@ fn oracle(t: &Topo, rule: &Rule) -> Outcome {
                     },
                     Within::Component(steps, links) => component(t, steps, links, i),
                 };
-                let key: Vec<Option<Val>> = by.iter().map(|f| t.node_attr(i, f)).collect();
-                if key.iter().any(Option::is_none) {
+                // A key with no value (a color read as a number) is surely not shared; a key
+                // over an unset field may be anything.
+                let value = |f: &str| t.node_attr(i, f);
+                let key: Vec<R> = by.iter().map(|e| e.eval(&value)).collect();
+                if key.contains(&R::None) {
+                    continue;
+                }
+                if key.contains(&R::Unknown) {
                     unkeyed.push((scope, nid(i)));
                     continue;
                 }
-                let key: Vec<String> = key.into_iter().flatten().map(|v| v.yaml()).collect();
+                let key: Vec<String> = key.iter().map(R::text).collect();
                 groups.entry((scope, key)).or_default().push(nid(i));
             }
             let fires = |n: u64| n >= *min && max.is_none_or(|m| n <= m);
@@ -875,6 +1072,45 @@ fn node_leaf() -> impl Strategy<Value = Cond> {
         proptest::sample::select(vec!["color", "size"])
             .prop_flat_map(|f| any::<bool>().prop_map(move |b| Cond::Missing(f, b))),
         kinds_strategy().prop_map(Cond::Kind),
+        (number_ex(), 0..=3i64).prop_map(|(e, n)| Cond::ValueGte(e, n)),
+        (text_ex(), proptest::sample::select(vec!["R", "G1", "b", "1"]))
+            .prop_map(|(e, v)| Cond::ValueEquals(e, v)),
+        text_ex().prop_map(|e| Cond::StartsWith("color", e)),
+    ]
+}
+
+/// A number-valued expression (well typed, so it loads): sizes, lengths, numbers read
+/// from text (the colors are not numbers: no value).
+fn number_ex() -> impl Strategy<Value = Ex> {
+    let leaf = prop_oneof![
+        Just(Ex::Field("size")),
+        (0..=2i64).prop_map(Ex::Int),
+        text_leaf().prop_map(|t| Ex::Length(Box::new(t))),
+        text_leaf().prop_map(|t| Ex::Number(Box::new(t))),
+    ];
+    leaf.prop_recursive(2, 6, 2, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 2..=3).prop_map(Ex::Add),
+            (inner.clone(), inner).prop_map(|(a, b)| Ex::Sub(Box::new(a), Box::new(b))),
+        ]
+    })
+}
+
+fn text_leaf() -> impl Strategy<Value = Ex> {
+    prop_oneof![
+        3 => Just(Ex::Field("color")),
+        1 => proptest::sample::select(vec!["r", "", "1"]).prop_map(Ex::Text),
+        1 => Just(Ex::Concat(vec![Ex::Field("size")])),
+    ]
+}
+
+/// A text-valued expression: colors, upper-cased, joined with sizes.
+fn text_ex() -> impl Strategy<Value = Ex> {
+    prop_oneof![
+        text_leaf(),
+        text_leaf().prop_map(|t| Ex::Upper(Box::new(t))),
+        (text_leaf(), prop_oneof![Just(Ex::Field("size")), Just(Ex::Int(1))])
+            .prop_map(|(a, b)| Ex::Concat(vec![Ex::Upper(Box::new(a)), b])),
     ]
 }
 
@@ -977,6 +1213,13 @@ fn check_strategy() -> impl Strategy<Value = Rule> {
     (select_strategy(), when).prop_map(|(select, when)| Rule::Check { select, when })
 }
 
+/// A computed group key: not a bare literal (a plain word in `by` is a field path).
+fn key_ex(e: impl Strategy<Value = Ex>) -> impl Strategy<Value = Ex> {
+    e.prop_filter("a key is not a literal", |e| {
+        !matches!(e, Ex::Text(_) | Ex::Int(_))
+    })
+}
+
 fn group_strategy() -> impl Strategy<Value = Rule> {
     let within = prop_oneof![
         1 => Just(Within::Topology),
@@ -986,9 +1229,11 @@ fn group_strategy() -> impl Strategy<Value = Rule> {
             .prop_map(|(s, l)| Within::Component(s, l)),
     ];
     let by = prop_oneof![
-        Just(vec!["color"]),
-        Just(vec!["size"]),
-        Just(vec!["color", "size"]),
+        Just(vec![Ex::Field("color")]),
+        Just(vec![Ex::Field("size")]),
+        Just(vec![Ex::Field("color"), Ex::Field("size")]),
+        key_ex(text_ex()).prop_map(|e| vec![e]),
+        (key_ex(number_ex()), key_ex(text_ex())).prop_map(|(a, b)| vec![a, b]),
     ];
     (
         select_strategy(),

@@ -183,15 +183,11 @@ impl Cond {
             }
             Cond::Not(c) => !c.eval(env),
             Cond::Field { field, op, handled } => {
-                if operand_has_no_value(op.as_ref(), env) {
-                    return Truth::False;
-                }
                 let v = env.field(field);
                 match op.test(v.as_deref(), env) {
                     // Unknown only for a missing value whose absence the rule leaves open.
                     Truth::Unknown
-                        if Cond::missing_refs(field, op.as_ref(), env, handled).is_empty()
-                            && op.operand_expr().is_none_or(|e| unset(e, env).is_empty()) =>
+                        if Cond::missing_refs(field, op.as_ref(), env, handled).is_empty() =>
                     {
                         Truth::False
                     }
@@ -248,9 +244,6 @@ impl Cond {
                 expr::missing_of(env, &refs, out);
             }
             Cond::Field { field, op, handled } => {
-                if let Some(e) = op.operand_expr() {
-                    expr::missing_of(env, &unset(e, env), out);
-                }
                 for r in Cond::missing_refs(field, op.as_ref(), env, handled) {
                     let missing = match env.target(r.target) {
                         Some(entity) => Missing {
@@ -603,6 +596,15 @@ impl CondCx<'_> {
                 let field = self.field_ref(node, scope, diags)?;
                 let what = format!("`{}`", field.text());
                 let op = self.operator(node, entries, Some(&field), &what, scope, diags)?;
+                // Compared with a computed operand: a value test, whose absence handling
+                // covers the fields the operand reads too.
+                if op.operand_expr().is_some() {
+                    return Some(Cond::Value {
+                        expr: Expr::Field(field),
+                        op,
+                        handled: Vec::new(),
+                    });
+                }
                 Some(Cond::Field {
                     field,
                     op,
