@@ -103,7 +103,11 @@ pub fn why(rule: &Rule, set: &RuleSet, topo: &Topology, only: Option<Idx>) -> St
                                 format!("    => derives `{}` = `{}`", path.join("."), v.display())
                             }
                             (_, Out::Value(_)) => {
-                                format!("    => derives `{}` = {}", path.join("."), value.trace(&env))
+                                format!(
+                                    "    => derives `{}` = {}",
+                                    path.join("."),
+                                    value.trace(&env)
+                                )
                             }
                             (_, _) => format!(
                                 "    => derives nothing for `{}`: {}",

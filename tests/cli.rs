@@ -2147,17 +2147,28 @@ nodes:
             )
         })
         .collect();
-    let has_finding = |rule: &str, message: &str| {
-        fired.iter().any(|(r, m)| r == rule && m == message)
-    };
+    let has_finding =
+        |rule: &str, message: &str| fired.iter().any(|(r, m)| r == rule && m == message);
     assert!(
-        has_finding("HOST-OVER-LICENCE", "host `H` has 110 recipients for 100 licences"),
+        has_finding(
+            "HOST-OVER-LICENCE",
+            "host `H` has 110 recipients for 100 licences"
+        ),
         "{fired:#?}"
     );
-    assert!(has_finding("STORE-SHARE", "store `S2` on `H`: share `\\\\OTHER\\MAIN`"), "{fired:#?}");
-    assert!(has_finding("SAME-STORE-ADDRESS", "stores S1, S2 share NET / MAIN"), "{fired:#?}");
+    assert!(
+        has_finding("STORE-SHARE", "store `S2` on `H`: share `\\\\OTHER\\MAIN`"),
+        "{fired:#?}"
+    );
+    assert!(
+        has_finding("SAME-STORE-ADDRESS", "stores S1, S2 share NET / MAIN"),
+        "{fired:#?}"
+    );
     // 90 mailboxes / 10 = 9 gigabytes, and the stores take 4 + 5.
-    assert!(has_finding("HOST-FULL", "stores on `H` are full"), "{fired:#?}");
+    assert!(
+        has_finding("HOST-FULL", "stores on `H` are full"),
+        "{fired:#?}"
+    );
     // The planned host leaves `custom-recipients` and `licensed-users` out: inconclusive,
     // naming the fields inside the expression.
     let inconclusive = report["inconclusive"].as_array().unwrap();
@@ -2190,7 +2201,9 @@ nodes:
         "{out}"
     );
     assert!(
-        out.contains("number(`address` extracting /:([0-9]+)$/) = `2525` (from `address` = `relay:2525`)"),
+        out.contains(
+            "number(`address` extracting /:([0-9]+)$/) = `2525` (from `address` = `relay:2525`)"
+        ),
         "{out}"
     );
     assert!(

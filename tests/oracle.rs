@@ -1073,7 +1073,10 @@ fn node_leaf() -> impl Strategy<Value = Cond> {
             .prop_flat_map(|f| any::<bool>().prop_map(move |b| Cond::Missing(f, b))),
         kinds_strategy().prop_map(Cond::Kind),
         (number_ex(), 0..=3i64).prop_map(|(e, n)| Cond::ValueGte(e, n)),
-        (text_ex(), proptest::sample::select(vec!["R", "G1", "b", "1"]))
+        (
+            text_ex(),
+            proptest::sample::select(vec!["R", "G1", "b", "1"])
+        )
             .prop_map(|(e, v)| Cond::ValueEquals(e, v)),
         text_ex().prop_map(|e| Cond::StartsWith("color", e)),
     ]
@@ -1109,7 +1112,10 @@ fn text_ex() -> impl Strategy<Value = Ex> {
     prop_oneof![
         text_leaf(),
         text_leaf().prop_map(|t| Ex::Upper(Box::new(t))),
-        (text_leaf(), prop_oneof![Just(Ex::Field("size")), Just(Ex::Int(1))])
+        (
+            text_leaf(),
+            prop_oneof![Just(Ex::Field("size")), Just(Ex::Int(1))]
+        )
             .prop_map(|(a, b)| Ex::Concat(vec![Ex::Upper(Box::new(a)), b])),
     ]
 }

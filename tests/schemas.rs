@@ -649,7 +649,12 @@ fn good_rules_are_accepted_by_schema_and_loader() {
         (
             "expressions in every place a rule reads a value",
             rule(&[
-                ("when", Some("{all: [{value: {length: {field: name}}, gt: 10}, {field: share, as: caseless, starts-with: {concat: ['\\\\', {field: id, of: parent}, '\\']}}, {field: name, ends-with: {lower: {field: network}}}, {value: {number: {field: serial}, extract: '^([0-9]+)-'}, lt: {add: [{mul: [2, 3]}, {div: [8, 2]}, {sub: [1, 1]}, {min: [1, 2]}, {max: [1, 2]}]}}, {value: {lookup: {field: product}, table: {msmail: 1}, default: 0}, equals: 1}, {value: {count: {field: tags}}, gte: 0}, {value: {trim: {upper: {field: name}}}, not-equals: X}, {related: {via: parent, count: {max: {sub: [{field: free-drive-letters, of: parent}, 1]}}}}]}")),
+                (
+                    "when",
+                    Some(
+                        "{all: [{value: {length: {field: name}}, gt: 10}, {field: share, as: caseless, starts-with: {concat: ['\\\\', {field: id, of: parent}, '\\']}}, {field: name, ends-with: {lower: {field: network}}}, {value: {number: {field: serial}, extract: '^([0-9]+)-'}, lt: {add: [{mul: [2, 3]}, {div: [8, 2]}, {sub: [1, 1]}, {min: [1, 2]}, {max: [1, 2]}]}}, {value: {lookup: {field: product}, table: {msmail: 1}, default: 0}, equals: 1}, {value: {count: {field: tags}}, gte: 0}, {value: {trim: {upper: {field: name}}}, not-equals: X}, {related: {via: parent, count: {max: {sub: [{field: free-drive-letters, of: parent}, 1]}}}}]}",
+                    ),
+                ),
                 ("let", Some("{chars: {length: {field: name}}}")),
                 ("message", Some("'{name} has {chars} characters'")),
             ]),
@@ -658,7 +663,12 @@ fn good_rules_are_accepted_by_schema_and_loader() {
             "computed group keys",
             rule(&[
                 ("when", None),
-                ("group", Some("{by: [{upper: {field: network}}, {upper: {field: name}}, serial, {field: version}], size: {min: 2}}")),
+                (
+                    "group",
+                    Some(
+                        "{by: [{upper: {field: network}}, {upper: {field: name}}, serial, {field: version}], size: {min: 2}}",
+                    ),
+                ),
                 ("message", Some("'{key}: {members}'")),
             ]),
         ),
@@ -667,7 +677,12 @@ fn good_rules_are_accepted_by_schema_and_loader() {
             rule(&[
                 ("severity", None),
                 ("message", None),
-                ("derive", Some("{set: {product: {field: product, of: parent}, network: {upper: {field: name}}, serial: '22-28798'}}")),
+                (
+                    "derive",
+                    Some(
+                        "{set: {product: {field: product, of: parent}, network: {upper: {field: name}}, serial: '22-28798'}}",
+                    ),
+                ),
             ]),
         ),
     ];
@@ -1142,7 +1157,10 @@ fn bad_rules_are_rejected_by_schema_and_loader() {
         ),
         (
             "two functions in one expression",
-            rule(&[("when", Some("{value: {length: {field: name}, upper: {field: name}}, gt: 10}"))]),
+            rule(&[(
+                "when",
+                Some("{value: {length: {field: name}, upper: {field: name}}, gt: 10}"),
+            )]),
             "rule::bad_expression",
         ),
         (
@@ -1152,22 +1170,34 @@ fn bad_rules_are_rejected_by_schema_and_loader() {
         ),
         (
             "`extract` with a field instead of `number`",
-            rule(&[("when", Some("{value: {number: {field: serial, extract: '^([0-9]+)'}}, gt: 10}"))]),
+            rule(&[(
+                "when",
+                Some("{value: {number: {field: serial, extract: '^([0-9]+)'}}, gt: 10}"),
+            )]),
             "rule::unknown_key",
         ),
         (
             "a lookup without a table",
-            rule(&[("when", Some("{value: {lookup: {field: product}}, equals: x}"))]),
+            rule(&[(
+                "when",
+                Some("{value: {lookup: {field: product}}, equals: x}"),
+            )]),
             "rule::bad_expression",
         ),
         (
             "field and value in one condition",
-            rule(&[("when", Some("{field: name, value: {length: {field: name}}, gt: 10}"))]),
+            rule(&[(
+                "when",
+                Some("{field: name, value: {length: {field: name}}, gt: 10}"),
+            )]),
             "rule::bad_condition",
         ),
         (
             "`of` beside `value`",
-            rule(&[("when", Some("{value: {length: {field: name}}, of: parent, gt: 10}"))]),
+            rule(&[(
+                "when",
+                Some("{value: {length: {field: name}}, of: parent, gt: 10}"),
+            )]),
             "rule::unknown_key",
         ),
         (

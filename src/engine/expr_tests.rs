@@ -8,7 +8,9 @@ use crate::source::SourceFile;
 
 /// A check on postoffices whose condition is `when`.
 fn po_rule(when: &str) -> String {
-    format!("{{id: R, title: t, select: {{kind: postoffice}}, severity: error, message: m, when: {when}}}")
+    format!(
+        "{{id: R, title: t, select: {{kind: postoffice}}, severity: error, message: m, when: {when}}}"
+    )
 }
 
 /// Postoffices under server S (`os: windows-nt-4.0`, 21 free drive letters).
@@ -83,7 +85,9 @@ fn text_functions_and_concat() {
     );
     // `\\` + the server's id + `\`: a field against another entity's field.
     assert_eq!(
-        fired(r"{field: share, as: caseless, starts-with: {concat: ['\\', {field: id, of: parent}, '\']}}"),
+        fired(
+            r"{field: share, as: caseless, starts-with: {concat: ['\\', {field: id, of: parent}, '\']}}"
+        ),
         ["LONG"]
     );
     assert_eq!(
@@ -106,7 +110,10 @@ fn arithmetic_keeps_whole_numbers_and_propagates_unknown() {
     assert_eq!(fired("{value: {max: [3, 1, 2]}, equals: 3}").len(), 3);
     // Nested, over a field of another entity; its text form is the whole number.
     assert_eq!(
-        fired("{value: {concat: [{div: [{field: free-drive-letters, of: parent}, 3]}]}, equals: '7'}").len(),
+        fired(
+            "{value: {concat: [{div: [{field: free-drive-letters, of: parent}, 3]}]}, equals: '7'}"
+        )
+        .len(),
         3
     );
     // A number read from text where one is needed: no value, so false (not unknown).
@@ -117,15 +124,24 @@ fn arithmetic_keeps_whole_numbers_and_propagates_unknown() {
 
 #[test]
 fn division_by_zero_has_no_value_and_a_literal_zero_is_a_load_error() {
-    let (f, u) = run("{value: {div: [1, {sub: [{field: free-drive-letters, of: parent}, 21]}]}, gt: 0}");
+    let (f, u) =
+        run("{value: {div: [1, {sub: [{field: free-drive-letters, of: parent}, 21]}]}, gt: 0}");
     assert!(f.is_empty() && u.is_empty());
-    let (f, _) = run("{not: {value: {div: [1, {sub: [{field: free-drive-letters, of: parent}, 21]}]}, gt: 0}}");
+    let (f, _) = run(
+        "{not: {value: {div: [1, {sub: [{field: free-drive-letters, of: parent}, 21]}]}, gt: 0}}",
+    );
     assert_eq!(f.len(), 3, "no value is false, so its negation is true");
     let (code, text) = load_error(&po_rule("{value: {div: [{field: name}, 0]}, gt: 1}"));
     assert_eq!(code, "kbcheck::rule::expression_type");
-    assert_eq!(text, "{field: name}", "a number is needed before the divisor is looked at");
+    assert_eq!(
+        text, "{field: name}",
+        "a number is needed before the divisor is looked at"
+    );
     let (code, text) = load_error(&po_rule("{value: {div: [5, 0]}, gt: 1}"));
-    assert_eq!((code.as_str(), text.as_str()), ("kbcheck::rule::expression_type", "0"));
+    assert_eq!(
+        (code.as_str(), text.as_str()),
+        ("kbcheck::rule::expression_type", "0")
+    );
 }
 
 #[test]
@@ -139,11 +155,19 @@ fn number_reads_text_and_regex_captures() {
     assert_eq!(fired("{value: {number: ' 42 '}, equals: 42}").len(), 3);
     assert_eq!(fired("{value: {number: 'x42'}, equals: 42}").len(), 0);
     assert_eq!(
-        load_error(&po_rule("{value: {number: {field: name}, extract: '(unclosed'}, gt: 1}")),
-        ("kbcheck::rule::bad_regex".to_owned(), "'(unclosed'".to_owned())
+        load_error(&po_rule(
+            "{value: {number: {field: name}, extract: '(unclosed'}, gt: 1}"
+        )),
+        (
+            "kbcheck::rule::bad_regex".to_owned(),
+            "'(unclosed'".to_owned()
+        )
     );
     assert_eq!(
-        load_error(&po_rule("{value: {number: {field: name}, extract: '(\\w{100}){100}'}, gt: 1}")).0,
+        load_error(&po_rule(
+            "{value: {number: {field: name}, extract: '(\\w{100}){100}'}, gt: 1}"
+        ))
+        .0,
         "kbcheck::limits::regex_too_big"
     );
 }
@@ -157,9 +181,15 @@ fn type_errors_are_found_when_the_rule_loads() {
             "{field: free-drive-letters, of: parent}",
         ),
         ("{value: {add: [{field: name}, 1]}, gt: 1}", "{field: name}"),
-        ("{value: {upper: {length: {field: name}}}, equals: X}", "{length: {field: name}}"),
+        (
+            "{value: {upper: {length: {field: name}}}, equals: X}",
+            "{length: {field: name}}",
+        ),
         ("{value: {count: {field: name}}, gt: 1}", "{field: name}"),
-        ("{value: {concat: [{field: tags}]}, equals: x}", "{field: tags}"),
+        (
+            "{value: {concat: [{field: tags}]}, equals: x}",
+            "{field: tags}",
+        ),
     ];
     for (when, underlined) in cases {
         assert_eq!(
@@ -173,14 +203,20 @@ fn type_errors_are_found_when_the_rule_loads() {
     }
     assert_eq!(
         load_error(&po_rule("{value: {lenght: {field: name}}, gt: 1}")),
-        ("kbcheck::rule::unknown_function".to_owned(), "lenght".to_owned())
+        (
+            "kbcheck::rule::unknown_function".to_owned(),
+            "lenght".to_owned()
+        )
     );
     assert_eq!(
         load_error(&po_rule("{value: {length: {field: nmae}}, gt: 1}")).1,
         "nmae"
     );
     assert_eq!(
-        load_error(&po_rule("{value: {length: {field: name}, upper: x}, gt: 1}")).0,
+        load_error(&po_rule(
+            "{value: {length: {field: name}, upper: x}, gt: 1}"
+        ))
+        .0,
         "kbcheck::rule::bad_expression"
     );
     assert_eq!(
@@ -191,12 +227,17 @@ fn type_errors_are_found_when_the_rule_loads() {
 
 #[test]
 fn presence_tests_and_handled_absence_work_on_values() {
-    assert_eq!(fired("{value: {length: {field: name}}, missing: true}"), ["UNSET"]);
+    assert_eq!(
+        fired("{value: {length: {field: name}}, missing: true}"),
+        ["UNSET"]
+    );
     // The group tests `name`'s presence, so the length test is false where it is not set.
-    let (f, u) = run("{any: [{field: name, missing: true}, {value: {length: {field: name}}, gt: 10}]}");
+    let (f, u) =
+        run("{any: [{field: name, missing: true}, {value: {length: {field: name}}, gt: 10}]}");
     assert_eq!(f, ["LONG", "UNSET"]);
     assert!(u.is_empty());
-    let (f, u) = run("{all: [{field: name, exists: true}, {value: {length: {field: name}}, gt: 10}]}");
+    let (f, u) =
+        run("{all: [{field: name, exists: true}, {value: {length: {field: name}}, gt: 10}]}");
     assert_eq!((f, u.is_empty()), (vec!["LONG".to_owned()], true));
 }
 
@@ -209,7 +250,13 @@ fn operands_may_be_expressions() {
     assert_eq!(fired("{value: 12, gt: {length: {field: name}}}"), ["SHORT"]);
     // An unset field inside the operand is named.
     let (_, u) = run("{field: network, equals: {upper: {field: name}}}");
-    assert_eq!(u, [("UNSET".to_owned(), vec!["name".to_owned(), "network".to_owned()])]);
+    assert_eq!(
+        u,
+        [(
+            "UNSET".to_owned(),
+            vec!["name".to_owned(), "network".to_owned()]
+        )]
+    );
     // An operand with no value makes the test false, not unknown.
     let (f, u) = run("{field: network, not-equals: {number: 'x'}}");
     assert!(f.is_empty() && u.is_empty());
@@ -237,7 +284,11 @@ fn lookup_maps_values_with_a_default_or_unknown() {
         [("NONE".to_owned(), vec!["os".to_owned()])]
     );
     assert_eq!(
-        load_error(&rule.replace("table: {windows-nt-4.0: nt, windows-nt-3.51: nt, os2-2.1: os2}}, equals", "tabel: {}}, equals")).0,
+        load_error(&rule.replace(
+            "table: {windows-nt-4.0: nt, windows-nt-3.51: nt, os2-2.1: os2}}, equals",
+            "tabel: {}}, equals"
+        ))
+        .0,
         "kbcheck::rule::unknown_key"
     );
 }
@@ -251,11 +302,19 @@ fn groups_by_computed_keys_and_show_them() {
     let set = compile(rule).unwrap();
     let file = SourceFile::new("t.yaml", topo.to_owned());
     let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
-    let topology = crate::topology::Topology::load(&file, tree, &set.vocab).0.unwrap();
+    let topology = crate::topology::Topology::load(&file, tree, &set.vocab)
+        .0
+        .unwrap();
     let findings = crate::engine::evaluate(&set, &topology);
     assert_eq!(findings.first().unwrap().message, "CONTOSO / HQ: A, B");
     let bad = rule.replace("{upper: {field: name}}", "{uper: {field: name}}");
-    assert_eq!(load_error(&bad), ("kbcheck::rule::unknown_function".to_owned(), "uper".to_owned()));
+    assert_eq!(
+        load_error(&bad),
+        (
+            "kbcheck::rule::unknown_function".to_owned(),
+            "uper".to_owned()
+        )
+    );
 }
 
 #[test]
@@ -265,7 +324,9 @@ fn derivations_copy_from_relatives_and_look_up() {
     let set = compile(copy).unwrap();
     let file = SourceFile::new("t.yaml", topo.to_owned());
     let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
-    let topology = crate::topology::Topology::load(&file, tree, &set.vocab).0.unwrap();
+    let topology = crate::topology::Topology::load(&file, tree, &set.vocab)
+        .0
+        .unwrap();
     let store = crate::engine::derive(&set, &topology);
     let derived: Vec<(String, String)> = store
         .all()
@@ -301,12 +362,17 @@ fn message_values_print_computed_values() {
     let set = compile(rule).unwrap();
     let file = SourceFile::new("t.yaml", TOPO.to_owned());
     let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
-    let topology = crate::topology::Topology::load(&file, tree, &set.vocab).0.unwrap();
+    let topology = crate::topology::Topology::load(&file, tree, &set.vocab)
+        .0
+        .unwrap();
     let findings = crate::engine::evaluate(&set, &topology);
     assert_eq!(
         findings.first().unwrap().message,
         "POSTOFFICE11 has 12 characters"
     );
     let clash = rule.replace("let: {chars:", "let: {name:");
-    assert_eq!(load_error(&clash), ("kbcheck::rule::bad_let".to_owned(), "name".to_owned()));
+    assert_eq!(
+        load_error(&clash),
+        ("kbcheck::rule::bad_let".to_owned(), "name".to_owned())
+    );
 }

@@ -60,7 +60,10 @@ pub fn compile(
 
 /// A number as a whole number when it is one.
 fn whole(x: f64) -> Value {
-    #[expect(clippy::cast_possible_truncation, reason = "checked to be whole and in range")]
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "checked to be whole and in range"
+    )]
     if x.fract() == 0.0 && x.abs() < 9.0e15 {
         Value::Int(x as i64)
     } else {

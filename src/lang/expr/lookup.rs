@@ -36,13 +36,18 @@ pub fn compile(
     };
     let scalar = |n: &Node, what: &str, diags: &mut Diags| -> Option<Value> {
         match &n.value {
-            v @ (Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_)) => Some(v.clone()),
+            v @ (Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_)) => {
+                Some(v.clone())
+            }
             other => {
                 cx.error(
                     diags,
                     n.pos,
                     "bad_expression",
-                    format!("a `lookup` {what} is a plain value, found a {}", other.type_name()),
+                    format!(
+                        "a `lookup` {what} is a plain value, found a {}",
+                        other.type_name()
+                    ),
                     "write text, a number or true/false".into(),
                 );
                 None
@@ -54,7 +59,10 @@ pub fn compile(
             diags,
             table_node.pos,
             "bad_expression",
-            format!("`table` is a map from value to value, found a {}", table_node.value.type_name()),
+            format!(
+                "`table` is a map from value to value, found a {}",
+                table_node.value.type_name()
+            ),
             "write `table: {single-postoffice: 1, multiple-postoffice: 3}`".into(),
         );
         return None;
@@ -80,7 +88,11 @@ pub fn compile(
         .chain(&default)
         .map(Ty::of_value);
     let first = tys.next().unwrap_or(Ty::Any);
-    let ty = if tys.all(|t| t == first) { first } else { Ty::Any };
+    let ty = if tys.all(|t| t == first) {
+        first
+    } else {
+        Ty::Any
+    };
     table.sort_by(|a, b| a.0.cmp(&b.0));
     Some((
         Box::new(Lookup {

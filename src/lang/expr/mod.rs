@@ -273,9 +273,11 @@ impl Cx<'_, '_> {
             .filter(|k| *k == "field" || FUNCTIONS.contains(k))
             .collect();
         let [name] = keys.as_slice() else {
-            let unknown = entries
-                .iter()
-                .find(|(k, _)| !FUNCTIONS.contains(&k.name.as_str()) && !MODIFIERS.contains(&k.name.as_str()) && k.name != "field");
+            let unknown = entries.iter().find(|(k, _)| {
+                !FUNCTIONS.contains(&k.name.as_str())
+                    && !MODIFIERS.contains(&k.name.as_str())
+                    && k.name != "field"
+            });
             let mut known: Vec<&str> = FUNCTIONS.to_vec();
             known.push("field");
             match unknown {
@@ -332,7 +334,9 @@ impl Cx<'_, '_> {
             return Some((Expr::Field(r), ty));
         }
         let (f, ty) = match *name {
-            "add" | "sub" | "mul" | "div" | "min" | "max" => arith::compile(self, name, arg, diags)?,
+            "add" | "sub" | "mul" | "div" | "min" | "max" => {
+                arith::compile(self, name, arg, diags)?
+            }
             "number" => number::compile(self, arg, node.value.get("extract"), diags)?,
             "lookup" => lookup::compile(self, node, arg, diags)?,
             _ => text::compile(self, name, arg, diags)?,

@@ -47,13 +47,7 @@ pub fn compile(
             )?)
         }
     };
-    Some((
-        Box::new(Number {
-            arg: arg?,
-            extract,
-        }),
-        Ty::Number,
-    ))
+    Some((Box::new(Number { arg: arg?, extract }), Ty::Number))
 }
 
 /// Parse a number written as text: whole numbers stay whole.
@@ -79,10 +73,7 @@ impl Function for Number {
             Value::Str(s) => s.clone(),
             Value::Int(_) | Value::Float(_) => v.display(),
             other => {
-                return Out::Invalid(format!(
-                    "`number` reads text, not `{}`",
-                    other.display()
-                ));
+                return Out::Invalid(format!("`number` reads text, not `{}`", other.display()));
             }
         };
         let part = match &self.extract {
@@ -111,7 +102,11 @@ impl Function for Number {
         let base = call_text("number", std::slice::from_ref(&self.arg));
         match &self.extract {
             None => base,
-            Some(re) => format!("{} extracting /{}/)", base.trim_end_matches(')'), re.as_str()),
+            Some(re) => format!(
+                "{} extracting /{}/)",
+                base.trim_end_matches(')'),
+                re.as_str()
+            ),
         }
     }
 }

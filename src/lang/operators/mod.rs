@@ -9,9 +9,9 @@ mod contains;
 mod ends_with;
 mod equals;
 mod exists;
-mod starts_with;
 mod in_list;
 mod matches;
+mod starts_with;
 mod version;
 
 pub use matches::build_regex;

@@ -27,7 +27,11 @@ pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>) -> Option<Box<dyn Operator>> {
 
 /// Compile `starts-with` or `ends-with`.
 pub fn compile_end(arg: &Node, cx: &mut OpCx<'_, '_>, end: End) -> Option<Box<dyn Operator>> {
-    let word = if end == End::Start { "starts-with" } else { "ends-with" };
+    let word = if end == End::Start {
+        "starts-with"
+    } else {
+        "ends-with"
+    };
     if matches!(arg.value, Value::List(_) | Value::Bool(_) | Value::Null) {
         cx.error(
             arg,
