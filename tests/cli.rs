@@ -2184,17 +2184,20 @@ nodes:
         "{inconclusive:#?}"
     );
 
-    let (exit, out, err) = kbcheck(&[
-        "explain",
-        "HOST-OVER-LICENCE",
-        "--no-default-rules",
-        "--rules",
-        &rules,
-        "--topology",
-        &topology,
-        "--entity",
-        "PLAN",
-    ]);
+    let explain = |id: &str, entity: &str| {
+        kbcheck(&[
+            "explain",
+            id,
+            "--no-default-rules",
+            "--rules",
+            &rules,
+            "--topology",
+            &topology,
+            "--entity",
+            entity,
+        ])
+    };
+    let (exit, out, err) = explain("HOST-OVER-LICENCE", "PLAN");
     assert_eq!(exit, Exit::Clean, "{err}");
     assert!(
         out.contains("add(`mailboxes`, `custom-recipients`) = unknown (from `mailboxes` = `5`, `custom-recipients` not set)"),
@@ -2210,17 +2213,7 @@ nodes:
         out.contains("INCONCLUSIVE: not set: `aliases`, `custom-recipients`, `licensed-users`"),
         "{out}"
     );
-    let (_, out, _) = kbcheck(&[
-        "explain",
-        "HOST-OS-FAMILY",
-        "--no-default-rules",
-        "--rules",
-        &rules,
-        "--topology",
-        &topology,
-        "--entity",
-        "H",
-    ]);
+    let (_, out, _) = explain("HOST-OS-FAMILY", "H");
     assert!(
         out.contains("derives `os-family` = lookup(`os` in a table of 2, else `other`) = `os2` (from `os` = `os2-2.1`)"),
         "{out}"

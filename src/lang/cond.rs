@@ -241,23 +241,14 @@ impl Cond {
                     .into_iter()
                     .filter(|r| !is_in(handled, r))
                     .collect();
-                expr::missing_of(env, &refs, out);
+                missing_of(env, &refs, out);
             }
             Cond::Field { field, op, handled } => {
-                for r in Cond::missing_refs(field, op.as_ref(), env, handled) {
-                    let missing = match env.target(r.target) {
-                        Some(entity) => Missing {
-                            entity,
-                            path: r.path.clone(),
-                        },
-                        // No parent (or link end) at all: what is missing is the parent.
-                        None => Missing {
-                            entity: env.current,
-                            path: vec![r.target_word().to_owned()],
-                        },
-                    };
-                    push_missing(out, missing);
-                }
+                missing_of(
+                    env,
+                    &Cond::missing_refs(field, op.as_ref(), env, handled),
+                    out,
+                );
             }
             Cond::Tag(_) | Cond::Kind(_) => {}
             Cond::Related(r) => r.unknowns(env, out),
@@ -388,6 +379,25 @@ fn is_in(list: &[FieldRef], r: &FieldRef) -> bool {
 fn operand_has_no_value(op: &dyn Operator, env: &Env<'_>) -> bool {
     op.operand_expr()
         .is_some_and(|e| matches!(e.eval(env), Out::Invalid(_)))
+}
+
+/// The missing values for unset fields, each once (a missing parent or link end is named as
+/// such).
+pub fn missing_of(env: &Env<'_>, refs: &[&FieldRef], out: &mut Vec<Missing>) {
+    for r in refs {
+        let missing = match env.target(r.target) {
+            Some(entity) => Missing {
+                entity,
+                path: r.path.clone(),
+            },
+            // No parent (or link end) at all: what is missing is the parent.
+            None => Missing {
+                entity: env.current,
+                path: vec![r.target_word().to_owned()],
+            },
+        };
+        push_missing(out, missing);
+    }
 }
 
 /// Add a missing value once.

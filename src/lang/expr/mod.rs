@@ -21,7 +21,7 @@ mod number;
 mod text;
 
 use crate::diagnostic::{Diag, Diags, suggestion_help};
-use crate::lang::cond::{CondCx, FieldRef, Missing, Scope, Target, push_missing};
+use crate::lang::cond::{CondCx, FieldRef, Scope, Target};
 use crate::lang::env::Env;
 use crate::value::{Node, Pos, Value};
 use crate::vocabulary::Class;
@@ -191,23 +191,6 @@ impl Expr {
             Expr::Field(r) => Some(r),
             _ => None,
         }
-    }
-}
-
-/// Missing values for unset fields (a missing parent or link end is named as such).
-pub fn missing_of(env: &Env<'_>, refs: &[&FieldRef], out: &mut Vec<Missing>) {
-    for r in refs {
-        let m = match env.target(r.target) {
-            Some(entity) => Missing {
-                entity,
-                path: r.path.clone(),
-            },
-            None => Missing {
-                entity: env.current,
-                path: vec![r.target_word().to_owned()],
-            },
-        };
-        push_missing(out, m);
     }
 }
 

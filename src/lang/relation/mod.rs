@@ -96,7 +96,7 @@ impl Bound {
                     if let Some(out) = why {
                         let mut refs = Vec::new();
                         e.unset_fields(env, &mut refs);
-                        crate::lang::expr::missing_of(env, &refs, out);
+                        crate::lang::cond::missing_of(env, &refs, out);
                     }
                     Bounded::Unset
                 }
