@@ -220,6 +220,10 @@ fn type_errors_are_found_when_the_rule_loads() {
         "kbcheck::rule::bad_expression"
     );
     assert_eq!(
+        load_error(&po_rule("{value: {upper: null}, equals: X}")),
+        ("kbcheck::rule::bad_expression".to_owned(), "null".to_owned())
+    );
+    assert_eq!(
         load_error(&po_rule("{value: {sub: [1]}, gt: 1}")),
         ("kbcheck::rule::bad_expression".to_owned(), "[1]".to_owned())
     );

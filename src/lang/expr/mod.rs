@@ -248,6 +248,17 @@ impl Cx<'_, '_> {
                 );
                 return None;
             }
+            Value::Null => {
+                self.error(
+                    diags,
+                    node.pos,
+                    "bad_expression",
+                    "`null` is not a value to compute with".into(),
+                    "write a value, a field `{field: name}`, or test absence with `missing: true`"
+                        .into(),
+                );
+                return None;
+            }
             v => return Some((Expr::Literal(v.clone()), Ty::of_value(v))),
         };
         let keys: Vec<&str> = entries
