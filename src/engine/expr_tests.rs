@@ -221,7 +221,10 @@ fn type_errors_are_found_when_the_rule_loads() {
     );
     assert_eq!(
         load_error(&po_rule("{value: {upper: null}, equals: X}")),
-        ("kbcheck::rule::bad_expression".to_owned(), "null".to_owned())
+        (
+            "kbcheck::rule::bad_expression".to_owned(),
+            "null".to_owned()
+        )
     );
     assert_eq!(
         load_error(&po_rule("{value: {sub: [1]}, gt: 1}")),

@@ -171,6 +171,7 @@ pub fn run(
         };
         // The values each key field offers: one, or every element of an `each` list.
         let mut choices: Vec<Vec<String>> = Vec::with_capacity(spec.by.len());
+        let mut no_value = false;
         for (n, key) in spec.by.iter().enumerate() {
             let values = match key.eval(&env) {
                 Out::Value(v) if v != Value::Null => {
@@ -185,7 +186,12 @@ pub fn run(
                         (v, _) => vec![v.display()],
                     }
                 }
-                // A key that is not set, or computes no value, is not shared with anyone.
+                // A computed key with no value (text where a number is needed) is surely
+                // shared with no one.
+                Out::Invalid(_) => {
+                    no_value = true;
+                    Vec::new()
+                }
                 _ => Vec::new(),
             };
             // An entity without the key cannot be said to share it.
@@ -194,19 +200,18 @@ pub fn run(
             }
             choices.push(values);
         }
+        if no_value {
+            continue;
+        }
         if choices.len() != spec.by.len() {
-            let lacking = spec
-                .by
-                .iter()
-                .filter(|path| {
-                    let field = super::cond::FieldRef {
-                        target: super::cond::Target::Itself,
-                        path: (*path).clone(),
-                    };
-                    env.field(&field).is_none_or(|v| *v == Value::Null)
-                })
-                .cloned()
-                .collect();
+            let mut refs = Vec::new();
+            spec.by.iter().for_each(|k| k.unset_fields(&env, &mut refs));
+            let mut lacking: Vec<Vec<String>> = Vec::new();
+            for r in refs {
+                if !lacking.contains(&r.path) {
+                    lacking.push(r.path.clone());
+                }
+            }
             unkeyed.push((scope, i, lacking));
             continue;
         }
@@ -330,7 +335,7 @@ fn undecided_members(
 fn key_nodes(topo: &Topology, spec: &GroupSpec, first: Idx, members: &[Idx]) -> Vec<Idx> {
     let e = topo.entity(first);
     let mut out = Vec::new();
-    for path in &spec.by {
+    for path in spec.by.iter().filter_map(|k| k.as_field()).map(|f| &f.path) {
         let node = match path.as_slice() {
             [p] if p == "parent" => e.parent,
             [p] if p == "from" => e.from,

@@ -250,14 +250,17 @@ fn conflicts(
         if !derivation_holds(rule, spec, &env) {
             continue;
         }
+        // A computed value that is unknown (or none) implies nothing to differ from.
         let differs = spec.set.iter().any(|(path, value)| {
-            topo.get(i, path).is_some_and(|written| {
-                !crate::lang::operators::loose_eq(
-                    &written,
-                    value,
-                    crate::lang::operators::CompareAs::Value,
-                )
-            })
+            topo.get(i, path)
+                .is_some_and(|written| match value.eval(&env) {
+                    Out::Value(implied) => !crate::lang::operators::loose_eq(
+                        &written,
+                        &implied,
+                        crate::lang::operators::CompareAs::Value,
+                    ),
+                    _ => false,
+                })
         });
         if differs {
             let severity = level_of(&conflict.severity, &[i], &env);

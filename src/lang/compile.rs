@@ -1,7 +1,6 @@
 //! Compiling one rule file's tree into a [`Rule`], reporting every problem with a span.
 
 use super::template::{Lets, Message, Template};
-use std::sync::Arc;
 use super::{DeriveSpec, GroupSpec, Level, Logic, Meta, Rule, Select, TestCase, Within};
 use crate::diagnostic::{Diag, Diags, suggestion_help};
 use crate::lang::cond::{CondCx, FieldRef, Scope, Target};
@@ -12,6 +11,7 @@ use crate::reader::{MapReader, string_list};
 use crate::source::SourceFile;
 use crate::value::{Node, Value};
 use crate::vocabulary::{Class, Vocabulary};
+use std::sync::Arc;
 
 /// Keys a rule file may have.
 pub const RULE_KEYS: &[&str] = &[
@@ -238,8 +238,10 @@ fn lets(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) -> Lets 
     for (k, v) in r.rest() {
         let name = k.name.as_str();
         let fields = cx.vocab.known_paths(scope.class, &scope.kinds);
-        let clash = ["id", "kind", "parent", "tags", "from", "to", "members", "count", "key"]
-            .contains(&name)
+        let clash = [
+            "id", "kind", "parent", "tags", "from", "to", "members", "count", "key",
+        ]
+        .contains(&name)
             || fields.iter().any(|f| f == name);
         if clash || name.is_empty() || name.contains([':', '{', '}', ' ']) {
             cx.error(
@@ -247,7 +249,9 @@ fn lets(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) -> Lets 
                 k.pos,
                 "bad_let",
                 if clash {
-                    format!("`{name}` is already a field or a placeholder; a `let` name may not hide it")
+                    format!(
+                        "`{name}` is already a field or a placeholder; a `let` name may not hide it"
+                    )
                 } else {
                     format!("`{name}` is not a name a placeholder can print")
                 },
@@ -370,9 +374,7 @@ fn group_spec(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) ->
                         let path = cx.check_path(text, pos, scope, diags)?;
                         (Expr::Field(field_of(path)), true)
                     }
-                    Value::Map(_) => {
-                        (expr::compile(cx, item, scope, diags)?, false)
-                    }
+                    Value::Map(_) => (expr::compile(cx, item, scope, diags)?, false),
                     other => {
                         cx.error(
                             diags,

@@ -371,7 +371,8 @@ fn unset<'e>(e: &'e Expr, env: &Env<'_>) -> Vec<&'e FieldRef> {
 
 /// Whether `r` is one of `list` (same entity, same path).
 fn is_in(list: &[FieldRef], r: &FieldRef) -> bool {
-    list.iter().any(|h| h.target == r.target && h.path == r.path)
+    list.iter()
+        .any(|h| h.target == r.target && h.path == r.path)
 }
 
 /// Whether the operator's operand is an expression that has no value (text where a number is
@@ -590,11 +591,20 @@ impl CondCx<'_> {
             }
             "value" => {
                 if let Some((k, _)) = entries.iter().find(|(k, _)| k.name == "of") {
-                    self.error(diags, k.pos, "unknown_key", "`of` goes inside the expression of `value`".into(), "write `{value: {length: {field: name, of: parent}}, gt: 8}`".into());
+                    self.error(
+                        diags,
+                        k.pos,
+                        "unknown_key",
+                        "`of` goes inside the expression of `value`".into(),
+                        "write `{value: {length: {field: name, of: parent}}, gt: 8}`".into(),
+                    );
                     return None;
                 }
                 let expr = expr::compile(self, arg, scope, diags);
-                let what = format!("`{}`", expr.as_ref().map_or_else(String::new, Expr::describe));
+                let what = format!(
+                    "`{}`",
+                    expr.as_ref().map_or_else(String::new, Expr::describe)
+                );
                 let op = self.operator(node, entries, None, &what, scope, diags)?;
                 Some(Cond::Value {
                     expr: expr?,
