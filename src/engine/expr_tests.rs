@@ -32,6 +32,26 @@ fn fired(when: &str) -> Vec<String> {
     run(when).0
 }
 
+/// The rule set compiled from `rule` and the topology loaded from `topo`.
+fn loaded(rule: &str, topo: &str) -> (crate::lang::RuleSet, crate::topology::Topology) {
+    let set = compile(rule).unwrap();
+    let file = SourceFile::new("t.yaml", topo.to_owned());
+    let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
+    let topology = crate::topology::Topology::load(&file, tree, &set.vocab)
+        .0
+        .unwrap();
+    (set, topology)
+}
+
+/// The messages of the findings `rule` gives on `topo`.
+fn messages(rule: &str, topo: &str) -> Vec<String> {
+    let (set, topology) = loaded(rule, topo);
+    crate::engine::evaluate(&set, &topology)
+        .into_iter()
+        .map(|f| f.message)
+        .collect()
+}
+
 /// The code and the underlined text of the first error compiling `rule`.
 fn load_error(rule: &str) -> (String, String) {
     let vocab = vocab();
@@ -306,14 +326,7 @@ fn groups_by_computed_keys_and_show_them() {
       group: {by: [{upper: {field: network}}, {upper: {field: name}}], size: {min: 2}}}";
     let topo = "version: 1\nnodes:\n  - {id: A, kind: postoffice, network: Contoso, name: hq}\n  - {id: B, kind: postoffice, network: CONTOSO, name: HQ}\n  - {id: C, kind: postoffice, network: contoso, name: br}\n  - {id: D, kind: postoffice, network: contoso}\n";
     assert_eq!(fire(rule, topo), vec![vec!["A", "B"]]);
-    let set = compile(rule).unwrap();
-    let file = SourceFile::new("t.yaml", topo.to_owned());
-    let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
-    let topology = crate::topology::Topology::load(&file, tree, &set.vocab)
-        .0
-        .unwrap();
-    let findings = crate::engine::evaluate(&set, &topology);
-    assert_eq!(findings.first().unwrap().message, "CONTOSO / HQ: A, B");
+    assert_eq!(messages(rule, topo), ["CONTOSO / HQ: A, B"]);
     let bad = rule.replace("{upper: {field: name}}", "{uper: {field: name}}");
     assert_eq!(
         load_error(&bad),
@@ -328,12 +341,7 @@ fn groups_by_computed_keys_and_show_them() {
 fn derivations_copy_from_relatives_and_look_up() {
     let copy = "{id: D, title: t, select: {kind: postoffice}, derive: {set: {product: {field: product, of: parent}}}}";
     let topo = "version: 1\nnodes:\n  - {id: S, kind: server, product: exchange}\n  - {id: T, kind: server}\n  - {id: P1, kind: postoffice, parent: S}\n  - {id: P2, kind: postoffice, parent: S, product: msmail}\n  - {id: P3, kind: postoffice, parent: T}\n";
-    let set = compile(copy).unwrap();
-    let file = SourceFile::new("t.yaml", topo.to_owned());
-    let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
-    let topology = crate::topology::Topology::load(&file, tree, &set.vocab)
-        .0
-        .unwrap();
+    let (set, topology) = loaded(copy, topo);
     let store = crate::engine::derive(&set, &topology);
     let derived: Vec<(String, String)> = store
         .all()
@@ -366,17 +374,7 @@ fn message_values_print_computed_values() {
     let rule = "{id: R, title: t, select: {kind: postoffice}, severity: error,
       let: {chars: {length: {field: name}}}, message: '{name} has {chars} characters',
       when: {value: {length: {field: name}}, gt: 10}}";
-    let set = compile(rule).unwrap();
-    let file = SourceFile::new("t.yaml", TOPO.to_owned());
-    let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
-    let topology = crate::topology::Topology::load(&file, tree, &set.vocab)
-        .0
-        .unwrap();
-    let findings = crate::engine::evaluate(&set, &topology);
-    assert_eq!(
-        findings.first().unwrap().message,
-        "POSTOFFICE11 has 12 characters"
-    );
+    assert_eq!(messages(rule, TOPO), ["POSTOFFICE11 has 12 characters"]);
     let clash = rule.replace("let: {chars:", "let: {name:");
     assert_eq!(
         load_error(&clash),

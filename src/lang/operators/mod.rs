@@ -85,6 +85,15 @@ impl CompareAs {
     /// The words a rule writes after `as:`.
     pub const NAMES: &'static [&'static str] = &["value", "version", "caseless"];
 
+    /// What `kbcheck explain` adds after an operator compared this way.
+    pub fn note(self) -> &'static str {
+        match self {
+            CompareAs::Value => "",
+            CompareAs::Version => " (as versions)",
+            CompareAs::Caseless => " (ignoring case)",
+        }
+    }
+
     pub fn parse(word: &str) -> Option<CompareAs> {
         match word {
             "value" => Some(CompareAs::Value),

@@ -98,12 +98,7 @@ impl Operator for Edge {
             End::Start => "starts with",
             End::End => "ends with",
         };
-        let how = if self.how == CompareAs::Caseless {
-            " (ignoring case)"
-        } else {
-            ""
-        };
-        format!("{word} {}{how}", self.operand.describe())
+        format!("{word} {}{}", self.operand.describe(), self.how.note())
     }
 }
 
