@@ -11,6 +11,7 @@ use crate::lang::cond::{Cond, FieldRef, Missing, Target, Truth};
 use crate::lang::env::DerivedStore;
 use crate::lang::env::Env;
 use crate::lang::expr::{Expr, Out};
+use crate::lang::relation::{Bound, Quantifier};
 use crate::lang::{Logic, Rule, RuleSet, Within};
 use crate::topology::{Idx, Topology};
 use std::cell::RefCell;
@@ -367,6 +368,14 @@ fn trace(c: &Cond, env: &Env<'_>, depth: usize, out: &mut Vec<String>, first: &m
             r.describe(0, &mut desc);
             let head = desc.first().cloned().unwrap_or_default();
             out.push(format!("{pad}{} {head}", ok.mark()));
+            // A computed `count` bound: what it read and came to.
+            if let Quantifier::Count { min, max } = &r.quantifier {
+                for bound in std::iter::once(min).chain(max) {
+                    if let Bound::Expr(e) = bound {
+                        out.push(format!("{pad}    bound {}", e.trace(env)));
+                    }
+                }
+            }
             let considered: Vec<(Idx, Truth)> = reached
                 .iter()
                 .copied()

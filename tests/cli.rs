@@ -2213,6 +2213,11 @@ nodes:
         out.contains("INCONCLUSIVE: not set: `aliases`, `custom-recipients`, `licensed-users`"),
         "{out}"
     );
+    let (_, out, _) = explain("HOST-FULL", "H");
+    assert!(
+        out.contains("bound div(`mailboxes`, `10`) = `9` (from `mailboxes` = `90`)"),
+        "{out}"
+    );
     let (_, out, _) = explain("HOST-OS-FAMILY", "H");
     assert!(
         out.contains("derives `os-family` = lookup(`os` in a table of 2, else `other`) = `os2` (from `os` = `os2-2.1`)"),
