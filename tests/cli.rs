@@ -1958,6 +1958,7 @@ fn new_rule_never_overwrites_and_refuses_bad_input() {
     assert_eq!(exit, Exit::Invalid);
     assert!(has(&err, "kbcheck::io::not_found"), "{err}");
     assert!(!scratch.0.join("my-rules/X.yaml").exists());
+}
 
 // ---------------------------------------------------------------------------------------
 // Computed values, from a fresh folder without rebuilding

@@ -95,9 +95,22 @@ fn every_expression_function_and_place_has_an_example() {
         .map(|f| format!("{{{f}:"))
         .collect();
     wanted.extend(
-        ["{value:", "starts-with:", "count: {min: {", "by: [{", "derive:", "let:"]
-            .map(str::to_owned),
+        [
+            "{value:",
+            "starts-with:",
+            "count: {min: {",
+            "by: [{",
+            "derive:",
+            "let:",
+        ]
+        .map(str::to_owned),
     );
-    let absent: Vec<&String> = wanted.iter().filter(|w| !section.contains(w.as_str())).collect();
-    assert!(absent.is_empty(), "no example in docs/rules.md uses {absent:?}");
+    let absent: Vec<&String> = wanted
+        .iter()
+        .filter(|w| !section.contains(w.as_str()))
+        .collect();
+    assert!(
+        absent.is_empty(),
+        "no example in docs/rules.md uses {absent:?}"
+    );
 }
