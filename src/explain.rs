@@ -247,11 +247,17 @@ fn shown_value(env: &Env<'_>, f: &FieldRef) -> String {
         Target::Itself => String::new(),
         t => match env.target(t) {
             Some(o) => format!(" of `{}`", env.topo.entity(o).id),
-            None => format!(" (no {t:?})").to_lowercase(),
+            None => format!(" (no {})", f.target_word()),
         },
     };
+    // An inherited attribute the entity does not set says whose value it read.
+    let from = env
+        .target(f.target)
+        .and_then(|i| env.topo.inherited_from(i, &f.path))
+        .map(|a| format!(", inherited from `{}`", env.topo.entity(a).id))
+        .unwrap_or_default();
     match env.field(f) {
-        Some(v) => format!("found `{}`{whose}", v.display()),
+        Some(v) => format!("found `{}`{whose}{from}", v.display()),
         None => format!("not set{whose}"),
     }
 }

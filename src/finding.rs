@@ -27,6 +27,18 @@ pub struct Finding {
     pub waiver: Option<Waived>,
     /// With `--base`: whether the change introduced, left or resolved the finding.
     pub status: Option<Status>,
+    /// For bindings reached over several hops: the entities and links walked to each.
+    pub paths: Vec<Witness>,
+}
+
+/// How a relation reached a bound entity: the entities and links walked, in order, from the
+/// entity the relation started at to the bound one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Witness {
+    /// The binding's name.
+    pub binding: String,
+    pub entity: Idx,
+    pub walked: Vec<Idx>,
 }
 
 /// How a waiver covers a finding: who accepted it, why, until when, and where it is written.
@@ -83,6 +95,7 @@ impl Finding {
             fingerprint: String::new(),
             waiver: None,
             status: None,
+            paths: Vec::new(),
         }
     }
 

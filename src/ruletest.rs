@@ -87,14 +87,15 @@ pub fn run_rule(set: &RuleSet, rule: &Rule) -> RuleResult {
             todo: case.todo,
             ..CaseResult::default()
         };
-        let (topo, diags) = Topology::load(&rule.file, case.topology.clone(), &set.vocab);
+        let file = case.file.as_ref().unwrap_or(&rule.file);
+        let (topo, diags) = Topology::load(file, case.topology.clone(), &set.vocab);
         let Some(topo) = topo else {
             cr.invalid = diags
                 .iter()
                 .filter(|d| d.is_error())
                 .map(|d| {
                     let (_, line, col) = d.location.clone().unwrap_or_default();
-                    format!("{}:{line}:{col}: {}", rule.file.name(), d.message)
+                    format!("{}:{line}:{col}: {}", file.name(), d.message)
                 })
                 .collect();
             result.cases.push(cr);

@@ -55,6 +55,9 @@ pub struct Topology {
     /// Attributes from `defaults` that nodes get unless they set them.
     pub default_attrs: Vec<(Key, Node)>,
     pub default_tags: Vec<String>,
+    /// Attributes the vocabulary marks `inherited`: a node that does not set one reads its
+    /// nearest ancestor's value (before `defaults`).
+    pub inherited: Vec<String>,
 }
 
 /// A dotted attribute path, parsed once (`install.source` → `["install", "source"]`).
@@ -124,7 +127,30 @@ impl Topology {
         if own.is_some() || e.class == Class::Link {
             return own.map(Cow::Borrowed);
         }
+        if let Some(a) = self.inherited_from(i, path) {
+            return lookup(&self.entity(a).attrs, path).map(Cow::Borrowed);
+        }
         lookup(&self.default_attrs, path).map(Cow::Borrowed)
+    }
+
+    /// For an inherited attribute a node does not set: the nearest ancestor that writes it.
+    pub fn inherited_from(&self, i: Idx, path: &Path) -> Option<Idx> {
+        let first = path.first()?;
+        if !self.inherited.iter().any(|a| a == first)
+            || lookup(&self.entity(i).attrs, path).is_some()
+        {
+            return None;
+        }
+        let mut cur = self.entity(i).parent;
+        // Containment has no cycles once loaded; the bound keeps a bug from looping.
+        for _ in 0..self.node_count {
+            let c = cur?;
+            if lookup(&self.entity(c).attrs, path).is_some() {
+                return Some(c);
+            }
+            cur = self.entity(c).parent;
+        }
+        None
     }
 
     /// The position of an attribute value of an entity, if written.
@@ -291,6 +317,7 @@ impl Loader<'_> {
             in_links,
             default_attrs,
             default_tags,
+            inherited: self.vocab.inherited_attributes(),
         })
     }
 

@@ -274,6 +274,25 @@ impl Vocabulary {
                 continue;
             }
             let schema = schema_node.value.to_json();
+            // `inherited` is kbcheck's key (kept in the schema like `known`): true or false.
+            if let Some(v) = schema.get("inherited")
+                && !v.is_boolean()
+            {
+                diags.push(
+                    Diag::error(
+                        "vocabulary::bad_schema",
+                        format!(
+                            "`inherited` of attribute `{}` takes true or false",
+                            name.name
+                        ),
+                    )
+                    .at(file, schema_node.pos, "here")
+                    .help(
+                        "write `inherited: true` for an attribute nodes take from their ancestors",
+                    ),
+                );
+                continue;
+            }
             if !schema.is_object() {
                 diags.push(
                     Diag::error(
@@ -315,6 +334,20 @@ impl Vocabulary {
     }
 
     /// Names of the kinds of one class, for suggestions.
+    /// Attributes marked `inherited: true` (in `common` or on any kind), sorted.
+    pub fn inherited_attributes(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .common
+            .iter()
+            .chain(self.kinds.values().flat_map(|k| k.attributes.iter()))
+            .filter(|(_, a)| a.schema.get("inherited") == Some(&Json::Bool(true)))
+            .map(|(n, _)| n.clone())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     pub fn kind_names(&self, class: Class) -> Vec<&str> {
         self.kinds
             .iter()

@@ -7,7 +7,10 @@
 //! attribute values, some left out; random acyclic parents; random links of three kinds) and
 //! random rules of the relational shapes (groups within the topology, a parent, a site or a
 //! connected component; relations over one or several hops or `hops: any`, with kinds,
-//! `where`, `link-where` and every quantifier). The rules are YAML text compiled by the real
+//! `where`, `link-where`, `through` and every quantifier, or over a `path` of steps each with
+//! its own filters; counts of entities or of links walked (`count-links`); check rules whose
+//! relations `bind` what they matched and `report` it, one finding per pair, each pair
+//! once). The rules are YAML text compiled by the real
 //! loader; the engine's findings and inconclusive results must equal the oracle's, entity
 //! for entity.
 //!
@@ -526,20 +529,102 @@ struct Rel {
     cond: Option<Cond>,
     link_cond: Option<Cond>,
     quant: Quant,
+    /// Node kinds a walk of several hops may pass through (empty: any).
+    through: Vec<&'static str>,
+    /// A path of steps: when given, it replaces the walk above (steps, links, direction,
+    /// hops, `link-where`, `through`).
+    path: Option<Vec<PStep>>,
+    /// With `count`: count the links walked instead of the nodes.
+    count_links: bool,
+    /// `bind: x`.
+    bind: bool,
+}
+
+/// One step of a `path`.
+#[derive(Clone, Debug)]
+struct PStep {
+    steps: Vec<Step>,
+    links: Vec<&'static str>,
+    dir: Dir,
+    kinds: Vec<&'static str>,
+    cond: Option<Cond>,
+    link_cond: Option<Cond>,
+}
+
+impl PStep {
+    fn yaml(&self) -> String {
+        let mut parts = vec![format!("via: [{}]", step_words(&self.steps).join(", "))];
+        if self.steps.contains(&Step::Links) {
+            if !self.links.is_empty() {
+                parts.push(format!("links: [{}]", self.links.join(", ")));
+            }
+            parts.push(dir_yaml(self.dir).to_owned());
+            if let Some(lc) = &self.link_cond {
+                parts.push(format!("link-where: {}", lc.yaml()));
+            }
+        }
+        if !self.kinds.is_empty() {
+            parts.push(format!("kind: [{}]", self.kinds.join(", ")));
+        }
+        if let Some(c) = &self.cond {
+            parts.push(format!("where: {}", c.yaml()));
+        }
+        format!("{{{}}}", parts.join(", "))
+    }
+}
+
+fn step_words(steps: &[Step]) -> Vec<&'static str> {
+    steps
+        .iter()
+        .map(|s| match s {
+            Step::Parent => "parent",
+            Step::Children => "children",
+            Step::Links => "links",
+        })
+        .collect()
+}
+
+fn dir_yaml(d: Dir) -> &'static str {
+    match d {
+        Dir::Out => "direction: out",
+        Dir::In => "direction: in",
+        Dir::Any => "direction: any",
+    }
 }
 
 impl Rel {
     fn yaml(&self) -> String {
-        let steps: Vec<&str> = self
-            .steps
-            .iter()
-            .map(|s| match s {
-                Step::Parent => "parent",
-                Step::Children => "children",
-                Step::Links => "links",
-            })
-            .collect();
-        let mut parts = vec![format!("via: [{}]", steps.join(", "))];
+        let mut parts = Vec::new();
+        if let Some(path) = &self.path {
+            let steps: Vec<String> = path.iter().map(PStep::yaml).collect();
+            parts.push(format!("path: [{}]", steps.join(", ")));
+        } else {
+            parts.extend(self.walk_yaml());
+        }
+        if !self.kinds.is_empty() {
+            parts.push(format!("kind: [{}]", self.kinds.join(", ")));
+        }
+        if let Some(c) = &self.cond {
+            parts.push(format!("where: {}", c.yaml()));
+        }
+        parts.push(match &self.quant {
+            Quant::Any => "quantifier: any".to_owned(),
+            Quant::All => "quantifier: all".to_owned(),
+            Quant::None => "quantifier: none".to_owned(),
+            Quant::Count(min, Some(max)) => format!("count: {{min: {min}, max: {max}}}"),
+            Quant::Count(min, None) => format!("count: {{min: {min}}}"),
+        });
+        if self.count_links {
+            parts.push("count-links: true".to_owned());
+        }
+        if self.bind {
+            parts.push("bind: x".to_owned());
+        }
+        format!("{{{}}}", parts.join(", "))
+    }
+
+    fn walk_yaml(&self) -> Vec<String> {
+        let mut parts = vec![format!("via: [{}]", step_words(&self.steps).join(", "))];
         if self.steps.contains(&Step::Links) {
             if !self.links.is_empty() {
                 parts.push(format!("links: [{}]", self.links.join(", ")));
@@ -558,21 +643,11 @@ impl Rel {
         }
         if let Some((h, _, _)) = &self.hops {
             parts.push(format!("hops: {h}"));
+            if !self.through.is_empty() && self.hop_range().1 != Some(1) {
+                parts.push(format!("through: [{}]", self.through.join(", ")));
+            }
         }
-        if !self.kinds.is_empty() {
-            parts.push(format!("kind: [{}]", self.kinds.join(", ")));
-        }
-        if let Some(c) = &self.cond {
-            parts.push(format!("where: {}", c.yaml()));
-        }
-        parts.push(match &self.quant {
-            Quant::Any => "quantifier: any".to_owned(),
-            Quant::All => "quantifier: all".to_owned(),
-            Quant::None => "quantifier: none".to_owned(),
-            Quant::Count(min, Some(max)) => format!("count: {{min: {min}, max: {max}}}"),
-            Quant::Count(min, None) => format!("count: {{min: {min}}}"),
-        });
-        format!("{{{}}}", parts.join(", "))
+        parts
     }
 
     fn hop_range(&self) -> (u32, Option<u32>) {
@@ -584,34 +659,55 @@ impl Rel {
 
 /// The nodes one step from `i`, following only links `keep` accepts.
 fn neighbours(t: &Topo, r: &Rel, i: usize, keep: &dyn Fn(usize) -> bool) -> Vec<usize> {
+    edges(t, &r.steps, &r.links, r.dir, i, keep)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// The edges one step from `i`: each node with the link followed to it (none for parent and
+/// children); parallel links are edges apart.
+fn edges(
+    t: &Topo,
+    steps: &[Step],
+    kinds: &[&'static str],
+    dir: Dir,
+    i: usize,
+    keep: &dyn Fn(usize) -> bool,
+) -> Vec<(usize, Option<usize>)> {
     let mut out = Vec::new();
-    for step in &r.steps {
+    for step in steps {
         match step {
-            Step::Parent => out.extend(t.nodes[i].parent),
+            Step::Parent => out.extend(t.nodes[i].parent.map(|p| (p, None))),
             Step::Children => {
                 for (j, n) in t.nodes.iter().enumerate() {
                     if n.parent == Some(i) {
-                        out.push(j);
+                        out.push((j, None));
                     }
                 }
             }
             Step::Links => {
                 for (l, link) in t.links.iter().enumerate() {
-                    let kind_ok = r.links.is_empty() || r.links.contains(&link.kind);
+                    let kind_ok = kinds.is_empty() || kinds.contains(&link.kind);
                     if !kind_ok || !keep(l) {
                         continue;
                     }
-                    if matches!(r.dir, Dir::Out | Dir::Any) && link.from == i {
-                        out.push(link.to);
+                    if matches!(dir, Dir::Out | Dir::Any) && link.from == i {
+                        out.push((link.to, Some(l)));
                     }
-                    if matches!(r.dir, Dir::In | Dir::Any) && link.to == i {
-                        out.push(link.from);
+                    if matches!(dir, Dir::In | Dir::Any) && link.to == i {
+                        out.push((link.from, Some(l)));
                     }
                 }
             }
         }
     }
     out
+}
+
+/// Whether a walk of several hops walks on from node `i` (`through`).
+fn passes(t: &Topo, r: &Rel, i: usize, start: usize) -> bool {
+    i == start || r.through.is_empty() || r.through.contains(&t.nodes[i].kind)
 }
 
 /// Every node's shortest hop distance from `start` (breadth-first, from scratch).
@@ -621,6 +717,9 @@ fn distances(t: &Topo, r: &Rel, start: usize, keep: &dyn Fn(usize) -> bool) -> V
     let mut queue = VecDeque::from([start]);
     while let Some(i) = queue.pop_front() {
         let d = dist[i].unwrap_or(0);
+        if !passes(t, r, i, start) {
+            continue;
+        }
         for n in neighbours(t, r, i, keep) {
             if dist[n].is_none() {
                 dist[n] = Some(d + 1);
@@ -635,6 +734,9 @@ fn distances(t: &Topo, r: &Rel, start: usize, keep: &dyn Fn(usize) -> bool) -> V
 /// at a shortest distance within the hop range over the links whose `link-where` is true
 /// and over those where it is true or unknown: certain when both, unknown when only one.
 fn reached(t: &Topo, r: &Rel, start: usize) -> Vec<(usize, T)> {
+    if let Some(path) = &r.path {
+        return path_walk(t, path, start).0;
+    }
     let (min, max) = r.hop_range();
     let link_truth = |l: usize| {
         r.link_cond
@@ -652,6 +754,118 @@ fn reached(t: &Topo, r: &Rel, start: usize) -> Vec<(usize, T)> {
             (false, false) => None,
             _ => Some((n, T::Unknown)),
         })
+        .collect()
+}
+
+/// A path of steps from `start`, from scratch: each step keeps, per node, the best truth of
+/// the edges into it (the truth it was reached with, the link's condition, the step's kinds
+/// and `where`). The nodes the last step reaches (not `start`), and per node the links of the
+/// last step that surely / maybe brought the walk there.
+#[allow(clippy::type_complexity, reason = "test code")]
+fn path_walk(
+    t: &Topo,
+    path: &[PStep],
+    start: usize,
+) -> (Vec<(usize, T)>, BTreeMap<usize, (u64, u64)>) {
+    let n = t.nodes.len();
+    let mut frontier: Vec<Option<T>> = vec![None; n];
+    frontier[start] = Some(T::Yes);
+    let mut weights: BTreeMap<usize, (u64, u64)> = BTreeMap::new();
+    for (k, step) in path.iter().enumerate() {
+        let last = k + 1 == path.len();
+        let mut next: Vec<Option<T>> = vec![None; n];
+        for (a, ta) in frontier.iter().enumerate() {
+            let Some(ta) = *ta else { continue };
+            for (b, link) in edges(t, &step.steps, &step.links, step.dir, a, &|_| true) {
+                let lt = match (&step.link_cond, link) {
+                    (Some(c), Some(l)) => eval(t, c, At::Link(l), &[]),
+                    _ => T::Yes,
+                };
+                if lt == T::No || !(step.kinds.is_empty() || step.kinds.contains(&t.nodes[b].kind))
+                {
+                    continue;
+                }
+                let nt = step
+                    .cond
+                    .as_ref()
+                    .map_or(T::Yes, |c| eval(t, c, At::Node(b), &[]));
+                let m = and(ta, and(lt, nt));
+                if m == T::No {
+                    continue;
+                }
+                next[b] = Some(next[b].map_or(m, |x| or(x, m)));
+                if last && link.is_some() {
+                    let w = weights.entry(b).or_default();
+                    if m == T::Yes {
+                        w.0 += 1;
+                    } else {
+                        w.1 += 1;
+                    }
+                }
+            }
+        }
+        frontier = next;
+    }
+    let reached = (0..n)
+        .filter(|&b| b != start)
+        .filter_map(|b| frontier[b].map(|tb| (b, tb)))
+        .collect();
+    // (sure, sure + open)
+    let weights = weights
+        .into_iter()
+        .map(|(b, (y, u))| (b, (y, y + u)))
+        .collect();
+    (reached, weights)
+}
+
+/// For `count-links` over hops: per node, the links from the nodes one hop nearer (that the
+/// walk walks on from) that brought the walk there, over the links whose `link-where` is
+/// true (sure) and over those where it is not false (maybe).
+fn hop_weights(t: &Topo, r: &Rel, start: usize) -> BTreeMap<usize, (u64, u64)> {
+    let link_truth = |l: usize| {
+        r.link_cond
+            .as_ref()
+            .map_or(T::Yes, |c| eval(t, c, At::Link(l), &[]))
+    };
+    let count = |keep: &dyn Fn(usize) -> bool| {
+        let dist = distances(t, r, start, keep);
+        let mut w: BTreeMap<usize, u64> = BTreeMap::new();
+        for a in 0..t.nodes.len() {
+            let Some(da) = dist[a] else { continue };
+            if !passes(t, r, a, start) {
+                continue;
+            }
+            for (b, link) in edges(t, &r.steps, &r.links, r.dir, a, keep) {
+                if link.is_some() && b != start && dist[b] == Some(da + 1) {
+                    *w.entry(b).or_default() += 1;
+                }
+            }
+        }
+        w
+    };
+    let sure = count(&|l| link_truth(l) == T::Yes);
+    let maybe = count(&|l| link_truth(l) != T::No);
+    (0..t.nodes.len())
+        .map(|b| {
+            let lo = sure.get(&b).copied().unwrap_or(0);
+            let hi = maybe.get(&b).copied().unwrap_or(0);
+            (b, (lo, hi.max(lo)))
+        })
+        .collect()
+}
+
+/// The nodes the relation surely matched from `i` (reached for certain, `where` true).
+fn matched(t: &Topo, r: &Rel, i: usize) -> Vec<usize> {
+    reached(t, r, i)
+        .into_iter()
+        .filter(|&(n, m)| {
+            m == T::Yes
+                && (r.kinds.is_empty() || r.kinds.contains(&t.nodes[n].kind))
+                && r.cond
+                    .as_ref()
+                    .is_none_or(|c| eval(t, c, At::Node(n), &[]) == T::Yes)
+        })
+        .map(|(n, _)| n)
         .collect()
 }
 
@@ -685,8 +899,27 @@ fn relate(t: &Topo, r: &Rel, i: usize) -> T {
             and(some, every)
         }
         Quant::Count(min, max) => {
-            let sure = matched.iter().filter(|&&m| m == T::Yes).count() as u64;
-            let maybe = matched.iter().filter(|&&m| m == T::Unknown).count() as u64;
+            let (mut sure, mut maybe) = (0u64, 0u64);
+            let weights = match (&r.path, r.count_links) {
+                (_, false) => BTreeMap::new(),
+                (Some(path), true) => path_walk(t, path, i).1,
+                (None, true) => hop_weights(t, r, i),
+            };
+            for (&(n, _), &m) in candidates.iter().zip(&matched) {
+                let (lo, hi) = if r.count_links {
+                    weights.get(&n).copied().unwrap_or((0, 0))
+                } else {
+                    (1, 1)
+                };
+                match m {
+                    T::Yes => {
+                        sure += lo;
+                        maybe += hi - lo;
+                    }
+                    T::Unknown => maybe += hi,
+                    T::No => {}
+                }
+            }
             let ok = |n: u64| n >= min && max.is_none_or(|m| n <= m);
             // The true count is somewhere in sure..=sure+maybe.
             let outcomes: BTreeSet<bool> = (sure..=sure + maybe).map(ok).collect();
@@ -739,6 +972,8 @@ enum Rule {
     Check {
         select: Select,
         when: Cond,
+        /// `report: [x]`: the relations of `when` bind `x`.
+        report: bool,
     },
     Group {
         select: Select,
@@ -753,8 +988,17 @@ impl Rule {
     fn yaml(&self, id: &str) -> String {
         let head = format!("id: {id}\ntitle: t\nseverity: error\nmessage: m\n");
         match self {
-            Rule::Check { select, when } => {
-                format!("{head}select: {}\nwhen: {}\n", select.yaml(), when.yaml())
+            Rule::Check {
+                select,
+                when,
+                report,
+            } => {
+                let report = if *report { "report: [x]\n" } else { "" };
+                format!(
+                    "{head}select: {}\nwhen: {}\n{report}",
+                    select.yaml(),
+                    when.yaml()
+                )
             }
             Rule::Group {
                 select,
@@ -817,9 +1061,26 @@ struct Outcome {
 fn oracle(t: &Topo, rule: &Rule) -> Outcome {
     let mut out = Outcome::default();
     match rule {
-        Rule::Check { select, when } => {
+        Rule::Check {
+            select,
+            when,
+            report,
+        } => {
+            // With `report`, one finding per node a bound relation matched (the node alone
+            // when a true part bound nothing), each set of nodes once.
+            let mut seen: BTreeSet<Vec<String>> = BTreeSet::new();
             for i in 0..t.nodes.len() {
                 match and(select.truth(t, i), eval(t, when, At::Node(i), &[])) {
+                    T::Yes if *report => {
+                        for partner in bound(t, when, i) {
+                            let mut f = vec![nid(i)];
+                            f.extend(partner.filter(|&p| p != i).map(nid));
+                            f.sort();
+                            if seen.insert(f.clone()) {
+                                out.findings.push(f);
+                            }
+                        }
+                    }
                     T::Yes => out.findings.push(vec![nid(i)]),
                     T::Unknown => out.inconclusive.push(nid(i)),
                     T::No => {}
@@ -893,6 +1154,47 @@ fn oracle(t: &Topo, rule: &Rule) -> Outcome {
     out.findings.sort();
     out.inconclusive.sort();
     out
+}
+
+/// What the bound relations of a true condition matched on `i`: each partner, or `None` for
+/// a way the condition holds that binds nothing. The generated shapes: a bound relation, alone,
+/// beside a node condition under `all`, or two under `any`.
+fn bound(t: &Topo, when: &Cond, i: usize) -> Vec<Option<usize>> {
+    let mut out: Vec<Option<usize>> = Vec::new();
+    let add = |r: &Rel, out: &mut Vec<Option<usize>>| {
+        let ms = matched(t, r, i);
+        if ms.is_empty() {
+            out.push(None);
+        }
+        out.extend(ms.into_iter().map(Some));
+    };
+    match when {
+        Cond::Related(r) => add(r, &mut out),
+        Cond::All(cs) => {
+            for c in cs {
+                if let Cond::Related(r) = c {
+                    add(r, &mut out);
+                }
+            }
+        }
+        Cond::Any(cs) => {
+            for c in cs {
+                if let Cond::Related(r) = c
+                    && relate(t, r, i) == T::Yes
+                {
+                    add(r, &mut out);
+                }
+            }
+        }
+        _ => out.push(None),
+    }
+    let mut uniq = Vec::new();
+    for b in out {
+        if !uniq.contains(&b) {
+            uniq.push(b);
+        }
+    }
+    uniq
 }
 
 /// Node `i`'s connected component over the steps and link kinds (links in either
@@ -1174,27 +1476,60 @@ fn quant_strategy() -> impl Strategy<Value = Quant> {
     ]
 }
 
-fn rel_strategy() -> impl Strategy<Value = Rel> {
+fn pstep_strategy() -> impl Strategy<Value = PStep> {
     (
         steps_strategy(),
         link_kinds_strategy(),
         proptest::sample::select(vec![Dir::Out, Dir::In, Dir::Any]),
-        hops_strategy(),
-        proptest::option::of(kinds_strategy()),
-        proptest::option::of(node_cond()),
-        proptest::option::weighted(0.3, link_cond()),
-        quant_strategy(),
+        proptest::option::weighted(0.3, kinds_strategy()),
+        proptest::option::weighted(0.3, node_cond()),
+        proptest::option::weighted(0.2, link_cond()),
+    )
+        .prop_map(|(steps, links, dir, kinds, cond, link_cond)| PStep {
+            steps,
+            links,
+            dir,
+            kinds: kinds.unwrap_or_default(),
+            cond,
+            link_cond,
+        })
+}
+
+fn rel_strategy() -> impl Strategy<Value = Rel> {
+    (
+        (
+            steps_strategy(),
+            link_kinds_strategy(),
+            proptest::sample::select(vec![Dir::Out, Dir::In, Dir::Any]),
+            hops_strategy(),
+            proptest::option::of(kinds_strategy()),
+            proptest::option::of(node_cond()),
+            proptest::option::weighted(0.3, link_cond()),
+            quant_strategy(),
+        ),
+        (
+            proptest::sample::subsequence(NODE_KINDS.to_vec(), 0..=2),
+            proptest::option::weighted(0.3, proptest::collection::vec(pstep_strategy(), 1..=3)),
+            any::<bool>(),
+        ),
     )
         .prop_map(
-            |(steps, links, dir, hops, kinds, cond, link_cond, quant)| Rel {
-                steps,
-                links,
-                dir,
-                hops,
-                kinds: kinds.unwrap_or_default(),
-                cond,
-                link_cond,
-                quant,
+            |((steps, links, dir, hops, kinds, cond, link_cond, quant), (through, path, cl))| {
+                let count_links = cl && matches!(quant, Quant::Count(..));
+                Rel {
+                    steps,
+                    links,
+                    dir,
+                    hops,
+                    kinds: kinds.unwrap_or_default(),
+                    cond,
+                    link_cond,
+                    quant,
+                    through,
+                    path,
+                    count_links,
+                    bind: false,
+                }
             },
         )
 }
@@ -1207,7 +1542,8 @@ fn select_strategy() -> impl Strategy<Value = Select> {
         .prop_map(|(kinds, cond)| Select { kinds, cond })
 }
 
-/// A check rule whose condition is a relation, alone or combined with another condition.
+/// A check rule whose condition is a relation, alone or combined with another condition;
+/// sometimes its relations bind `x` and the rule reports it.
 fn check_strategy() -> impl Strategy<Value = Rule> {
     let rel = || rel_strategy().prop_map(|r| Cond::Related(Box::new(r)));
     let when = prop_oneof![
@@ -1216,7 +1552,36 @@ fn check_strategy() -> impl Strategy<Value = Rule> {
         1 => (rel(), node_cond()).prop_map(|(r, c)| Cond::All(vec![r, c])),
         1 => (rel(), rel()).prop_map(|(a, b)| Cond::Any(vec![a, b])),
     ];
-    (select_strategy(), when).prop_map(|(select, when)| Rule::Check { select, when })
+    (select_strategy(), when, any::<bool>()).prop_map(|(select, mut when, bind)| {
+        // A relation under `not` or with `quantifier: none` has nothing to bind.
+        let bindable = |r: &Rel| !matches!(r.quant, Quant::None);
+        let report = bind
+            && match &mut when {
+                Cond::Related(r) => bindable(r),
+                Cond::All(cs) | Cond::Any(cs) => cs
+                    .iter()
+                    .all(|c| !matches!(c, Cond::Related(r) if !bindable(r))),
+                _ => false,
+            };
+        if report {
+            match &mut when {
+                Cond::Related(r) => r.bind = true,
+                Cond::All(cs) | Cond::Any(cs) => {
+                    for c in cs {
+                        if let Cond::Related(r) = c {
+                            r.bind = true;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Rule::Check {
+            select,
+            when,
+            report,
+        }
+    })
 }
 
 /// A computed group key: not a bare literal (a plain word in `by` is a field path).

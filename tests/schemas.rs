@@ -373,15 +373,55 @@ fn every_bundled_rule_validates_and_compiles() {
         files.len() >= 8,
         "expected the bundled rules, found {files:?}"
     );
+    // Named conditions (`conditions.yaml`) are read first, as the loader does; case
+    // topologies (`cases/`) are topologies, checked against the topology schema.
+    let in_dir = |p: &Path, dir: &str| {
+        p.parent()
+            .and_then(|d| d.file_name())
+            .is_some_and(|n| n == dir)
+    };
+    let is_conditions = |p: &Path| {
+        in_dir(p, "conditions")
+            || p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("conditions."))
+    };
+    let mut named = kbcheck::lang::named::Named::default();
+    let mut diags = Diags::default();
+    for path in files.iter().filter(|p| is_conditions(p)) {
+        let (file, node) = tree(&shown(path), &read(path));
+        named.add_file(&file, &node, &mut diags);
+    }
+    assert!(!diags.has_errors(), "{diags:?}");
+    let topology = validator("topology.schema.json");
     let mut failures = Vec::new();
     for path in &files {
         let text = read(path);
         let name = shown(path);
+        if is_conditions(path) {
+            continue;
+        }
+        if in_dir(path, "cases") {
+            for e in schema_errors(&topology, &to_json(&name, &text)) {
+                failures.push(format!("{name}: topology schema: {e}"));
+            }
+            continue;
+        }
         for e in schema_errors(&v, &to_json(&name, &text)) {
             failures.push(format!("{name}: schema: {e}"));
         }
-        if let Err(errors) = compile_rule(&vocab, &name, &text) {
-            failures.push(format!("{name}: loader: {errors:?}"));
+        let (file, node) = tree(&name, &text);
+        let mut diags = Diags::default();
+        let rule = kbcheck::lang::compile::compile_named(
+            &file,
+            &node,
+            &vocab,
+            &Default::default(),
+            &named,
+            &mut diags,
+        );
+        if rule.is_none() || diags.has_errors() {
+            failures.push(format!("{name}: loader: {diags:?}"));
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
@@ -648,6 +688,7 @@ fn good_rules_are_accepted_by_schema_and_loader() {
         ),
         (
             "expressions in every place a rule reads a value",
+            "a binding reported, printed in the message",
             rule(&[
                 (
                     "when",
@@ -684,6 +725,30 @@ fn good_rules_are_accepted_by_schema_and_loader() {
                     ),
                 ),
             ]),
+                        "{related: {path: [parent, children], kind: postoffice, bind: twin, where: {field: name, equals: {field: name, of: subject}}}}",
+                    ),
+                ),
+                ("report", Some("[twin]")),
+                ("message", Some("\"`{id}` and `{twin}` ({twin:name})\"")),
+            ]),
+        ),
+        (
+            "a path of steps with filters, through, count-links, relatives in `of`",
+            rule(&[(
+                "when",
+                Some(
+                    "{all: [{related: {path: [{via: parent, kind: server}, {via: links, links: [msmail-connector], direction: out, where: {field: product, equals: exchange}, link-where: {field: role, equals: backbone}}, children]}}, {related: {links: [msmail-connector], hops: any, through: [server], kind: postoffice}}, {related: {links: [msmail-connector], count-links: true, count: {min: 2}}}, {field: site, of: subject.parent, exists: true}, {field: site, of: [parent, parent], exists: true}]}",
+                ),
+            )]),
+        ),
+        (
+            "test cases generated",
+            rule(&[(
+                "tests",
+                Some(
+                    "[{name: b, topology: {version: 1, nodes: [{id: S, kind: server}]}, generate: [{count: 3, node: {id: \"P-{i}\", kind: postoffice, parent: S}}], expect: []}]",
+                ),
+            )]),
         ),
     ];
     assert_accepted(&cases);
@@ -1215,6 +1280,61 @@ fn bad_rules_are_rejected_by_schema_and_loader() {
             rule(&[(
                 "tests",
                 Some("[{name: a, topology: {version: 1, nodes: []}, expect: [], todo: later}]"),
+            )]),
+            "rule::bad_tests",
+        ),
+        (
+            "`report` in a group rule",
+            rule(&[
+                ("when", None),
+                ("group", Some("{by: [name], size: {min: 2}}")),
+                ("report", Some("[twin]")),
+            ]),
+            "rule::bad_binding",
+        ),
+        (
+            "a binding named like a placeholder",
+            rule(&[("when", Some("{related: {via: parent, bind: parent}}"))]),
+            "rule::bad_binding",
+        ),
+        (
+            "`path` together with `via`",
+            rule(&[("when", Some("{related: {path: [parent], via: children}}"))]),
+            "rule::bad_argument",
+        ),
+        (
+            "an unknown key in a path step",
+            rule(&[("when", Some("{related: {path: [{via: parent, hops: 2}]}}"))]),
+            "rule::unknown_key",
+        ),
+        (
+            "`count-links` without `count`",
+            rule(&[(
+                "when",
+                Some("{related: {links: [msmail-connector], count-links: true}}"),
+            )]),
+            "rule::bad_argument",
+        ),
+        (
+            "an unknown step in `of`",
+            rule(&[(
+                "when",
+                Some("{field: site, of: parent.prent, exists: true}"),
+            )]),
+            "rule::unknown_target",
+        ),
+        (
+            "`use` with a list",
+            rule(&[("when", Some("{use: [a, b]}"))]),
+            "rule::wrong_type",
+        ),
+        (
+            "a generate entry with both node and link",
+            rule(&[(
+                "tests",
+                Some(
+                    "[{name: a, topology: {version: 1, nodes: []}, generate: [{count: 2, node: {id: \"N{i}\", kind: server}, link: {kind: serves}}], expect: []}]",
+                ),
             )]),
             "rule::bad_tests",
         ),

@@ -4,6 +4,7 @@
 //! hash their members by key within a scope (connected components by union-find), and
 //! relations walk adjacency lists, so cost grows with the topology, not with its pairs.
 
+pub mod bindings;
 pub mod group;
 
 use crate::finding::{Finding, Inconclusive};
@@ -283,6 +284,8 @@ fn check(
     derived: &DerivedStore,
     out: &mut Results,
 ) {
+    // Entity sets already reported, for rules whose findings name bound entities.
+    let mut seen = std::collections::HashSet::new();
     for i in RuleSet::candidates(rule, topo) {
         let uses = RefCell::new(Vec::new());
         let env = Env::new(topo, derived, i, &uses);
@@ -302,6 +305,10 @@ fn check(
                 continue;
             }
             Truth::True => {}
+        }
+        if rule.binds {
+            bindings::findings(rule, cond, &env, &uses, &mut seen, &mut out.findings);
+            continue;
         }
         let severity = level(rule, &[i], &env);
         let message = rule.message.render(&env, None);
@@ -360,5 +367,7 @@ pub fn group_message(rule: &Rule, env: &Env<'_>, members: &[String], key: &str) 
 
 #[cfg(test)]
 mod expr_tests;
+#[cfg(test)]
+mod relation_tests;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -26,6 +26,16 @@ pub(crate) fn compile(rule: &str) -> Result<RuleSet, Vec<String>> {
     }
 }
 
+/// `rule` compiled, and `topology` loaded (both YAML).
+pub(crate) fn compiled_on(rule: &str, topology: &str) -> (RuleSet, Topology) {
+    let set = compile(rule).unwrap();
+    let file = SourceFile::new("t.yaml", topology.to_owned());
+    let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
+    let (topo, diags) = Topology::load(&file, tree, &set.vocab);
+    assert!(!diags.has_errors(), "{diags:?}");
+    (set, topo.unwrap())
+}
+
 /// The entity ids of each finding `rule` gives on `topology` (both YAML).
 pub(crate) fn fire(rule: &str, topology: &str) -> Vec<Vec<String>> {
     fire_or_not(rule, topology).0
@@ -37,12 +47,7 @@ pub(crate) type Fired = (Vec<Vec<String>>, Vec<(String, Vec<String>)>);
 /// The entity ids of each finding, and `(entity, missing fields)` of each inconclusive
 /// result.
 pub(crate) fn fire_or_not(rule: &str, topology: &str) -> Fired {
-    let set = compile(rule).unwrap();
-    let file = SourceFile::new("t.yaml", topology.to_owned());
-    let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
-    let (topo, diags) = Topology::load(&file, tree, &set.vocab);
-    assert!(!diags.has_errors(), "{diags:?}");
-    let topo = topo.unwrap();
+    let (set, topo) = compiled_on(rule, topology);
     let results = crate::engine::evaluate_all(&set, &topo);
     let findings = results
         .findings

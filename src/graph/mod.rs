@@ -2,7 +2,8 @@
 //!
 //! [`build`] turns a checked topology into a [`Diagram`]: nodes nested in their parents,
 //! top-level nodes grouped by site, links with their kinds, and every entity marked with the
-//! findings about it. A group finding (postoffices sharing a serial) also marks the path
+//! findings about it. A finding that carries witness paths (bindings reached over several hops)
+//! marks the entities and links walked; a group finding (postoffices sharing a serial) marks the path
 //! joining its members, found breadth-first over links and containment, so the picture shows
 //! *why* they are connected. One renderer per format writes the diagram: [`mermaid`] and
 //! [`dot`] as text for other tools, [`svg`] drawn by kbcheck itself from the geometry that
@@ -323,7 +324,13 @@ pub fn build(topo: &Topology, findings: &[Finding], rules: &RuleSet, opts: &Opti
         for &e in f.entities.iter().chain(&f.key_entities) {
             add_mark(marks.entry(e).or_default(), mark(false));
         }
-        if f.entities.len() > 1 {
+        if !f.paths.is_empty() {
+            // The way the rule walked to what it names (bindings reached over several hops).
+            let walked = f.paths.iter().flat_map(|p| p.walked.iter().copied());
+            for e in walked.filter(|e| !f.entities.contains(e)) {
+                add_mark(marks.entry(e).or_default(), mark(true));
+            }
+        } else if f.entities.len() > 1 {
             for e in group_path(topo, &f.entities, &walk_kinds(rules, &f.rule)) {
                 add_mark(marks.entry(e).or_default(), mark(true));
             }

@@ -1,5 +1,7 @@
 //! Compiling one rule file's tree into a [`Rule`], reporting every problem with a span.
 
+use super::binding::{self, Declared};
+use super::named::Named;
 use super::template::{Lets, Message, Template};
 use super::{DeriveSpec, GroupSpec, Level, Logic, Meta, Rule, Select, TestCase, Within};
 use crate::diagnostic::{Diag, Diags, suggestion_help};
@@ -32,6 +34,7 @@ pub const RULE_KEYS: &[&str] = &[
     "group",
     "derive",
     "message",
+    "report",
     "tests",
 ];
 
@@ -59,6 +62,18 @@ pub fn compile_with(
     root: &Node,
     vocab: &Vocabulary,
     limits: &Limits,
+    diags: &mut Diags,
+) -> Option<Rule> {
+    compile_named(file, root, vocab, limits, &Named::default(), diags)
+}
+
+/// Compile a rule whose conditions may use the `named` conditions of its load.
+pub fn compile_named(
+    file: &SourceFile,
+    root: &Node,
+    vocab: &Vocabulary,
+    limits: &Limits,
+    named: &Named,
     diags: &mut Diags,
 ) -> Option<Rule> {
     // A skeleton from `kbcheck new rule` loads only once its author has filled it in.
@@ -127,7 +142,9 @@ pub fn compile_with(
         vocab,
         subject: scope.clone(),
         max_regex_bytes: limits.max_regex_bytes,
+        named,
     };
+    let s_where_given = select.as_ref().is_some_and(|(_, w)| w.is_some());
     let select = select.map(|(sel, where_node)| {
         let cond = where_node.and_then(|w| cx.cond(w, &scope, diags));
         Select { cond, ..sel }
@@ -194,9 +211,47 @@ pub fn compile_with(
         Some(n) => lets(&cx, n, &scope, diags),
         None => Vec::new(),
     };
+    // A selection or condition that did not compile declares nothing that can be checked:
+    // trust `report` then, rather than pile errors on the one already given.
+    let failed = select
+        .as_ref()
+        .is_none_or(|s| s.cond.is_none() && s_where_given)
+        || logic.is_none();
+    let mut bound = Vec::new();
+    for c in [
+        select.as_ref().and_then(|s| s.cond.as_ref()),
+        match &logic {
+            Some(Logic::Check(c)) => c.as_ref(),
+            _ => None,
+        },
+    ]
+    .into_iter()
+    .flatten()
+    {
+        binding::declared(c, &mut bound);
+    }
+    if failed && let Some(n) = root.value.get("report") {
+        for (name, pos) in
+            string_list(file, n, "rule", "report", &mut Diags::default()).unwrap_or_default()
+        {
+            if bound.iter().any(|d| d.name == name) {
+                continue;
+            }
+            bound.push(Declared {
+                name: name.to_owned(),
+                scope: Scope {
+                    class: Class::Node,
+                    kinds: Vec::new(),
+                },
+                pos,
+                branches: Vec::new(),
+            });
+        }
+    }
+    let report = binding_report(&cx, &mut r, &bound, !is_group && !is_derive, diags);
     let message =
         match r.take("message") {
-            Some(m) => message(&cx, m, &scope, is_group, &lets, diags),
+            Some(m) => message(&cx, m, &scope, is_group, &lets, &bound, diags),
             None if is_derive => Some(Message::default()),
             None => {
                 diags.push(r.missing("message", "the rule").help(
@@ -222,6 +277,8 @@ pub fn compile_with(
         logic: logic?,
         severity: severity?,
         message: message?,
+        report: report.unwrap_or_default(),
+        binds: !bound.is_empty(),
         tests,
         file: file.clone(),
         pos,
@@ -649,11 +706,13 @@ fn message(
     scope: &Scope,
     is_group: bool,
     lets: &Lets,
+    bound: &[Declared],
     diags: &mut Diags,
 ) -> Option<Message> {
     match &node.value {
         Value::Str(text) => {
-            Template::compile(cx, text, node.pos, scope, is_group, lets, diags).map(Message::single)
+            Template::compile_bound(cx, text, node.pos, scope, is_group, lets, bound, diags)
+                .map(Message::single)
         }
         Value::List(items) if !items.is_empty() => {
             let mut entries = Vec::new();
@@ -690,7 +749,8 @@ fn message(
                     ok = false;
                     continue;
                 }
-                let template = Template::compile(cx, text, pos, scope, is_group, lets, diags);
+                let template =
+                    Template::compile_bound(cx, text, pos, scope, is_group, lets, bound, diags);
                 match (cond, template) {
                     (None, Some(t)) => entries.push((None, t)),
                     (Some(Some(c)), Some(t)) => entries.push((Some(c), t)),
@@ -800,12 +860,36 @@ fn tests(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<TestCase> {
             .required_string("name", "a test case", diags)
             .map(|s| s.0.to_owned())
             .unwrap_or_default();
-        let topology = r.take("topology").cloned();
-        if topology.is_none() {
-            diags
-                .push(r.missing("topology", "a test case").help(
-                    "give the case a small topology: `topology: {version: 1, nodes: [...]}`",
+        let inline = r.take("topology").cloned();
+        let from_file = r
+            .take("topology-file")
+            .map(|n| (n.pos, super::cases::topology_file(file, n, diags)));
+        let (mut topology, case_file) = match (inline, from_file) {
+            (Some(t), None) => (Some(t), None),
+            (None, Some((_, Some((f, t))))) => (Some(t), Some(f)),
+            (None, Some((_, None))) => (None, None),
+            (Some(_), Some((pos, _))) => {
+                diags.push(
+                    Diag::error(
+                        "rule::bad_tests",
+                        "a case takes `topology` or `topology-file`, not both",
+                    )
+                    .at(file, pos, "here")
+                    .help("keep the topology in the rule, or in the file, not in both"),
+                );
+                (None, None)
+            }
+            (None, None) => {
+                diags.push(r.missing("topology", "a test case").help(
+                    "give the case a small topology: `topology: {version: 1, nodes: [...]}`, or `topology-file: cases/NAME.yaml`",
                 ));
+                (None, None)
+            }
+        };
+        if let Some(g) = r.take("generate")
+            && let Some(t) = topology.as_mut()
+        {
+            super::cases::generate(file, t, g, diags);
         }
         let todo = match r.take("todo") {
             Some(Node {
@@ -884,7 +968,15 @@ fn tests(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<TestCase> {
             ids
         });
         r.finish(
-            &["name", "topology", "expect", "inconclusive", "todo"],
+            &[
+                "name",
+                "topology",
+                "topology-file",
+                "generate",
+                "expect",
+                "inconclusive",
+                "todo",
+            ],
             "a test case",
             diags,
         );
@@ -892,6 +984,7 @@ fn tests(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<TestCase> {
             out.push(TestCase {
                 name,
                 topology,
+                file: case_file,
                 expect,
                 inconclusive,
                 todo,
@@ -900,4 +993,73 @@ fn tests(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<TestCase> {
         }
     }
     out
+}
+
+/// Read `report: [name, ...]`: bindings the rule declares (each once), in a check rule.
+/// Also checks the declared bindings have distinct names.
+fn binding_report(
+    cx: &CondCx<'_>,
+    r: &mut MapReader<'_>,
+    bound: &[Declared],
+    is_check: bool,
+    diags: &mut Diags,
+) -> Option<Vec<String>> {
+    for (k, d) in bound.iter().enumerate() {
+        if bound
+            .iter()
+            .take(k)
+            .any(|e| e.name == d.name && !e.alternative_to(d))
+        {
+            cx.error(
+                diags,
+                d.pos,
+                "bad_binding",
+                format!("binding `{}` is bound twice", d.name),
+                "give each `bind` its own name (one name may be bound in different branches of an `any`)".into(),
+            );
+            return None;
+        }
+    }
+    let node = r.take("report")?;
+    if !is_check {
+        cx.error(
+            diags,
+            node.pos,
+            "bad_binding",
+            "`report` names bindings in the findings of a check rule (one with `when`)".into(),
+            "a group's findings name its members already; remove `report`".into(),
+        );
+        return None;
+    }
+    let names: Vec<&str> = bound.iter().map(|d| d.name.as_str()).collect();
+    let mut out: Vec<String> = Vec::new();
+    for (name, pos) in string_list(cx.file, node, "rule", "report", diags)? {
+        if !names.contains(&name) {
+            cx.error(
+                diags,
+                pos,
+                "unknown_binding",
+                format!("`report` names `{name}`, which no relation binds"),
+                if names.is_empty() {
+                    "add `bind: NAME` to a relation in `select.where` or `when`, then report it"
+                        .to_owned()
+                } else {
+                    suggestion_help(name, &names, "bindings")
+                },
+            );
+            return None;
+        }
+        if out.iter().any(|o| o == name) {
+            cx.error(
+                diags,
+                pos,
+                "bad_binding",
+                format!("`report` names `{name}` twice"),
+                "name each binding once".into(),
+            );
+            return None;
+        }
+        out.push(name.to_owned());
+    }
+    Some(out)
 }

@@ -91,18 +91,21 @@ pub enum Target {
     From,
     /// The node a link ends at.
     To,
+    /// A short path of steps (`of: subject.parent`, `of: [from, parent]`).
+    Chain(super::relative::Chain),
 }
 
 impl Target {
     pub const NAMES: &'static [&'static str] = &["self", "parent", "subject", "from", "to"];
 
-    fn word(self) -> &'static str {
+    fn word(self) -> String {
         match self {
-            Target::Itself => "self",
-            Target::Parent => "parent",
-            Target::Subject => "subject",
-            Target::From => "from",
-            Target::To => "to",
+            Target::Itself => "self".into(),
+            Target::Parent => "parent".into(),
+            Target::Subject => "subject".into(),
+            Target::From => "from".into(),
+            Target::To => "to".into(),
+            Target::Chain(c) => c.word(),
         }
     }
 }
@@ -120,7 +123,7 @@ impl FieldRef {
     }
 
     /// The word for the entity the field is read from (`self`, `parent`, ...).
-    pub fn target_word(&self) -> &'static str {
+    pub fn target_word(&self) -> String {
         self.target.word()
     }
 
@@ -394,7 +397,7 @@ pub fn missing_of(env: &Env<'_>, refs: &[&FieldRef], out: &mut Vec<Missing>) {
             // No parent (or link end) at all: what is missing is the parent.
             None => Missing {
                 entity: env.current,
-                path: vec![r.target_word().to_owned()],
+                path: vec![r.target_word()],
             },
         };
         push_missing(out, missing);
@@ -424,10 +427,12 @@ pub struct CondCx<'a> {
     pub subject: Scope,
     /// The largest compiled size of a `matches` regex (`--max-regex-bytes`).
     pub max_regex_bytes: usize,
+    /// Named conditions `{use: name}` may refer to.
+    pub named: &'a super::named::Named,
 }
 
 pub const SHAPES: &[&str] = &[
-    "all", "any", "not", "field", "value", "tag", "kind", "related",
+    "all", "any", "not", "field", "value", "tag", "kind", "related", "use",
 ];
 
 impl CondCx<'_> {
@@ -484,7 +489,7 @@ impl CondCx<'_> {
                     node.pos,
                     "bad_condition",
                     if shapes.is_empty() {
-                        "a condition needs one of `all`, `any`, `not`, `field`, `value`, `tag`, `kind`, `related`".to_owned()
+                        "a condition needs one of `all`, `any`, `not`, `field`, `value`, `tag`, `kind`, `related`, `use`".to_owned()
                     } else {
                         format!("a condition has exactly one of {}; this one has {}", SHAPES.join(", "), shapes.join(" and "))
                     },
@@ -550,7 +555,20 @@ impl CondCx<'_> {
                     Cond::Any(out)
                 })
             }
-            "not" => self.cond(arg, scope, diags).map(|c| Cond::Not(Box::new(c))),
+            "not" => {
+                let c = self.cond(arg, scope, diags)?;
+                if super::binding::binds(&c) {
+                    self.error(
+                        diags,
+                        arg.pos,
+                        "bad_binding",
+                        "a relation under `not` matches nothing to bind".into(),
+                        "remove `bind` here, or bind in a condition that says what exists".into(),
+                    );
+                    return None;
+                }
+                Some(Cond::Not(Box::new(c)))
+            }
             "tag" => match &arg.value {
                 Value::Str(t) => {
                     super::known::check_tag(self.file, self.vocab, t, arg.pos, diags);
@@ -586,6 +604,7 @@ impl CondCx<'_> {
                 }
                 Some(Cond::Kind(out))
             }
+            "use" => self.use_named(arg, scope, diags),
             "related" => {
                 Relation::compile(self, arg, scope, diags).map(|r| Cond::Related(Box::new(r)))
             }
@@ -730,6 +749,15 @@ impl CondCx<'_> {
             );
             return None;
         };
+        // A path of several steps (`subject.parent`, `[from, parent]`) is a relative.
+        if let Some(n) = node.value.get("of")
+            && (matches!(n.value, Value::List(_))
+                || n.value.as_str().is_some_and(|s| s.contains('.')))
+        {
+            let (target, target_scope) = super::relative::compile(self, n, scope, diags)?;
+            let path = self.check_path(text, field.pos, &target_scope, diags)?;
+            return Some(FieldRef { target, path });
+        }
         let target = match node.value.get("of") {
             None => Target::Itself,
             Some(n) => match n.value.as_str() {
@@ -754,7 +782,7 @@ impl CondCx<'_> {
         let target_scope = match target {
             Target::Itself => scope.clone(),
             Target::Subject => self.subject.clone(),
-            Target::Parent | Target::From | Target::To => {
+            Target::Parent | Target::From | Target::To | Target::Chain(_) => {
                 if matches!(target, Target::From | Target::To) && scope.class != Class::Link {
                     self.error(
                         diags,

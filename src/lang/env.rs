@@ -118,6 +118,7 @@ impl<'a> Env<'a> {
             Target::Parent => e.parent,
             Target::From => e.from,
             Target::To => e.to,
+            Target::Chain(c) => c.resolve(self.topo, self.current, self.subject),
         }
     }
 

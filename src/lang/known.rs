@@ -33,7 +33,7 @@ pub fn check_literals(
     let target_scope = match field.target {
         Target::Itself => scope.clone(),
         Target::Subject => cx.subject.clone(),
-        Target::Parent | Target::From | Target::To => Scope {
+        Target::Parent | Target::From | Target::To | Target::Chain(_) => Scope {
             class: Class::Node,
             kinds: Vec::new(),
         },

@@ -2,8 +2,9 @@
 //!
 //! Vocabulary files are read first (the bundled one, then any `vocabulary.yaml` or
 //! `vocabulary/*.yaml` a rules folder brings), then every rule is compiled against the
-//! merged vocabulary. Every error from every file is collected; any error fails the load.
+//! merged vocabulary and the named conditions (`conditions.yaml`, `conditions/*.yaml`). Every error from every file is collected; any error fails the load.
 
+use super::named::Named;
 use super::{Rule, RuleSet, compile};
 use crate::diagnostic::{Diag, Diags};
 use crate::limits::Limits;
@@ -38,6 +39,15 @@ enum Role {
     Rule,
     Vocabulary,
     Pack,
+    /// Named conditions (`conditions.yaml`, or files under a `conditions/` folder).
+    Conditions,
+    /// A rule test case's topology (files under a `cases/` folder), read by the rule.
+    Case,
+}
+
+/// A file of the bundled rules, by its path inside the rules folder.
+pub fn bundled_rule_file(path: &str) -> Option<&'static [u8]> {
+    BUNDLED_RULES.get_file(path).map(|f| f.contents())
 }
 
 fn role_of(path: &Path) -> Role {
@@ -46,8 +56,20 @@ fn role_of(path: &Path) -> Role {
         .parent()
         .and_then(|p| p.file_name())
         .is_some_and(|n| n == "vocabulary");
-    if name.starts_with("vocabulary.") || in_vocab_dir {
+    let in_conditions_dir = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .is_some_and(|n| n == "conditions");
+    let in_cases_dir = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .is_some_and(|n| n == "cases");
+    if in_cases_dir {
+        Role::Case
+    } else if name.starts_with("vocabulary.") || in_vocab_dir {
         Role::Vocabulary
+    } else if name.starts_with("conditions.") || in_conditions_dir {
+        Role::Conditions
     } else if name.starts_with("pack.") {
         Role::Pack
     } else {
@@ -225,15 +247,20 @@ fn vocabulary_beside(dir: &Path) -> Vec<PathBuf> {
         "vocabulary.json",
         "pack.yaml",
         "pack.yml",
+        "conditions.yaml",
+        "conditions.yml",
+        "conditions.json",
     ] {
         let p = dir.join(name);
         if p.is_file() {
             out.push(p);
         }
     }
-    let vdir = dir.join("vocabulary");
-    if vdir.is_dir() {
-        walk(&vdir, &mut out);
+    for sub in ["vocabulary", "conditions"] {
+        let vdir = dir.join(sub);
+        if vdir.is_dir() {
+            walk(&vdir, &mut out);
+        }
     }
     out
 }
@@ -263,6 +290,7 @@ fn build(inputs: Vec<Input>, limits: &Limits, mut diags: Diags) -> Result<RuleSe
     }
     let mut set = RuleSet::default();
     let mut vocab = Vocabulary::default();
+    let mut named = Named::default();
     let mut trees = Vec::new();
     for input in inputs {
         match parse_document(&input.file, limits) {
@@ -278,7 +306,8 @@ fn build(inputs: Vec<Input>, limits: &Limits, mut diags: Diags) -> Result<RuleSe
                     set.packs.push(p);
                 }
             }
-            Role::Rule => {}
+            Role::Conditions => named.add_file(&input.file, tree, &mut diags),
+            Role::Rule | Role::Case => {}
         }
     }
     let mut rules: Vec<Rule> = Vec::new();
@@ -289,7 +318,7 @@ fn build(inputs: Vec<Input>, limits: &Limits, mut diags: Diags) -> Result<RuleSe
         if let Some(d) = topology_shaped(&input.file, tree) {
             diags.push(d);
         } else if let Some(rule) =
-            compile::compile_with(&input.file, tree, &vocab, limits, &mut diags)
+            compile::compile_named(&input.file, tree, &vocab, limits, &named, &mut diags)
         {
             rules.push(rule);
         }

@@ -9,15 +9,19 @@
 //! instead of scanning. This module never imports the engine, findings, reports or the
 //! command line: they read it.
 
+pub mod binding;
+pub mod cases;
 pub mod compile;
 pub mod cond;
 pub mod env;
 pub mod expr;
 pub mod known;
 pub mod load;
+pub mod named;
 pub mod operators;
 pub mod placeholder;
 pub mod relation;
+pub mod relative;
 pub mod template;
 
 use crate::lang::cond::Cond;
@@ -141,6 +145,8 @@ pub enum Logic {
 pub struct TestCase {
     pub name: String,
     pub topology: Node,
+    /// The file the topology was read from (`topology-file`); none: the rule file.
+    pub file: Option<SourceFile>,
     /// Expected findings: (entity ids, severity if stated). Empty: must not fire.
     pub expect: Vec<(Vec<String>, Option<Level>)>,
     /// `inconclusive: [ids]`: the entities the rule must be unable to decide, exactly (for
@@ -160,6 +166,11 @@ pub struct Rule {
     /// Conditional levels, first match wins; the last has no condition.
     pub severity: Vec<(Option<Cond>, Level)>,
     pub message: Message,
+    /// Bindings each finding names besides the selected entity (`report`): one finding per
+    /// distinct combination of their entities.
+    pub report: Vec<String>,
+    /// Whether the rule's selection or condition binds anything (`bind`).
+    pub binds: bool,
     pub tests: Vec<TestCase>,
     pub file: SourceFile,
     pub pos: Pos,

@@ -8,6 +8,7 @@
 //! `{when, text}` entries when the article's words differ by cause.
 
 use crate::diagnostic::Diags;
+use crate::lang::binding::Declared;
 use crate::lang::cond::{Cond, CondCx, FieldRef, Scope, Target};
 use crate::lang::env::Env;
 use crate::lang::expr::{Expr, Out};
@@ -16,6 +17,8 @@ use std::sync::Arc;
 
 /// The rule's named computed values (`let:`), in the order written.
 pub type Lets = Vec<(String, Arc<Expr>)>;
+use crate::topology::Idx;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]
 enum Part {
@@ -25,6 +28,8 @@ enum Part {
     Members,
     Count,
     Key,
+    /// A binding's entities (`{partner}`: their ids), or a field of them (`{partner:name}`).
+    Bound(String, Option<FieldRef>),
 }
 
 /// A compiled message template.
@@ -51,11 +56,21 @@ impl Message {
 
     /// The message for `env.current` (a group's first member).
     pub fn render(&self, env: &Env<'_>, group: Option<&GroupInfo<'_>>) -> String {
+        self.render_bound(env, group, &BTreeMap::new())
+    }
+
+    /// The message for `env.current`, printing each binding's entities.
+    pub fn render_bound(
+        &self,
+        env: &Env<'_>,
+        group: Option<&GroupInfo<'_>>,
+        bound: &BTreeMap<String, Vec<Idx>>,
+    ) -> String {
         self.entries
             .iter()
             .find(|(c, _)| c.as_ref().is_none_or(|c| c.holds(env)))
             .or(self.entries.last())
-            .map(|(_, t)| t.render(env, group))
+            .map(|(_, t)| t.render_bound(env, group, bound))
             .unwrap_or_default()
     }
 }
@@ -74,6 +89,20 @@ impl Template {
         scope: &Scope,
         group: bool,
         lets: &Lets,
+        diags: &mut Diags,
+    ) -> Option<Template> {
+        Template::compile_bound(cx, text, pos, scope, group, lets, &[], diags)
+    }
+
+    /// Compile a message that may also print the rule's bindings.
+    pub fn compile_bound(
+        cx: &CondCx<'_>,
+        text: &str,
+        pos: Pos,
+        scope: &Scope,
+        group: bool,
+        lets: &Lets,
+        bound: &[Declared],
         diags: &mut Diags,
     ) -> Option<Template> {
         let mut parts = Vec::new();
@@ -132,6 +161,43 @@ impl Template {
                             ok = false;
                             continue;
                         }
+                        _ if bound.iter().any(|b| b.name == name) => {
+                            Part::Bound(name.to_owned(), None)
+                        }
+                        _ if name
+                            .split_once(':')
+                            .is_some_and(|(b, _)| bound.iter().any(|d| d.name == b)) =>
+                        {
+                            let (b, p) = name.split_once(':').unwrap_or_default();
+                            // A name bound in several `any` branches reads fields any of
+                            // their kinds has.
+                            let mut kinds: Vec<String> = Vec::new();
+                            let mut any_kind = false;
+                            for d in bound.iter().filter(|d| d.name == b) {
+                                any_kind |= d.scope.kinds.is_empty();
+                                kinds.extend(d.scope.kinds.iter().cloned());
+                            }
+                            if any_kind {
+                                kinds.clear();
+                            }
+                            let scope = Scope {
+                                class: crate::vocabulary::Class::Node,
+                                kinds,
+                            };
+                            match cx.check_path(p, pos, &scope, diags) {
+                                Some(path) => Part::Bound(
+                                    b.to_owned(),
+                                    Some(FieldRef {
+                                        target: Target::Itself,
+                                        path,
+                                    }),
+                                ),
+                                None => {
+                                    ok = false;
+                                    continue;
+                                }
+                            }
+                        }
                         "members" => Part::Members,
                         "count" => Part::Count,
                         "key" => Part::Key,
@@ -189,6 +255,16 @@ impl Template {
 
     /// Render for one entity (and its group, for group rules).
     pub fn render(&self, env: &Env<'_>, group: Option<&GroupInfo<'_>>) -> String {
+        self.render_bound(env, group, &BTreeMap::new())
+    }
+
+    /// Render for one entity, printing each binding's entities (several joined by `, `).
+    pub fn render_bound(
+        &self,
+        env: &Env<'_>,
+        group: Option<&GroupInfo<'_>>,
+        bound: &BTreeMap<String, Vec<Idx>>,
+    ) -> String {
         let mut out = String::new();
         for p in &self.parts {
             match p {
@@ -207,6 +283,22 @@ impl Template {
                 }
                 Part::Count => out.push_str(&group.map_or(0, |g| g.members.len()).to_string()),
                 Part::Key => out.push_str(group.map_or("", |g| g.key)),
+                Part::Bound(name, field) => {
+                    let shown: Vec<String> = bound
+                        .get(name)
+                        .into_iter()
+                        .flatten()
+                        .map(|&i| match field {
+                            None => env.topo.entity(i).id.clone(),
+                            Some(f) => env.at(i).field(f).map_or("?".into(), |v| v.display()),
+                        })
+                        .collect();
+                    if shown.is_empty() {
+                        out.push('?');
+                    } else {
+                        out.push_str(&shown.join(", "));
+                    }
+                }
             }
         }
         out

@@ -10,7 +10,9 @@
 //! with `rule`, `kb`, `entity`, `location`, `missing`, and for a group rule the `group` an
 //! unknown key would decide), counted in `summary.inconclusive`,
 //! and `fail_on_inconclusive`. A group finding whose key refers to nodes (links grouped by
-//! `to`) names them in `key_entities`, and `locations` ends with theirs (`key: true`).
+//! `to`) names them in `key_entities`, and `locations` ends with theirs (`key: true`). `paths` on a
+//! finding whose rule reports bindings reached over several hops (each with `binding`, `entity`
+//! and the ids `walked` from where the relation started to the bound entity, links included).
 
 use super::{Item, Report};
 use crate::finding::{Finding, Inconclusive, Summary};
@@ -111,6 +113,17 @@ fn finding(item: &Item<'_>, report: &Report<'_>) -> Value {
     });
     if let (Some(status), Some(map)) = (f.status, v.as_object_mut()) {
         map.insert("status".to_owned(), json!(status));
+    }
+    // Only findings whose bindings were reached over several hops carry `paths`.
+    if let (false, Some(map)) = (f.paths.is_empty(), v.as_object_mut()) {
+        let paths = f.paths.iter().map(|p| {
+            json!({
+                "binding": p.binding,
+                "entity": topo.entity(p.entity).id,
+                "walked": p.walked.iter().map(|&i| topo.entity(i).id.clone()).collect::<Vec<_>>(),
+            })
+        });
+        map.insert("paths".to_owned(), paths.collect::<Vec<_>>().into());
     }
     v
 }

@@ -400,7 +400,9 @@ impl Cx<'_, '_> {
         let (class, kinds) = match r.target {
             Target::Itself => (self.scope.class, self.scope.kinds.clone()),
             Target::Subject => (self.cond.subject.class, self.cond.subject.kinds.clone()),
-            Target::Parent | Target::From | Target::To => (Class::Node, Vec::new()),
+            Target::Parent | Target::From | Target::To | Target::Chain(_) => {
+                (Class::Node, Vec::new())
+            }
         };
         let Some((first, rest)) = r.path.split_first() else {
             return Ty::Any;

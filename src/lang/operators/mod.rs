@@ -355,6 +355,7 @@ pub mod testing {
                     kinds: vec!["postoffice".into()],
                 },
                 max_regex_bytes: 1 << 20,
+                named: &Default::default(),
             };
             let scope = cx.subject.clone();
             let operand_ref = |n: &Node, d: &mut Diags| cx.field_ref(n, &scope, d);

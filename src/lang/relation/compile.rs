@@ -1,7 +1,7 @@
 //! Compiling relations: `via`, `links`, `direction`, `hops`, quantifiers, counts and sums,
 //! read from a rule file and checked against the vocabulary.
 
-use super::{Bound, Direction, Quantifier, Relation, Step, Walk};
+use super::{Bound, Direction, PathStep, Quantifier, Relation, Step, Walk};
 use crate::diagnostic::{Diags, suggestion_help};
 use crate::lang::cond::{CondCx, FieldRef, Scope, Target};
 use crate::reader::{MapReader, string_list};
@@ -19,7 +19,14 @@ pub const KEYS: &[&str] = &[
     "quantifier",
     "count",
     "sum",
+    "path",
+    "through",
+    "count-links",
+    "bind",
 ];
+
+/// Keys a relation with a `path` says in its steps instead.
+const WALK_KEYS: &[&str] = &["via", "links", "direction", "hops", "link-where"];
 
 impl Walk {
     /// Compile `via`, `links` and `direction` from a reader.
@@ -121,31 +128,54 @@ impl Relation {
         diags: &mut Diags,
     ) -> Option<Relation> {
         let mut r = MapReader::new(cx.file, node, "rule", "`related`", diags)?;
+        let steps = match r.take("path") {
+            Some(p) => {
+                if let Some(k) = WALK_KEYS.iter().find(|k| r.has(k)) {
+                    cx.error(
+                        diags,
+                        p.pos,
+                        "bad_argument",
+                        format!("`related` takes `path` or `{k}`, not both"),
+                        format!("a path says its walk in its steps: move `{k}` into a step, e.g. `path: [{{via: links, links: [...], direction: out}}]`"),
+                    );
+                    return None;
+                }
+                PathStep::compile_all(cx, p, scope.class, diags)?
+            }
+            None => Vec::new(),
+        };
         let walk = Walk::compile(cx, &mut r, scope.class, diags);
         let (min_hops, max_hops) = match r.take("hops") {
             None => (1, Some(1)),
             Some(n) => hops(cx, n, diags)?,
         };
-        let mut kinds = Vec::new();
-        if let Some(k) = r.take("kind") {
-            let known = cx.vocab.kind_names(Class::Node);
-            for (k, pos) in string_list(cx.file, k, "rule", "kind", diags)? {
-                if !known.contains(&k) {
+        let through = match r.take("through") {
+            Some(t) => {
+                if max_hops == Some(1) || !steps.is_empty() {
                     cx.error(
                         diags,
-                        pos,
-                        "unknown_kind",
-                        format!("unknown node kind `{k}`"),
-                        suggestion_help(k, &known, "node kinds"),
+                        t.pos,
+                        "bad_argument",
+                        "`through` goes with a walk of several hops".into(),
+                        "add `hops: any` (or `hops: {max: 3}`); a path of steps filters each step with `kind`".into(),
                     );
                     return None;
                 }
-                kinds.push(k.to_owned());
+                node_kinds(cx, t, diags)?
             }
-        }
+            None => Vec::new(),
+        };
+        let kinds = match r.take("kind") {
+            Some(k) => node_kinds(cx, k, diags)?,
+            None => Vec::new(),
+        };
+        // With a path, what the last step allows is what `where` reads.
         let reached = Scope {
             class: Class::Node,
-            kinds: kinds.clone(),
+            kinds: match steps.last() {
+                Some(last) if kinds.is_empty() => last.kinds.clone(),
+                _ => kinds.clone(),
+            },
         };
         let cond = match r.take("where") {
             Some(w) => Some(cx.cond(w, &reached, diags)?),
@@ -220,8 +250,49 @@ impl Relation {
             );
             return None;
         }
+        let count_links = match r.take("count-links") {
+            None => false,
+            Some(n) => match n.value {
+                Value::Bool(b) => {
+                    if b && (!matches!(quantifier, Quantifier::Count { .. }) || sum.is_some()) {
+                        cx.error(
+                            diags,
+                            n.pos,
+                            "bad_argument",
+                            "`count-links` goes with `count` (and not with `sum`)".into(),
+                            "say how many links: `count-links: true, count: {min: 2}`".into(),
+                        );
+                        return None;
+                    }
+                    b
+                }
+                _ => {
+                    cx.error(
+                        diags,
+                        n.pos,
+                        "wrong_type",
+                        "`count-links` takes true or false".into(),
+                        "write `count-links: true`".into(),
+                    );
+                    return None;
+                }
+            },
+        };
+        let bind = match r.take("bind") {
+            None => None,
+            Some(n) => Some(crate::lang::binding::compile_name(
+                cx,
+                n,
+                matches!(quantifier, Quantifier::None),
+                diags,
+            )?),
+        };
         r.finish(KEYS, "`related`", diags);
         Some(Relation {
+            steps,
+            through,
+            count_links,
+            bind,
             walk: walk?,
             min_hops,
             max_hops,
@@ -232,6 +303,26 @@ impl Relation {
             quantifier,
         })
     }
+}
+
+/// Read a list of node kinds, each checked against the vocabulary.
+pub(super) fn node_kinds(cx: &CondCx<'_>, n: &Node, diags: &mut Diags) -> Option<Vec<String>> {
+    let known = cx.vocab.kind_names(Class::Node);
+    let mut kinds = Vec::new();
+    for (k, pos) in string_list(cx.file, n, "rule", "kind", diags)? {
+        if !known.contains(&k) {
+            cx.error(
+                diags,
+                pos,
+                "unknown_kind",
+                format!("unknown node kind `{k}`"),
+                suggestion_help(k, &known, "node kinds"),
+            );
+            return None;
+        }
+        kinds.push(k.to_owned());
+    }
+    Some(kinds)
 }
 
 fn hops(cx: &CondCx<'_>, n: &Node, diags: &mut Diags) -> Option<(u32, Option<u32>)> {

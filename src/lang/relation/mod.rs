@@ -136,42 +136,9 @@ impl Walk {
         out: &mut Vec<Idx>,
         keep: &dyn Fn(Idx) -> bool,
     ) {
-        let e = topo.entity(i);
-        let link_ok = |l: Idx| {
-            (self.links.is_empty() || self.links.contains(&topo.entity(l).kind)) && keep(l)
-        };
-        for step in &self.steps {
-            match step {
-                Step::Parent => out.extend(e.parent),
-                Step::Children => {
-                    if let Some(c) = topo.children.get(i as usize) {
-                        out.extend(c);
-                    }
-                }
-                Step::From => out.extend(e.from),
-                Step::To => out.extend(e.to),
-                Step::Links => {
-                    if matches!(self.direction, Direction::Out | Direction::Any)
-                        && let Some(ls) = topo.out_links.get(i as usize)
-                    {
-                        out.extend(
-                            ls.iter()
-                                .filter(|l| link_ok(**l))
-                                .filter_map(|l| topo.entity(*l).to),
-                        );
-                    }
-                    if matches!(self.direction, Direction::In | Direction::Any)
-                        && let Some(ls) = topo.in_links.get(i as usize)
-                    {
-                        out.extend(
-                            ls.iter()
-                                .filter(|l| link_ok(**l))
-                                .filter_map(|l| topo.entity(*l).from),
-                        );
-                    }
-                }
-            }
-        }
+        let mut edges = Vec::new();
+        self.edges_over(topo, i, &mut edges, keep);
+        out.extend(edges.into_iter().map(|(n, _)| n));
     }
 
     /// Whether the walk goes both ways (so reachability is a connected component).
@@ -225,20 +192,42 @@ pub struct Relation {
     /// With `count`: add up this field of the matching entities instead of counting them.
     pub sum: Option<FieldRef>,
     pub quantifier: Quantifier,
+    /// A path of steps (`path`); when given, it replaces `walk` and the hop range.
+    pub steps: Vec<PathStep>,
+    /// Node kinds a walk of several hops may pass through (empty: any).
+    pub through: Vec<String>,
+    /// With `count`: count the links walked to matching entities (parallel links apart)
+    /// instead of the entities.
+    pub count_links: bool,
+    /// The name what the relation matched is bound to (`bind`), and where it is written.
+    pub bind: Option<(String, crate::value::Pos)>,
 }
 
 impl Relation {
     /// The entities reached from `start`, each once, in walk order, with whether reaching it
     /// is certain (`True`) or hangs on a link whose `link-where` is unknown (`Unknown`).
     pub fn reach(&self, env: &Env<'_>, start: Idx) -> Vec<(Idx, Truth)> {
+        self.reach_traced(env, start, None)
+    }
+
+    /// [`Relation::reach`], recording in `trace` how each entity was first reached.
+    pub fn reach_traced(
+        &self,
+        env: &Env<'_>,
+        start: Idx,
+        trace: Option<&mut Trace>,
+    ) -> Vec<(Idx, Truth)> {
+        if !self.steps.is_empty() {
+            return self.walk_path(env, start, None, trace);
+        }
         let open = RefCell::new(Vec::new());
-        let sure = self.walk_from(env, start, false, &open);
+        let sure = self.walk_from(env, start, false, &open, trace);
         if open.borrow().is_empty() {
             return sure.into_iter().map(|i| (i, Truth::True)).collect();
         }
         // Walking the open links too reaches more, and may reach some sooner (so under
         // `min` hops): an entity reached by one walk and not the other is unknown.
-        let maybe = self.walk_from(env, start, true, &RefCell::new(Vec::new()));
+        let maybe = self.walk_from(env, start, true, &RefCell::new(Vec::new()), None);
         let sure_set: HashSet<Idx> = sure.iter().copied().collect();
         let maybe_set: HashSet<Idx> = maybe.iter().copied().collect();
         let mut out: Vec<(Idx, Truth)> = maybe
@@ -260,53 +249,25 @@ impl Relation {
         out
     }
 
-    /// Breadth-first walk from `start` within the hop range. Links whose `link-where` is
-    /// unknown are followed when `follow_open` is set, and collected in `open` either way.
-    fn walk_from(
-        &self,
-        env: &Env<'_>,
-        start: Idx,
-        follow_open: bool,
-        open: &RefCell<Vec<Idx>>,
-    ) -> Vec<Idx> {
-        let topo = env.topo;
-        let keep = |l: Idx| match self
-            .link_cond
-            .as_ref()
-            .map_or(Truth::True, |c| c.eval(&env.at(l)))
+    /// Whether a finding should show how the relation reached what it matched: the walk
+    /// takes more than one hop, or is a path of steps.
+    pub fn is_reachability(&self) -> bool {
+        !self.steps.is_empty() || self.max_hops != Some(1)
+    }
+
+    /// The kinds of entity the relation can match: its `kind`, else its last step's.
+    pub fn matched_kinds(&self) -> Vec<String> {
+        if self.kinds.is_empty()
+            && let Some(last) = self.steps.last()
         {
-            Truth::True => true,
-            Truth::False => false,
-            Truth::Unknown => {
-                open.borrow_mut().push(l);
-                follow_open
-            }
-        };
-        let mut seen: HashSet<Idx> = HashSet::new();
-        seen.insert(start);
-        let mut frontier = vec![start];
-        let mut reached = Vec::new();
-        let mut next = Vec::new();
-        let mut hop = 0u32;
-        while !frontier.is_empty() && self.max_hops.is_none_or(|m| hop < m) {
-            hop += 1;
-            next.clear();
-            let mut step = Vec::new();
-            for &i in &frontier {
-                step.clear();
-                self.walk.neighbours_over(topo, i, &mut step, &keep);
-                for &n in &step {
-                    if seen.insert(n) {
-                        next.push(n);
-                        if hop >= self.min_hops {
-                            reached.push(n);
-                        }
-                    }
-                }
-            }
-            std::mem::swap(&mut frontier, &mut next);
+            return last.kinds.clone();
         }
-        reached
+        self.kinds.clone()
+    }
+
+    /// Whether a reached entity is of a kind the relation considers.
+    pub fn considers(&self, env: &Env<'_>, i: Idx) -> bool {
+        self.kinds.is_empty() || self.kinds.contains(&env.topo.entity(i).kind)
     }
 
     /// Evaluate the relation on `env.current`: true, false or unknown.
@@ -322,11 +283,19 @@ impl Relation {
 
     fn run(&self, env: &Env<'_>, mut why: Option<&mut Vec<Missing>>) -> Truth {
         let reached = self.reach(env, env.current);
-        if let (Some(w), Some(lc)) = (why.as_deref_mut(), &self.link_cond) {
-            let open = RefCell::new(Vec::new());
-            let _ = self.walk_from(env, env.current, true, &open);
-            for l in open.into_inner() {
-                lc.unknowns(&env.at(l), w);
+        let weights = self
+            .count_links
+            .then(|| self.link_weights(env, env.current));
+        if let Some(w) = why.as_deref_mut() {
+            if let Some(lc) = &self.link_cond {
+                let open = RefCell::new(Vec::new());
+                let _ = self.walk_from(env, env.current, true, &open, None);
+                for l in open.into_inner() {
+                    lc.unknowns(&env.at(l), w);
+                }
+            }
+            if !self.steps.is_empty() {
+                let _ = self.walk_path(env, env.current, Some(w), None);
             }
         }
         // Kleene logic over the reached entities: `member` says whether one is reached at all,
@@ -338,9 +307,15 @@ impl Relation {
         let (mut low, mut high) = (0.0f64, 0.0f64);
         let mut sum_open = false;
         for (i, member) in reached {
-            if !self.kinds.is_empty() && !self.kinds.contains(&env.topo.entity(i).kind) {
+            if !self.considers(env, i) {
                 continue;
             }
+            // Counting links, an entity weighs the links that surely brought the walk to it
+            // (`low`), and those that may have (`high`).
+            let (low_w, high_w) = weights.as_ref().map_or((1, 1), |(lo, hi)| {
+                let lo = lo.get(&i).copied().unwrap_or(0);
+                (lo, hi.get(&i).copied().unwrap_or(0).max(lo))
+            });
             let at = env.at(i);
             let w = self.cond.as_ref().map_or(Truth::True, |c| c.eval(&at));
             if let (Some(out), Some(c)) = (why.as_deref_mut(), &self.cond)
@@ -353,8 +328,11 @@ impl Relation {
             every = every.and((!member).or(w));
             any = any.or(matched);
             match matched {
-                Truth::True => sure += 1,
-                Truth::Unknown => maybe += 1,
+                Truth::True => {
+                    sure += low_w;
+                    maybe += high_w - low_w;
+                }
+                Truth::Unknown => maybe += high_w,
                 Truth::False => {}
             }
             if let Some(f) = &self.sum
@@ -497,6 +475,10 @@ impl Relation {
 }
 
 mod compile;
+mod path;
+mod walk;
 
 pub use compile::KEYS;
 pub use compile::range;
+pub use path::PathStep;
+pub use walk::Trace;

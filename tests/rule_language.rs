@@ -1,0 +1,394 @@
+//! The rule language's constructs end to end through the command line: findings that name
+//! bound entities (and the paths walked to them), named conditions, and rule test cases from
+//! files and generated nodes.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests: a failed step is a failed test"
+)]
+
+mod common;
+use common::{Scratch, has, kbcheck};
+use kbcheck::cli::Exit;
+
+/// Two postoffices under one server with the same name clash; the check rule names both.
+const CLASH_RULE: &str = r#"
+id: T-SAME-PO-NAME
+title: Two postoffices of one server share a name
+severity: error
+select: {kind: postoffice}
+when:
+  related:
+    path: [parent, children]
+    kind: postoffice
+    bind: twin
+    where: {field: name, equals: {field: name, of: subject}}
+report: [twin]
+message: postoffice `{id}` has the same name as `{twin}` ({twin:name})
+tests:
+  - name: two of three share a name
+    topology:
+      version: 1
+      nodes:
+        - {id: S, kind: server}
+        - {id: A, kind: postoffice, name: P, parent: S}
+        - {id: B, kind: postoffice, name: P, parent: S}
+        - {id: C, kind: postoffice, name: Q, parent: S}
+    expect: [{entities: [A, B]}]
+  - name: names differ
+    topology:
+      version: 1
+      nodes:
+        - {id: S, kind: server}
+        - {id: A, kind: postoffice, name: P, parent: S}
+        - {id: B, kind: postoffice, name: Q, parent: S}
+    expect: []
+"#;
+
+const CLASH_TOPOLOGY: &str = "version: 1
+nodes:
+  - {id: S, kind: server}
+  - {id: A, kind: postoffice, name: P, parent: S}
+  - {id: B, kind: postoffice, name: P, parent: S}
+  - {id: C, kind: postoffice, name: Q, parent: S}
+";
+
+#[test]
+fn a_check_rule_finding_names_both_clashing_entities() {
+    let dir = Scratch::new("clash");
+    let rule = dir.write("rules/clash.yaml", CLASH_RULE);
+    let topo = dir.write("t.yaml", CLASH_TOPOLOGY);
+    let (exit, out, err) = kbcheck(&[
+        "check",
+        "--no-default-rules",
+        "--rules",
+        &rule,
+        "--format",
+        "json",
+        &topo,
+    ]);
+    assert_eq!(exit, Exit::Findings, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "A–B once, not also B–A:\n{out}");
+    let f = &findings[0];
+    assert_eq!(f["entities"], serde_json::json!(["A", "B"]));
+    assert_eq!(f["locations"].as_array().unwrap().len(), 2);
+    assert_eq!(f["message"], "postoffice `A` has the same name as `B` (P)");
+    // A two-step path is reachability: the finding shows the way from A to B.
+    assert_eq!(f["paths"][0]["binding"], "twin");
+    assert_eq!(f["paths"][0]["walked"], serde_json::json!(["A", "S", "B"]));
+    let (exit, out, _) = kbcheck(&["test", &rule]);
+    assert_eq!(exit, Exit::Clean, "{out}");
+}
+
+#[test]
+fn sarif_lists_the_bound_entity_as_a_related_location() {
+    let dir = Scratch::new("clash-sarif");
+    let rule = dir.write("rules/clash.yaml", CLASH_RULE);
+    let topo = dir.write("t.yaml", CLASH_TOPOLOGY);
+    let (_, out, err) = kbcheck(&[
+        "check",
+        "--no-default-rules",
+        "--rules",
+        &rule,
+        "--format",
+        "sarif",
+        &topo,
+    ]);
+    assert!(err.is_empty(), "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let result = &doc["runs"][0]["results"][0];
+    assert_eq!(
+        result["relatedLocations"].as_array().map(Vec::len),
+        Some(1),
+        "{out}"
+    );
+}
+
+const CONDITIONS: &str = r#"
+conditions:
+  exchange-5x:
+    all:
+      - {field: product, equals: exchange}
+      - any:
+          - {field: version, version: ">=5.0 <6"}
+          - {field: version, missing: true}
+  on-exchange-5x:
+    related: {via: parent, kind: server, where: {use: exchange-5x}}
+"#;
+
+fn rule_using(cond: &str) -> String {
+    format!(
+        r#"
+id: T-NAMED
+title: a rule using named conditions
+severity: warning
+select: {{kind: postoffice}}
+when: {cond}
+message: postoffice `{{id}}` is on Exchange 5.x
+tests:
+  - name: on 5.5
+    topology:
+      version: 1
+      nodes:
+        - {{id: S, kind: server, product: exchange, version: "5.5"}}
+        - {{id: P, kind: postoffice, parent: S}}
+    expect: [{{entities: [P]}}]
+  - name: on 4.0
+    topology:
+      version: 1
+      nodes:
+        - {{id: S, kind: server, product: exchange, version: "4.0"}}
+        - {{id: P, kind: postoffice, parent: S}}
+    expect: []
+"#
+    )
+}
+
+#[test]
+fn named_conditions_are_defined_once_and_used_by_name() {
+    let dir = Scratch::new("named");
+    dir.write("rules/conditions.yaml", CONDITIONS);
+    dir.write("rules/r.yaml", rule_using("{use: on-exchange-5x}"));
+    let (exit, out, err) = kbcheck(&["test", &dir.path("rules")]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    assert!(out.contains("1 passed, 0 failed"), "{out}");
+    // A single rule file brings the conditions file beside it.
+    let (exit, out, err) = kbcheck(&["test", &dir.path("rules/r.yaml")]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+}
+
+#[test]
+fn an_unknown_named_condition_is_a_load_error_with_a_suggestion() {
+    let dir = Scratch::new("named-unknown");
+    dir.write("rules/conditions.yaml", CONDITIONS);
+    dir.write("rules/r.yaml", rule_using("{use: on-exchange-5}"));
+    let (exit, _, err) = kbcheck(&["test", &dir.path("rules")]);
+    assert_eq!(exit, Exit::Invalid);
+    assert!(has(&err, "no named condition `on-exchange-5`"), "{err}");
+    assert!(has(&err, "on-exchange-5x"), "the suggestion:\n{err}");
+    assert!(has(&err, "r.yaml:6:"), "the span is in the rule:\n{err}");
+}
+
+#[test]
+fn a_named_condition_that_uses_itself_is_a_load_error() {
+    let dir = Scratch::new("named-cycle");
+    dir.write(
+        "rules/conditions.yaml",
+        "conditions:\n  a: {any: [{use: b}]}\n  b: {not: {use: a}}\n",
+    );
+    dir.write("rules/r.yaml", rule_using("{use: a}"));
+    let (exit, _, err) = kbcheck(&["test", &dir.path("rules")]);
+    assert_eq!(exit, Exit::Invalid);
+    assert!(has(&err, "kbcheck::rule::condition_cycle"), "{err}");
+    assert!(
+        has(&err, "named condition `a` uses itself (`a` → `b` → `a`)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_named_condition_of_the_wrong_shape_is_a_load_error_in_its_file() {
+    let dir = Scratch::new("named-shape");
+    dir.write(
+        "rules/conditions.yaml",
+        "conditions:\n  listed: [{tag: production}]\n  unknown-field: {field: serail, exists: true}\n",
+    );
+    dir.write("rules/r.yaml", rule_using("{use: unknown-field}"));
+    let (exit, _, err) = kbcheck(&["test", &dir.path("rules")]);
+    assert_eq!(exit, Exit::Invalid);
+    assert!(
+        has(
+            &err,
+            "named condition `listed` must be a condition map, found a list"
+        ),
+        "{err}"
+    );
+    assert!(
+        has(&err, "conditions.yaml:3:"),
+        "the field error points into the conditions file:\n{err}"
+    );
+    assert!(has(&err, "no vocabulary declares `serail`"), "{err}");
+    assert!(
+        has(
+            &err,
+            "named condition `unknown-field` does not fit where it is used"
+        ),
+        "{err}"
+    );
+}
+
+const MANY_RULE: &str = r#"
+id: T-MANY-POSTOFFICES
+title: a server with more than 150 postoffices
+severity: warning
+select: {kind: server}
+when: {related: {via: children, kind: postoffice, count: {min: 151}}}
+message: server `{id}` has more than 150 postoffices
+tests:
+  - name: 200 postoffices under one server
+    topology: {version: 1, nodes: [{id: S, kind: server}]}
+    generate:
+      - {count: 200, node: {id: "PO-{i}", kind: postoffice, parent: S, name: "P{i}"}}
+    expect: [{entities: [S]}]
+  - name: 150 postoffices, from a file
+    topology-file: cases/one-server.yaml
+    generate:
+      - {count: 150, node: {id: "PO-{i}", kind: postoffice, parent: S}}
+    expect: []
+"#;
+
+#[test]
+fn a_case_reads_its_topology_from_a_file_and_generates_nodes() {
+    let dir = Scratch::new("cases");
+    let rule = dir.write("rules/many.yaml", MANY_RULE);
+    dir.write(
+        "rules/cases/one-server.yaml",
+        "version: 1\nnodes:\n  - {id: S, kind: server}\n",
+    );
+    // The case file is not taken for a rule when the folder is loaded.
+    let (exit, out, err) = kbcheck(&["test", &dir.path("rules")]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    let (exit, out, err) = kbcheck(&["test", &rule]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    // A missing case file is a load error naming where it was looked for.
+    std::fs::remove_file(dir.path("rules/cases/one-server.yaml")).unwrap();
+    let (exit, _, err) = kbcheck(&["test", &rule]);
+    assert_eq!(exit, Exit::Invalid);
+    assert!(
+        has(
+            &err,
+            "cannot read the case topology `cases/one-server.yaml`"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_generated_node_that_breaks_the_topology_fails_its_case_with_its_line() {
+    let dir = Scratch::new("cases-bad");
+    let rule = dir.write(
+        "rules/many.yaml",
+        MANY_RULE.replace("parent: S, name:", "parent: NOPE, name:"),
+    );
+    dir.write(
+        "rules/cases/one-server.yaml",
+        "version: 1\nnodes:\n  - {id: S, kind: server}\n",
+    );
+    let (exit, out, _) = kbcheck(&["test", &rule]);
+    assert_eq!(exit, Exit::Findings, "{out}");
+    assert!(out.contains("invalid topology"), "{out}");
+}
+
+#[test]
+fn an_inherited_attribute_is_read_from_the_nearest_ancestor_and_explain_says_so() {
+    let dir = Scratch::new("inherited");
+    let rule = dir.write(
+        "rules/site.yaml",
+        r#"
+id: T-SITE-COLON
+title: a postoffice in a site whose name has a colon
+severity: error
+select: {kind: postoffice}
+when: {field: site, contains: ":"}
+message: postoffice `{id}` is in site `{site}`
+tests:
+  - name: the site comes from the server
+    topology: {version: 1, nodes: [{id: S, kind: server, site: "A:B"}, {id: P, kind: postoffice, parent: S}]}
+    expect: [{entities: [P]}]
+  - name: a postoffice's own site wins
+    topology: {version: 1, nodes: [{id: S, kind: server, site: "A:B"}, {id: P, kind: postoffice, parent: S, site: AB}]}
+    expect: []
+"#,
+    );
+    let topo = dir.write(
+        "t.yaml",
+        "version: 1\ndefaults: {site: DEFAULT}\nnodes:\n  - {id: S, kind: server, site: \"HQ:1\"}\n  - {id: M, kind: pc-mta, parent: S}\n  - {id: P, kind: postoffice, parent: M}\n  - {id: Q, kind: postoffice}\n",
+    );
+    let (exit, out, err) = kbcheck(&["test", &rule]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    let (_, out, err) = kbcheck(&[
+        "explain",
+        "--no-default-rules",
+        "--rules",
+        &rule,
+        "T-SITE-COLON",
+        "--topology",
+        &topo,
+    ]);
+    assert!(err.is_empty(), "{err}");
+    // Two levels up, before the topology's defaults; a node without ancestors takes the default.
+    assert!(out.contains("found `HQ:1`, inherited from `S`"), "{out}");
+    assert!(out.contains("found `DEFAULT`"), "{out}");
+}
+
+#[test]
+fn the_diagram_draws_the_path_a_binding_was_reached_by() {
+    let dir = Scratch::new("witness-diagram");
+    let topo = dir.write(
+        "t.yaml",
+        "version: 1
+nodes:
+  - {id: A, kind: postoffice}
+  - {id: B, kind: postoffice}
+  - {id: C, kind: postoffice}
+  - {id: G, kind: postoffice, tags: [gateway]}
+links:
+  - {id: AB, kind: msmail-connector, from: A, to: B}
+  - {id: BG, kind: msmail-connector, from: B, to: G}
+  - {id: AC, kind: msmail-connector, from: A, to: C}
+",
+    );
+    let rule = format!(
+        "{}/docs/examples/rule-language/through.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let (_, out, err) = kbcheck(&[
+        "graph",
+        "--no-default-rules",
+        "--rules",
+        &rule,
+        "--format",
+        "mermaid",
+        &topo,
+    ]);
+    assert!(err.is_empty(), "{err}");
+    assert!(
+        out.contains("B<br/>postoffice<br/>info EX-POSTOFFICE-CHAIN (path)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("msmail-connector AB<br/>info EX-POSTOFFICE-CHAIN (path)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("msmail-connector BG<br/>info EX-POSTOFFICE-CHAIN (path)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("|\"msmail-connector AC\"|"),
+        "AC is not on the path:\n{out}"
+    );
+}
+
+#[test]
+fn the_documented_examples_pass_their_cases_and_are_in_the_guide() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let dir = format!("{root}/docs/examples/rule-language");
+    let (exit, out, err) = kbcheck(&["test", &dir]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    assert!(out.ends_with("8 passed, 0 failed\n"), "{out}");
+    let guide = std::fs::read_to_string(format!("{root}/docs/rules.md")).unwrap();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name.ends_with(".yaml") {
+            assert!(
+                guide.contains(&format!("examples/rule-language/{name}")),
+                "docs/rules.md does not show `{name}`"
+            );
+        }
+    }
+}
