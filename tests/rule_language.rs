@@ -335,7 +335,8 @@ nodes:
   - {id: A, kind: postoffice}
   - {id: B, kind: postoffice}
   - {id: C, kind: postoffice}
-  - {id: G, kind: postoffice, tags: [gateway]}
+  - {id: G, kind: postoffice}
+  - {id: GW, kind: gateway, parent: G}
 links:
   - {id: AB, kind: msmail-connector, from: A, to: B}
   - {id: BG, kind: msmail-connector, from: B, to: G}
