@@ -450,10 +450,9 @@ fn group_spec(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) ->
                 each.push(is_each);
             }
         }
-        None => diags.push(
-            r.missing("by", "`group`")
-                .help("name the fields that make a group, e.g. `by: [serial]`"),
-        ),
+        // Without `by`, the selected entities of each scope are one group ("more than one
+        // Dir-Sync server in a network"), with no key to invent.
+        None => {}
     }
     let within = match r.take("within") {
         None => Some(Within::Topology),
