@@ -410,30 +410,31 @@ fn group_spec(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) ->
     let mut r = MapReader::new(cx.file, node, "rule", "`group`", diags)?;
     let mut by = Vec::new();
     let mut each = Vec::new();
-    match r.take("by") {
-        Some(b) => {
-            let items: Vec<&Node> = match &b.value {
-                Value::List(items) => items.iter().collect(),
-                _ => vec![b],
-            };
-            for item in items {
-                // `{each: path}`: a list field whose every element is a key of its own; a map
-                // with a function is a computed key.
-                let (expr, is_each) = match &item.value {
-                    Value::Str(text) => {
-                        let path = cx.check_path(text, item.pos, scope, diags)?;
-                        (Expr::Field(field_of(path)), false)
-                    }
-                    Value::Map(_) if item.value.get("each").is_some() => {
-                        let mut er = MapReader::new(cx.file, item, "rule", "a `by` entry", diags)?;
-                        let (text, pos) = er.required_string("each", "a `by` entry", diags)?;
-                        er.finish(&["each"], "a `by` entry", diags);
-                        let path = cx.check_path(text, pos, scope, diags)?;
-                        (Expr::Field(field_of(path)), true)
-                    }
-                    Value::Map(_) => (expr::compile(cx, item, scope, diags)?, false),
-                    other => {
-                        cx.error(
+    // Without `by`, the selected entities of each scope are one group ("more than one
+    // Dir-Sync server in a network"), with no key to invent.
+    if let Some(b) = r.take("by") {
+        let items: Vec<&Node> = match &b.value {
+            Value::List(items) => items.iter().collect(),
+            _ => vec![b],
+        };
+        for item in items {
+            // `{each: path}`: a list field whose every element is a key of its own; a map
+            // with a function is a computed key.
+            let (expr, is_each) = match &item.value {
+                Value::Str(text) => {
+                    let path = cx.check_path(text, item.pos, scope, diags)?;
+                    (Expr::Field(field_of(path)), false)
+                }
+                Value::Map(_) if item.value.get("each").is_some() => {
+                    let mut er = MapReader::new(cx.file, item, "rule", "a `by` entry", diags)?;
+                    let (text, pos) = er.required_string("each", "a `by` entry", diags)?;
+                    er.finish(&["each"], "a `by` entry", diags);
+                    let path = cx.check_path(text, pos, scope, diags)?;
+                    (Expr::Field(field_of(path)), true)
+                }
+                Value::Map(_) => (expr::compile(cx, item, scope, diags)?, false),
+                other => {
+                    cx.error(
                             diags,
                             item.pos,
                             "wrong_type",
@@ -443,16 +444,12 @@ fn group_spec(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) ->
                             ),
                             "write `by: [serial]`, `by: [{each: dynamic-drives}]` or `by: [{upper: {field: network}}]`".into(),
                         );
-                        return None;
-                    }
-                };
-                by.push(expr);
-                each.push(is_each);
-            }
+                    return None;
+                }
+            };
+            by.push(expr);
+            each.push(is_each);
         }
-        // Without `by`, the selected entities of each scope are one group ("more than one
-        // Dir-Sync server in a network"), with no key to invent.
-        None => {}
     }
     let within = match r.take("within") {
         None => Some(Within::Topology),
