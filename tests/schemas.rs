@@ -688,7 +688,6 @@ fn good_rules_are_accepted_by_schema_and_loader() {
         ),
         (
             "expressions in every place a rule reads a value",
-            "a binding reported, printed in the message",
             rule(&[
                 (
                     "when",
@@ -725,6 +724,13 @@ fn good_rules_are_accepted_by_schema_and_loader() {
                     ),
                 ),
             ]),
+        ),
+        (
+            "a binding reported, printed in the message",
+            rule(&[
+                (
+                    "when",
+                    Some(
                         "{related: {path: [parent, children], kind: postoffice, bind: twin, where: {field: name, equals: {field: name, of: subject}}}}",
                     ),
                 ),
