@@ -95,6 +95,10 @@ impl Template {
     }
 
     /// Compile a message that may also print the rule's bindings.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the names a message may print come from two rule keys, `let` and `bind`"
+    )]
     pub fn compile_bound(
         cx: &CondCx<'_>,
         text: &str,
