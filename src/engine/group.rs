@@ -24,11 +24,11 @@ pub struct Components {
 
 impl Components {
     /// The component id (a representative node) of every node, for this walk.
-    pub fn of(&mut self, topo: &Topology, walk: &Walk) -> &[Idx] {
-        let key = format!("{:?}", (&walk.steps, &walk.links));
+    pub fn of(&mut self, topo: &Topology, derived: &DerivedStore, walk: &Walk) -> &[Idx] {
+        let key = format!("{:?}", (&walk.steps, &walk.links, &walk.child_where));
         self.cache
             .entry(key)
-            .or_insert_with(|| union_find(topo, walk))
+            .or_insert_with(|| union_find(topo, derived, walk))
     }
 }
 
@@ -52,16 +52,38 @@ fn find(parent: &mut [Idx], mut x: Idx) -> Idx {
     root
 }
 
-fn union_find(topo: &Topology, walk: &Walk) -> Vec<Idx> {
+fn union_find(topo: &Topology, derived: &DerivedStore, walk: &Walk) -> Vec<Idx> {
     let n = topo.node_count;
     let mut parent: Vec<Idx> = (0..n).filter_map(|i| Idx::try_from(i).ok()).collect();
     let mut rank = vec![0u8; n];
     let mut neighbours = Vec::new();
+    // `child-where`: whether entity `c` may be joined to its parent (surely true only).
+    let joins = |c: Idx| {
+        walk.child_where.as_ref().is_none_or(|cond| {
+            let uses = RefCell::new(Vec::new());
+            cond.holds(&Env::new(topo, derived, c, &uses))
+        })
+    };
     for i in 0..n {
         let Ok(i) = Idx::try_from(i) else { continue };
         neighbours.clear();
         walk.neighbours(topo, i, &mut neighbours);
+        let parent_of_i = topo.entity(i).parent;
         for &j in &neighbours {
+            // A containment edge (i's parent, or i's child) is kept only where the child may
+            // join; links are never filtered here.
+            if walk.child_where.is_some() {
+                let child = if Some(j) == parent_of_i {
+                    Some(i)
+                } else if topo.entity(j).parent == Some(i) {
+                    Some(j)
+                } else {
+                    None
+                };
+                if child.is_some_and(|c| !joins(c)) {
+                    continue;
+                }
+            }
             let (a, b) = (find(&mut parent, i), find(&mut parent, j));
             if a == b {
                 continue;
@@ -146,7 +168,7 @@ pub fn run(
 ) {
     // Borrowed from the shared cache: a million-entry component map is not copied per rule.
     let comps: &[Idx] = match &spec.within {
-        Within::Component(walk) => components.of(topo, walk),
+        Within::Component(walk) => components.of(topo, derived, walk),
         _ => &[],
     };
     // (scope, key) → members, in first-seen order so output is deterministic.

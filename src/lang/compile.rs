@@ -512,8 +512,21 @@ fn within(cx: &CondCx<'_>, node: &Node, _scope: &Scope, diags: &mut Diags) -> Op
             };
             r.finish(&["component"], "`within`", diags);
             let mut cr = MapReader::new(cx.file, c, "rule", "`component`", diags)?;
-            let walk = Walk::compile(cx, &mut cr, Class::Node, diags)?;
-            cr.finish(&["via", "links", "direction"], "`component`", diags);
+            let mut walk = Walk::compile(cx, &mut cr, Class::Node, diags)?;
+            // `child-where`: which children a containment step joins to their parent (the
+            // postoffices a connector serves, not every postoffice on a file server).
+            if let Some(w) = cr.take("child-where") {
+                let nodes = Scope {
+                    class: Class::Node,
+                    kinds: Vec::new(),
+                };
+                walk.child_where = Some(std::sync::Arc::new(cx.cond(w, &nodes, diags)?));
+            }
+            cr.finish(
+                &["via", "links", "direction", "child-where"],
+                "`component`",
+                diags,
+            );
             Some(Within::Component(walk))
         }
         other => {

@@ -116,6 +116,7 @@ impl Walk {
             steps,
             links,
             direction,
+            child_where: None,
         })
     }
 }

@@ -120,6 +120,9 @@ pub struct Walk {
     /// Link kinds followed by the `links` step (empty: every kind).
     pub links: Vec<String>,
     pub direction: Direction,
+    /// Components only (`child-where`): a containment edge joins a child to its parent only
+    /// where this condition surely holds on the child.
+    pub child_where: Option<std::sync::Arc<Cond>>,
 }
 
 impl Walk {
