@@ -37,6 +37,10 @@ pub enum Exit {
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Human output shows at most N diagnostics (input errors, findings), then how many more
+    /// of each code were left out; 0 shows all. JSON, SARIF and the other formats list all.
+    #[arg(long, global = true, value_name = "N", default_value_t = 50)]
+    pub max_diagnostics: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -304,6 +308,9 @@ pub struct Io<'a> {
     pub color: bool,
     /// The error diagnostics written so far, for the report of a run that failed.
     pub errors: Vec<Diag>,
+    /// Diagnostics rendered per batch before the rest are counted by code (0 = all);
+    /// [`run`] sets it from `--max-diagnostics`.
+    pub max_diagnostics: usize,
 }
 
 impl<'a> Io<'a> {
@@ -313,13 +320,21 @@ impl<'a> Io<'a> {
             err,
             color,
             errors: Vec::new(),
+            max_diagnostics: 50,
         }
     }
 
+    /// Render the first `max_diagnostics`, then a line per code of the rest; every error is
+    /// kept for the failure report (JSON, SARIF and the other formats list them all).
     fn diags(&mut self, diags: &Diags) {
+        let mut shown = report::Capped::new(self.max_diagnostics);
         for d in diags.iter() {
-            self.diag(d);
+            shown.push(&d.code, || report::render_diagnostic(d, self.color));
+            if d.is_error() {
+                self.errors.push(d.clone());
+            }
         }
+        let _ = self.err.write_all(shown.finish().as_bytes());
     }
 
     fn diag(&mut self, d: &Diag) {
@@ -351,6 +366,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io<'_>) -> Exit {
             };
         }
     };
+    io.max_diagnostics = cli.max_diagnostics;
     match cli.command {
         Command::Check(a) => check(&a, io),
         Command::Validate(a) => validate(&a, io),
@@ -685,6 +701,7 @@ fn run_check(a: &CheckArgs, io: &mut Io<'_>, format_out: &mut Option<Format>) ->
         diff: diff.as_ref(),
         show_inconclusive: a.show_inconclusive,
         config: config.as_ref().map(|c| c.file.as_str()),
+        max_diagnostics: io.max_diagnostics,
     };
     let color = io.color && a.output.is_none();
     let text = report::render(format, &report, color);

@@ -9,7 +9,6 @@ use crate::source::SourceFile;
 use crate::value::Pos;
 use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode};
 use std::fmt;
-use std::sync::Arc;
 
 /// Lines longer than this are not shown in snippets.
 const MAX_SNIPPET_LINE: usize = 400;
@@ -22,7 +21,7 @@ pub struct Diag {
     pub help: Option<String>,
     pub url: Option<String>,
     pub severity: Severity,
-    pub source: Option<NamedSource<Arc<String>>>,
+    pub source: Option<NamedSource<crate::source::Indexed>>,
     pub labels: Vec<LabeledSpan>,
     /// File, line and column of the first label, for plain-text and JSON output.
     pub location: Option<(String, u32, u32)>,

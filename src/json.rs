@@ -361,6 +361,8 @@ impl Parser<'_> {
 
     fn array(&mut self) -> Result<Node, JsonError> {
         let start = self.i;
+        // Before the items: columns are counted forward from the last position taken.
+        let pos = self.pos(start, start + 1);
         self.enter()?;
         self.i += 1;
         let mut items = Vec::new();
@@ -383,7 +385,6 @@ impl Parser<'_> {
             }
         }
         self.depth -= 1;
-        let pos = self.pos(start, start + 1);
         Ok(Node {
             value: Value::List(items),
             pos,
@@ -471,6 +472,39 @@ mod tests {
         let n = parse("{\"é\": \"ü\", \"k\": 1}", 64).unwrap();
         let k = n.value.get("k").unwrap();
         assert_eq!(k.pos.column, 17);
+    }
+
+    /// Every node's line and column, counted afresh from the start of the text.
+    fn check_positions(text: &str, n: &Node) {
+        let before = text.get(..n.pos.offset as usize).unwrap();
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap().chars().count() + 1;
+        assert_eq!(
+            (n.pos.line as usize, n.pos.column as usize),
+            (line, column),
+            "{:?}",
+            n.value
+        );
+        match &n.value {
+            Value::List(items) => items.iter().for_each(|i| check_positions(text, i)),
+            Value::Map(entries) => entries.iter().for_each(|(k, v)| {
+                let before = text.get(..k.pos.offset as usize).unwrap();
+                let column = before.rsplit('\n').next().unwrap().chars().count() + 1;
+                assert_eq!(k.pos.column as usize, column, "key {}", k.name);
+                check_positions(text, v);
+            }),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn positions_of_nested_lists_on_one_line() {
+        // Minified, as tools export it: lists inside lists inside maps on one long line.
+        let one_line = r#"{"nodes":[{"id":"é","tags":["a",["ü",[1,{"k":[true]}]]]},{"id":"b","tags":[]}],"x":[[],[[]]]}"#;
+        let pretty = "{\n \"nodes\": [\n  {\"id\": \"é\", \"tags\": [\"a\",\n [\"ü\"]]}\n ]\n}";
+        for text in [one_line, pretty] {
+            check_positions(text, &parse(text, 64).unwrap());
+        }
     }
 
     #[test]

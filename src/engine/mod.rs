@@ -11,6 +11,7 @@ use crate::finding::{Finding, Inconclusive};
 use crate::lang::cond::{self as cond, Missing, Truth};
 use crate::lang::env::{Derived, DerivedStore, Env};
 use crate::lang::expr::Out;
+use crate::lang::relation::Closures;
 use crate::lang::template::GroupInfo;
 use crate::lang::{Level, Logic, Rule, RuleSet};
 use crate::topology::{Idx, Topology};
@@ -286,9 +287,14 @@ fn check(
 ) {
     // Entity sets already reported, for rules whose findings name bound entities.
     let mut seen = std::collections::HashSet::new();
+    // Relations this rule asks of every entity the same way are answered once for all.
+    let closures = Closures::default();
     for i in RuleSet::candidates(rule, topo) {
         let uses = RefCell::new(Vec::new());
-        let env = Env::new(topo, derived, i, &uses);
+        let env = Env {
+            closures: Some(&closures),
+            ..Env::new(topo, derived, i, &uses)
+        };
         // A check fires where selection and condition are both surely true; where neither is
         // false but one is unknown, the rule cannot be decided on the entity.
         let truth = selection(rule, &env).and(cond.map_or(Truth::True, |c| c.eval(&env)));

@@ -5,6 +5,7 @@
 //! operators and templates only read them.
 
 use super::cond::{FieldRef, Target};
+use super::relation::Closures;
 use crate::topology::{Idx, Topology};
 use crate::value::Value;
 use std::borrow::Cow;
@@ -85,6 +86,9 @@ pub struct Env<'a> {
     pub subject: Idx,
     /// Derived values read so far, so a finding can say what it rests on.
     pub uses: &'a RefCell<Vec<DerivedUse>>,
+    /// Relations answered for every subject at once, when the engine keeps them for the
+    /// rule being run (`None`: every relation walks from its subject).
+    pub closures: Option<&'a Closures>,
 }
 
 impl<'a> Env<'a> {
@@ -101,6 +105,7 @@ impl<'a> Env<'a> {
             current: i,
             subject: i,
             uses,
+            closures: None,
         }
     }
 

@@ -4,7 +4,7 @@
 //! that could not be decided (inconclusive) are one more summary line, and with
 //! `--show-inconclusive` a line each.
 
-use super::{Report, counts, plural, render_diagnostic};
+use super::{Capped, Report, counts, plural, render_diagnostic};
 use crate::diagnostic::Diag;
 use crate::finding::{Finding, Status, Summary};
 use crate::lang::{Level, RuleSet};
@@ -14,33 +14,35 @@ use miette::Severity;
 pub fn render(report: &Report<'_>, color: bool) -> String {
     let rules = report.rules;
     let mut out = String::new();
+    let max = report.max_diagnostics;
     match report.diff {
         None => {
+            let mut shown = Capped::new(max);
             for c in report.checked {
                 for f in &c.findings {
-                    out.push_str(&render_diagnostic(
-                        &finding_diag(f, &c.topology, rules),
-                        color,
-                    ));
+                    shown.push(&f.rule, || {
+                        render_diagnostic(&finding_diag(f, &c.topology, rules), color)
+                    });
                 }
             }
+            out.push_str(&shown.finish());
         }
         Some(diff) => {
             for (status, heading) in [
                 (Status::Introduced, "introduced by this change"),
                 (Status::Unchanged, "left unchanged by this change"),
             ] {
-                let mut section = String::new();
+                let mut section = Capped::new(max);
                 let mut n = 0;
                 for c in report.checked {
                     for f in c.findings.iter().filter(|f| f.status == Some(status)) {
-                        section.push_str(&render_diagnostic(
-                            &finding_diag(f, &c.topology, rules),
-                            color,
-                        ));
+                        section.push(&f.rule, || {
+                            render_diagnostic(&finding_diag(f, &c.topology, rules), color)
+                        });
                         n += 1;
                     }
                 }
+                let section = section.finish();
                 if !out.is_empty() {
                     out.push('\n');
                 }
@@ -56,12 +58,13 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
                 plural(n),
                 diff.base.topology.file.name()
             ));
+            let mut resolved = Capped::new(max);
             for f in &diff.base.findings {
-                out.push_str(&render_diagnostic(
-                    &finding_diag(f, &diff.base.topology, rules),
-                    color,
-                ));
+                resolved.push(&f.rule, || {
+                    render_diagnostic(&finding_diag(f, &diff.base.topology, rules), color)
+                });
             }
+            out.push_str(&resolved.finish());
         }
     }
     let all: Vec<&Finding> = report.checked.iter().flat_map(|c| &c.findings).collect();

@@ -52,6 +52,8 @@ pub struct Report<'a> {
     pub show_inconclusive: bool,
     /// The project config file the run used (`kbcheck.yaml` found or `--config`), if any.
     pub config: Option<&'a str>,
+    /// `--max-diagnostics`: findings human output renders before counting the rest (0 = all).
+    pub max_diagnostics: usize,
 }
 
 /// One finding with the topology it is about.
@@ -226,6 +228,48 @@ pub fn counts(s: &crate::finding::Summary) -> String {
 /// "s" after a count other than one.
 pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// Human output bounded to the first `max` diagnostics (0 = all), then one line per code
+/// saying how many more were left out. Diagnostics past the bound are counted, not rendered.
+pub struct Capped {
+    max: usize,
+    shown: usize,
+    hidden: std::collections::BTreeMap<String, usize>,
+    out: String,
+}
+
+impl Capped {
+    pub fn new(max: usize) -> Capped {
+        Capped {
+            max,
+            shown: 0,
+            hidden: std::collections::BTreeMap::new(),
+            out: String::new(),
+        }
+    }
+
+    /// Add one diagnostic with this code; `render` runs only if it is shown.
+    pub fn push(&mut self, code: &str, render: impl FnOnce() -> String) {
+        if self.max == 0 || self.shown < self.max {
+            self.shown += 1;
+            self.out.push_str(&render());
+        } else if let Some(n) = self.hidden.get_mut(code) {
+            *n += 1;
+        } else {
+            self.hidden.insert(code.to_owned(), 1);
+        }
+    }
+
+    /// The rendered diagnostics, then a line per code left out, codes in order.
+    pub fn finish(mut self) -> String {
+        for (code, n) in &self.hidden {
+            self.out.push_str(&format!(
+                "note: {n} more {code} not shown (--max-diagnostics 0 shows all)\n"
+            ));
+        }
+        self.out
+    }
 }
 
 /// Render any miette diagnostic as text (graphical, with or without colour).

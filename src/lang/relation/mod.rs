@@ -285,6 +285,11 @@ impl Relation {
     }
 
     fn run(&self, env: &Env<'_>, mut why: Option<&mut Vec<Missing>>) -> Truth {
+        if why.is_none()
+            && let Some(t) = env.closures.and_then(|c| c.lookup(self, env))
+        {
+            return t;
+        }
         let reached = self.reach(env, env.current);
         let weights = self
             .count_links
@@ -477,11 +482,13 @@ impl Relation {
     }
 }
 
+mod closure;
 mod compile;
 mod path;
 mod walk;
 
 pub use compile::KEYS;
+pub use closure::Closures;
 pub use compile::range;
 pub use path::PathStep;
 pub use walk::Trace;
