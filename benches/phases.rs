@@ -129,12 +129,8 @@ fn rule_scaling(dir: &Path, n: usize, runs: usize, bundled: &kbcheck::lang::Rule
         eprintln!("missing {}: generate it first", path.display());
         return;
     };
+    // Written by `gen_topology --rules 1000 target/bench-data/rules-1000`.
     let rules_dir = dir.join("rules-1000");
-    let _ = std::fs::create_dir_all(&rules_dir);
-    for i in 0..1000 {
-        let text = variant(i);
-        let _ = std::fs::write(rules_dir.join(format!("GEN-{i:04}.yaml")), text);
-    }
     let many = match load(
         &RuleSources {
             bundled: false,
@@ -144,7 +140,10 @@ fn rule_scaling(dir: &Path, n: usize, runs: usize, bundled: &kbcheck::lang::Rule
     ) {
         Ok(r) => r,
         Err(d) => {
-            eprintln!("generated rules failed to load: {d:?}");
+            eprintln!(
+                "generated rules failed to load (write them with `gen_topology --rules 1000 {}`): {d:?}",
+                rules_dir.display()
+            );
             return;
         }
     };
@@ -163,32 +162,6 @@ fn rule_scaling(dir: &Path, n: usize, runs: usize, bundled: &kbcheck::lang::Rule
         thousand.as_secs_f64(),
         thousand.as_secs_f64() / base.as_secs_f64().max(1e-9)
     );
-}
-
-/// One generated rule: checks on postoffices, servers and links, and some group rules.
-fn variant(i: usize) -> String {
-    let body = match i % 10 {
-        0 => format!(
-            "select: {{kind: postoffice}}\ngroup: {{by: [serial], within: {{component: {{via: [links, parent, children], links: [msmail-connector, serves]}}}}, size: {{min: {}}}}}",
-            2 + i % 3
-        ),
-        1 | 2 => format!(
-            "select: {{kind: server}}\nwhen: {{all: [{{field: product, equals: exchange}}, {{field: version, version: \">={}.0\"}}]}}",
-            4 + i % 3
-        ),
-        3 => format!(
-            "select: {{link: msmail-connector}}\nwhen: {{related: {{via: [from, to], kind: server, where: {{field: version, equals: \"5.{}\"}}}}}}",
-            i % 6
-        ),
-        _ => format!(
-            "select: {{kind: postoffice}}\nwhen: {{any: [{{field: serial, equals: \"21-{}\"}}, {{field: name, matches: \"^PO{}X\"}}]}}",
-            10_000 + i,
-            i % 50
-        ),
-    };
-    format!(
-        "id: GEN-{i:04}\ntitle: Generated rule {i}\nkb: [Q{i}]\nseverity: warning\nmessage: generated rule {i} fired on `{{id}}`\n{body}\n"
-    )
 }
 
 /// The floor: the file parsed into a generic value by the parser kbcheck uses.

@@ -195,6 +195,7 @@ fn render(set: &RuleSet, topology: Topology, results: kbcheck::engine::Results) 
         diff: None,
         show_inconclusive: true,
         config: None,
+        max_diagnostics: 0,
     };
     for format in [
         Format::Human,

@@ -888,6 +888,77 @@ fn several_errors_in_one_file_are_all_reported() {
     assert_label(&err, 13, "S9", "no node has this id");
 }
 
+#[test]
+fn many_errors_are_shown_up_to_the_cap_then_counted_by_code() {
+    let dir = Scratch::new("many-errors");
+    let mut t = String::from("version: 1\nnodes:\n  - {id: S, kind: server}\n");
+    for i in 0..60 {
+        t.push_str(&format!(
+            "  - {{id: P{i}, kind: postoffice, parent: S, serial: bad-{i}}}\n"
+        ));
+    }
+    for i in 0..3 {
+        t.push_str(&format!("  - {{id: X{i}, kind: no-such-kind}}\n"));
+    }
+    let file = dir.write("many.yaml", t);
+    let drawn = |err: &str| err.matches("\n  × ").count() + usize::from(err.starts_with("  × "));
+    let (exit, _, err) = kbcheck(&["validate", &file]);
+    assert_eq!(exit, Exit::Invalid);
+    assert_eq!(drawn(&err), 50, "{err}");
+    // The first 50 in file order: the 3 unknown kinds come last, so all of them are counted.
+    assert!(
+        err.contains("note: 10 more kbcheck::topology::wrong_type not shown (--max-diagnostics 0 shows all)\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("note: 3 more kbcheck::topology::unknown_kind not shown"),
+        "{err}"
+    );
+    assert!(
+        err.contains("\"bad-49\" does not match") && !err.contains("\"bad-50\" does not match"),
+        "{err}"
+    );
+    let (exit, _, err) = kbcheck(&["validate", "--max-diagnostics", "0", &file]);
+    assert_eq!(exit, Exit::Invalid);
+    assert_eq!(drawn(&err), 63, "{err}");
+    assert!(!err.contains("not shown"), "{err}");
+    let (_, _, err) = kbcheck(&["check", &file, "--max-diagnostics", "5"]);
+    assert_eq!(drawn(&err), 5, "{err}");
+    assert!(
+        err.contains("note: 55 more kbcheck::topology::wrong_type not shown"),
+        "{err}"
+    );
+}
+
+#[test]
+fn human_findings_are_capped_machine_formats_list_all() {
+    let dir = Scratch::new("many-findings");
+    let mut t = String::from("version: 1\nnodes:\n  - {id: S, kind: server}\n");
+    for i in 0..8 {
+        t.push_str(&format!(
+            "  - {{id: P{i}, kind: postoffice, parent: S, serial: \"0799-99992\"}}\n"
+        ));
+    }
+    let file = dir.write("many.yaml", t);
+    let (exit, out, _) = kbcheck(&["check", &file, "--max-diagnostics", "3"]);
+    assert_eq!(exit, Exit::Findings);
+    assert!(has(&out, "P2") && !has(&out, "`P3`"), "{out}");
+    assert!(out.contains("note: 5 more KB-Q"), "{out}");
+    let (_, json, _) = kbcheck(&["check", &file, "--max-diagnostics", "3", "--format", "json"]);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    let n = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["rule"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("KB-Q142196"))
+        })
+        .count();
+    assert_eq!(n, 8, "{json}");
+}
+
 // ---------------------------------------------------------------------------------------
 // 4. Bad rules: exit 2, every problem reported, nothing checked
 

@@ -6,6 +6,7 @@
 
 pub mod bindings;
 pub mod group;
+mod index;
 
 use crate::finding::{Finding, Inconclusive};
 use crate::lang::cond::{self as cond, Missing, Truth};
@@ -188,8 +189,16 @@ fn run_rules(
         ..Results::default()
     };
     let mut components = group::Components::default();
+    let mut index = index::Index::default();
     for rule in rules {
-        run_rule(rule, topo, derived, &mut components, &mut results);
+        run_indexed(
+            rule,
+            topo,
+            derived,
+            &mut components,
+            Some(&mut index),
+            &mut results,
+        );
         rule_done();
     }
     results
@@ -204,8 +213,25 @@ pub fn run_rule(
     components: &mut group::Components,
     out: &mut Results,
 ) {
+    run_indexed(rule, topo, derived, components, None, out);
+}
+
+/// [`run_rule`], testing only the entities a shared value index gives, when there is one.
+fn run_indexed(
+    rule: &Rule,
+    topo: &Topology,
+    derived: &DerivedStore,
+    components: &mut group::Components,
+    index: Option<&mut index::Index>,
+    out: &mut Results,
+) {
     match &rule.logic {
-        Logic::Check(cond) => check(rule, cond.as_ref(), topo, derived, out),
+        Logic::Check(cond) => {
+            let candidates = index
+                .and_then(|x| x.candidates(rule, topo))
+                .unwrap_or_else(|| RuleSet::candidates(rule, topo));
+            check(rule, cond.as_ref(), candidates, topo, derived, out);
+        }
         Logic::Group(spec) => {
             let mut undecided = Vec::new();
             group::run(
@@ -281,6 +307,7 @@ fn conflicts(
 fn check(
     rule: &Rule,
     cond: Option<&cond::Cond>,
+    candidates: Vec<Idx>,
     topo: &Topology,
     derived: &DerivedStore,
     out: &mut Results,
@@ -289,7 +316,7 @@ fn check(
     let mut seen = std::collections::HashSet::new();
     // Relations this rule asks of every entity the same way are answered once for all.
     let closures = Closures::default();
-    for i in RuleSet::candidates(rule, topo) {
+    for i in candidates {
         let uses = RefCell::new(Vec::new());
         let env = Env {
             closures: Some(&closures),

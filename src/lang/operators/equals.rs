@@ -1,6 +1,6 @@
 //! `equals` and `not-equals`: the field has (or has not) the given value.
 
-use super::{CompareAs, OpCx, Operand, Operator, known, loose_eq};
+use super::{CompareAs, Lookup, OpCx, Operand, Operator, index_key, known, loose_eq};
 use crate::lang::cond::Truth;
 use crate::lang::env::Env;
 use crate::value::{Node, Value};
@@ -37,6 +37,16 @@ impl Operator for Equals {
 
     fn operand_expr(&self) -> Option<&crate::lang::expr::Expr> {
         self.operand.expr()
+    }
+
+    fn lookup(&self) -> Option<Lookup<'_>> {
+        let caseless = self.how == CompareAs::Caseless;
+        match (&self.operand, self.negate, self.how) {
+            (Operand::Literal(v), false, CompareAs::Value | CompareAs::Caseless) => {
+                index_key(v, caseless).map(|key| Lookup::Key { key, caseless })
+            }
+            _ => None,
+        }
     }
 
     fn describe(&self) -> String {

@@ -1,6 +1,6 @@
 //! `matches`: the field's text matches a regular expression (linear time, no backtracking).
 
-use super::{OpCx, Operator, known};
+use super::{Lookup, OpCx, Operator, known};
 use crate::lang::cond::Truth;
 use crate::lang::env::Env;
 use crate::value::{Node, Value};
@@ -86,6 +86,10 @@ impl Operator for Matches {
 
     fn describe(&self) -> String {
         format!("matches /{}/", self.regex.as_str())
+    }
+
+    fn lookup(&self) -> Option<Lookup<'_>> {
+        Some(Lookup::Pattern(&self.regex))
     }
 }
 

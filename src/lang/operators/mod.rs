@@ -48,6 +48,33 @@ pub trait Operator: Debug + Send + Sync {
     }
     /// The operator in plain words, for `kbcheck explain`.
     fn describe(&self) -> String;
+    /// What the field's text must be for the test to hold, when an index of the field's
+    /// values can answer it (a literal `equals`, a `matches`): the engine then tests only
+    /// the entities the index gives. `None`: every entity is tested.
+    fn lookup(&self) -> Option<Lookup<'_>> {
+        None
+    }
+}
+
+/// A test an index of a field's values answers; see [`Operator::lookup`].
+#[derive(Debug)]
+pub enum Lookup<'a> {
+    /// The value's [`index_key`] (in its caseless form when `caseless`) is this text.
+    Key { key: String, caseless: bool },
+    /// The value's [`index_key`] matches this pattern.
+    Pattern(&'a regex::Regex),
+}
+
+/// The text an index keeps a scalar under: values `equals` finds equal have the same key
+/// (numbers by their shortest text, text as written or lowercased for `caseless`). `None`
+/// for values it cannot key (lists, maps, `null`, negative zero): those are always tested.
+pub fn index_key(v: &Value, caseless: bool) -> Option<String> {
+    match v {
+        Value::Str(s) if caseless => Some(s.to_lowercase()),
+        Value::Float(f) if *f == 0.0 && f.is_sign_negative() => None,
+        Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) => Some(v.display()),
+        Value::Null | Value::List(_) | Value::Map(_) => None,
+    }
 }
 
 /// Every operator name, for suggestions and the schema.

@@ -95,6 +95,8 @@ pub fn reads_subject(c: &Cond) -> bool {
                 || op
                     .operand_field()
                     .is_some_and(|f| f.target == Target::Subject)
+                // A computed operand may read any entity: assume it does.
+                || op.operand_expr().is_some()
         }
         Cond::Tag(_) | Cond::Kind(_) => false,
         // A computed value may read any entity through its functions: assume it does.
