@@ -16,10 +16,44 @@ use crate::value::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-/// Connected components per walk, computed once per distinct walk and shared by rules.
+/// Connected components per walk, computed once per distinct walk and shared by rules; and
+/// the last grouping formed, shared by the next rule that groups the same entities the same
+/// way (rules differing only in group size or message).
 #[derive(Default)]
 pub struct Components {
     cache: HashMap<String, Vec<Idx>>,
+    last: Option<(String, Grouping)>,
+}
+
+/// The groups of a rule's selected entities, before its size range is applied.
+struct Grouping {
+    /// (scope, key) → slot in `buckets`.
+    groups: HashMap<(String, String), usize>,
+    /// (key, members, derived values read), in first-seen order.
+    buckets: Vec<(String, Vec<Idx>, Vec<DerivedUse>)>,
+    /// Members whose key is not set: scope, entity, the key fields it lacks.
+    unkeyed: Vec<(String, Idx, Vec<Vec<String>>)>,
+    /// Entities whose selection is unknown.
+    unselected: Vec<Inconclusive>,
+}
+
+/// What a group rule's grouping depends on: rules with the same key form the same groups.
+pub fn grouping_key(rule: &Rule) -> Option<String> {
+    match &rule.logic {
+        crate::lang::Logic::Group(spec) => Some(format!(
+            "{:?}",
+            (
+                &rule.select.class,
+                &rule.select.kinds,
+                &rule.select.tags,
+                &rule.select.cond,
+                &spec.by,
+                &spec.each,
+                &spec.within
+            )
+        )),
+        _ => None,
+    }
 }
 
 impl Components {
@@ -166,6 +200,73 @@ pub fn run(
     out: &mut Vec<Finding>,
     undecided: &mut Vec<Inconclusive>,
 ) {
+    let shared = grouping_key(rule).unwrap_or_default();
+    let grouping = match components.last.take() {
+        Some((k, g)) if k == shared => g,
+        _ => group(rule, spec, topo, derived, components),
+    };
+    undecided.extend(grouping.unselected.iter().map(|u| Inconclusive {
+        rule: rule.id.clone(),
+        kb: rule.meta.kb.clone(),
+        ..u.clone()
+    }));
+    let Grouping {
+        groups,
+        buckets,
+        unkeyed,
+        ..
+    } = &grouping;
+    undecided_members(
+        rule,
+        spec,
+        topo,
+        groups,
+        buckets,
+        unkeyed.clone(),
+        undecided,
+    );
+    let merged;
+    let buckets = if spec.each.contains(&true) {
+        merged = merge_same_members(buckets.clone());
+        &merged
+    } else {
+        buckets
+    };
+    for (key, members, uses) in buckets {
+        if !fires(spec, members.len() as u64) {
+            continue;
+        }
+        let mut members = members.clone();
+        members.sort_by(|a, b| topo.entity(*a).id.cmp(&topo.entity(*b).id));
+        let ids: Vec<String> = members.iter().map(|m| topo.entity(*m).id.clone()).collect();
+        let first = members.first().copied().unwrap_or(0);
+        let msg_uses = RefCell::new(Vec::new());
+        let env = Env::new(topo, derived, first, &msg_uses);
+        let severity = level(rule, &members, &env);
+        let message = group_message(rule, &env, &ids, key);
+        let mut all_uses = uses.clone();
+        for u in msg_uses.into_inner() {
+            if !all_uses.contains(&u) {
+                all_uses.push(u);
+            }
+        }
+        let key_entities = key_nodes(topo, spec, first, &members);
+        let mut f = Finding::new(rule, severity, message, members, all_uses);
+        f.key_entities = key_entities;
+        out.push(f);
+    }
+    components.last = Some((shared, grouping));
+}
+
+/// Form the groups of a group rule's selected entities within their scopes.
+fn group(
+    rule: &Rule,
+    spec: &GroupSpec,
+    topo: &Topology,
+    derived: &DerivedStore,
+    components: &mut Components,
+) -> Grouping {
+    let mut unselected = Vec::new();
     // Borrowed from the shared cache: a million-entry component map is not copied per rule.
     let comps: &[Idx] = match &spec.within {
         Within::Component(walk) => components.of(topo, derived, walk),
@@ -184,7 +285,7 @@ pub fn run(
             Truth::True => {}
             Truth::False => continue,
             Truth::Unknown => {
-                undecided.push(inconclusive(rule, &env, &[rule.select.cond.as_ref()]));
+                unselected.push(inconclusive(rule, &env, &[rule.select.cond.as_ref()]));
                 continue;
             }
         }
@@ -266,32 +367,11 @@ pub fn run(
             }
         }
     }
-    undecided_members(rule, spec, topo, &groups, &buckets, unkeyed, undecided);
-    if spec.each.contains(&true) {
-        buckets = merge_same_members(buckets);
-    }
-    for (key, mut members, uses) in buckets {
-        let size = members.len() as u64;
-        if size < spec.min || spec.max.is_some_and(|m| size > m) {
-            continue;
-        }
-        members.sort_by(|a, b| topo.entity(*a).id.cmp(&topo.entity(*b).id));
-        let ids: Vec<String> = members.iter().map(|m| topo.entity(*m).id.clone()).collect();
-        let first = members.first().copied().unwrap_or(0);
-        let msg_uses = RefCell::new(Vec::new());
-        let env = Env::new(topo, derived, first, &msg_uses);
-        let severity = level(rule, &members, &env);
-        let message = group_message(rule, &env, &ids, &key);
-        let mut all_uses = uses;
-        for u in msg_uses.into_inner() {
-            if !all_uses.contains(&u) {
-                all_uses.push(u);
-            }
-        }
-        let key_entities = key_nodes(topo, spec, first, &members);
-        let mut f = Finding::new(rule, severity, message, members, all_uses);
-        f.key_entities = key_entities;
-        out.push(f);
+    Grouping {
+        groups,
+        buckets,
+        unkeyed,
+        unselected,
     }
 }
 
@@ -435,6 +515,59 @@ nodes:
   - {id: C, kind: external, parent: OTHER, dynamic-drives: [M, N]}
 ";
         assert_eq!(fire(RULE, topo), vec![vec!["A", "B"]]);
+    }
+
+    #[test]
+    fn rules_forming_the_same_groups_share_them() {
+        let rule = |id: &str, min: u32| {
+            format!(
+                "{{id: {id}, title: t, select: {{kind: postoffice, where: {{field: network, equals: N}}}}, severity: error, message: '{{key}}',
+                  group: {{by: [serial], within: parent, size: {{min: {min}}}}}}}"
+            )
+        };
+        let mut set = compile(&rule("TWO", 2)).unwrap();
+        set.rules
+            .push(compile(&rule("THREE", 3)).unwrap().rules.remove(0));
+        set.rules
+            .push(compile(&rule("ALSO-TWO", 2)).unwrap().rules.remove(0));
+        let topo = "version: 1
+nodes:
+  - {id: S, kind: server}
+  - {id: A, kind: postoffice, parent: S, network: N, serial: '1-1'}
+  - {id: B, kind: postoffice, parent: S, network: N, serial: '1-1'}
+  - {id: C, kind: postoffice, parent: S, network: N, serial: '1-2'}
+  - {id: D, kind: postoffice, parent: S, network: N, serial: '1-2'}
+  - {id: E, kind: postoffice, parent: S, network: N, serial: '1-2'}
+  - {id: U, kind: postoffice, parent: S, serial: '1-2', tags: [planned]}
+";
+        let file = crate::source::SourceFile::new("t.yaml", topo.to_owned());
+        let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
+        let (t, _) = crate::topology::Topology::load(&file, tree, &set.vocab);
+        let t = t.unwrap();
+        let results = crate::engine::evaluate_all(&set, &t);
+        let fired: Vec<(String, Vec<String>)> = results
+            .findings
+            .iter()
+            .map(|f| (f.rule.clone(), f.ids(&t)))
+            .collect();
+        let ids = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            fired,
+            vec![
+                ("ALSO-TWO".to_owned(), ids(&["A", "B"])),
+                ("ALSO-TWO".to_owned(), ids(&["C", "D", "E"])),
+                ("THREE".to_owned(), ids(&["C", "D", "E"])),
+                ("TWO".to_owned(), ids(&["A", "B"])),
+                ("TWO".to_owned(), ids(&["C", "D", "E"])),
+            ]
+        );
+        // The planned postoffice without a network is undecided by each rule, under its id.
+        let undecided: Vec<&str> = results
+            .inconclusive
+            .iter()
+            .map(|u| u.rule.as_str())
+            .collect();
+        assert_eq!(undecided, vec!["ALSO-TWO", "THREE", "TWO"]);
     }
 
     #[test]

@@ -134,7 +134,10 @@ pub fn evaluate_all_with(
     rule_done: &(dyn Fn() + Sync),
 ) -> Results {
     let derived = derive(rules, topo);
-    let checks: Vec<&Rule> = rules.rules.iter().filter(|r| r.reports()).collect();
+    let mut checks: Vec<&Rule> = rules.rules.iter().filter(|r| r.reports()).collect();
+    // Group rules that form the same groups next to each other, so each thread forms them
+    // once (findings are sorted at the end, so the order of rules does not show).
+    checks.sort_by_cached_key(|r| group::grouping_key(r));
     // Rules are independent once derivations are applied: on a large topology, share them
     // out over the cores (each thread keeps its own component cache and results).
     let threads = std::thread::available_parallelism()
