@@ -250,11 +250,9 @@ fn main() {
     }
     // Every `stride`-th postoffice gets a refused serial, `refused` of them in all (about
     // half the generated nodes are postoffices).
-    let stride = if refused == 0 {
-        usize::MAX
-    } else {
-        (nodes / 2 / refused).max(1)
-    };
+    let stride = (nodes / 2)
+        .checked_div(refused)
+        .map_or(usize::MAX, |s| s.max(1));
     let mut postoffices = 0usize;
     let mut refused_made = 0usize;
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
@@ -368,7 +366,7 @@ fn main() {
                 ];
                 let roll = rng.below(100);
                 postoffices += 1;
-                if refused_made < refused && postoffices % stride == 0 {
+                if refused_made < refused && postoffices.is_multiple_of(stride) {
                     refused_made += 1;
                     pairs.push(("serial", s(&format!("refused-{refused_made}"))));
                 } else if roll == 0 {

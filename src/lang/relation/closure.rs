@@ -272,7 +272,7 @@ fn answer(q: &Quantifier, s: Seen) -> Truth {
     match q {
         Quantifier::None => !any,
         // `all` over nothing is false.
-        Quantifier::All if !(s.t || s.u || s.f) || s.f => Truth::False,
+        Quantifier::All if s.f || (!s.t && !s.u) => Truth::False,
         Quantifier::All if s.u => Truth::Unknown,
         Quantifier::All => Truth::True,
         _ => any,
