@@ -48,7 +48,7 @@ for run in 1 2 3; do
     for i in "${!cases[@]}"; do
       # shellcheck disable=SC2086 # the arguments are words without spaces
       /usr/bin/time -f "%e %M" -o "$d/.time" "$b" ${args[$i]} > /dev/null 2>&1 || true
-      read -r w m < "$d/.time"
+      read -r w m < <(tail -n 1 "$d/.time")
       wall["$b|$i"]+="$w "
       rss["$b|$i"]+="$m "
     done
