@@ -487,8 +487,8 @@ mod compile;
 mod path;
 mod walk;
 
-pub use compile::KEYS;
 pub use closure::Closures;
+pub use compile::KEYS;
 pub use compile::range;
 pub use path::PathStep;
 pub use walk::Trace;
