@@ -940,7 +940,7 @@ fn human_findings_are_capped_machine_formats_list_all() {
     let mut t = String::from("version: 1\nnodes:\n  - {id: S, kind: server}\n");
     for i in 0..8 {
         t.push_str(&format!(
-            "  - {{id: P{i}, kind: postoffice, parent: S, serial: \"0799-99992\"}}\n"
+            "  - {{id: P{i}, kind: postoffice, parent: S, serial: \"0799-99992\", tags: [production]}}\n"
         ));
     }
     let file = dir.write("many.yaml", t);
