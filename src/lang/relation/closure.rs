@@ -76,6 +76,12 @@ fn fits(rel: &Relation) -> bool {
     rel.max_hops.is_none()
         && rel.min_hops <= 1
         && rel.sum.is_none()
+        // Paths of steps, `through`, link counts and bindings walk as before: the closure
+        // answers plain reachability over one step set only.
+        && rel.steps.is_empty()
+        && rel.through.is_empty()
+        && !rel.count_links
+        && rel.bind.is_none()
         && matches!(
             rel.quantifier,
             Quantifier::Any | Quantifier::All | Quantifier::None
