@@ -143,6 +143,11 @@ impl SourceFile {
         &self.text.text
     }
 
+    /// The text, shared (for readers that keep it, such as human output's snippets).
+    pub fn shared_text(&self) -> &Arc<String> {
+        &self.text.text
+    }
+
     /// The file as a miette source, without copying the text.
     pub fn named_source(&self) -> NamedSource<Indexed> {
         NamedSource::new(&*self.name, self.text.clone())

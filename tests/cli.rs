@@ -1827,7 +1827,7 @@ links:
         ]
     );
     let (_, out, _) = kbcheck(&["check", &topo]);
-    assert_label(&out, 5, "PO1", "postoffice `PO1` (the group's key)");
+    assert_label(&out, 5, "{id: PO1", "postoffice `PO1` (the group's key)");
 }
 
 // ------------------------------------------------------------------ kbcheck new rule

@@ -9,20 +9,36 @@ use crate::diagnostic::Diag;
 use crate::finding::{Finding, Status, Summary};
 use crate::lang::{Level, RuleSet};
 use crate::topology::Topology;
-use miette::Severity;
+use miette::{
+    Diagnostic, LabeledSpan, MietteError, MietteSpanContents, Severity, SourceCode, SourceSpan,
+    SpanContents,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 pub fn render(report: &Report<'_>, color: bool) -> String {
     let rules = report.rules;
     let mut out = String::new();
     let max = report.max_diagnostics;
+    let mut sources = Sources::default();
+    // Each finding's snippets read only the lines they show, so output is linear in the
+    // findings and the file.
+    let mut show = |f: &Finding, topo: &Topology, rules: &RuleSet| -> String {
+        let diag = finding_diag(f, topo, rules);
+        render_diagnostic(
+            &Shown {
+                diag: &diag,
+                lines: sources.of(topo),
+            },
+            color,
+        )
+    };
     match report.diff {
         None => {
             let mut shown = Capped::new(max);
             for c in report.checked {
                 for f in &c.findings {
-                    shown.push(&f.rule, || {
-                        render_diagnostic(&finding_diag(f, &c.topology, rules), color)
-                    });
+                    shown.push(&f.rule, || show(f, &c.topology, rules));
                 }
             }
             out.push_str(&shown.finish());
@@ -36,9 +52,7 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
                 let mut n = 0;
                 for c in report.checked {
                     for f in c.findings.iter().filter(|f| f.status == Some(status)) {
-                        section.push(&f.rule, || {
-                            render_diagnostic(&finding_diag(f, &c.topology, rules), color)
-                        });
+                        section.push(&f.rule, || show(f, &c.topology, rules));
                         n += 1;
                     }
                 }
@@ -60,9 +74,7 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
             ));
             let mut resolved = Capped::new(max);
             for f in &diff.base.findings {
-                resolved.push(&f.rule, || {
-                    render_diagnostic(&finding_diag(f, &diff.base.topology, rules), color)
-                });
+                resolved.push(&f.rule, || show(f, &diff.base.topology, rules));
             }
             out.push_str(&resolved.finish());
         }
@@ -178,13 +190,17 @@ pub fn finding_diag(f: &Finding, topo: &Topology, rules: &RuleSet) -> Diag {
     d.message = f.message.clone();
     for &i in &f.entities {
         let e = topo.entity(i);
-        d = d.at(&topo.file, e.label_pos, format!("{} `{}`", e.kind, e.id));
+        d = d.at(
+            &topo.file,
+            entity_pos(topo, i),
+            format!("{} `{}`", e.kind, e.id),
+        );
     }
     for &i in &f.key_entities {
         let e = topo.entity(i);
         d = d.at(
             &topo.file,
-            e.label_pos,
+            entity_pos(topo, i),
             format!("{} `{}` (the group's key)", e.kind, e.id),
         );
     }
@@ -236,4 +252,157 @@ pub fn finding_diag(f: &Finding, topo: &Topology, rules: &RuleSet) -> Diag {
         d = d.help(help.join("\n"));
     }
     d
+}
+
+/// Where a finding's snippet points for an entity: from the entity's start (the line and
+/// column every format reports) to the end of its id when the id is on that line, else the
+/// id alone.
+fn entity_pos(topo: &Topology, i: crate::topology::Idx) -> crate::value::Pos {
+    let e = topo.entity(i);
+    let (start, label) = (topo.file.span(e.pos), topo.file.span(e.label_pos));
+    if e.label_pos.line != e.pos.line || label.offset() < start.offset() {
+        return e.label_pos;
+    }
+    crate::value::Pos {
+        offset: u32::try_from(start.offset()).unwrap_or(u32::MAX),
+        len: u32::try_from(label.offset() + label.len() - start.offset()).unwrap_or(0),
+        ..e.pos
+    }
+}
+
+/// The line tables of the topology files findings point into, built once per file.
+#[derive(Default)]
+struct Sources(HashMap<String, Lines>);
+
+impl Sources {
+    fn of(&mut self, topo: &Topology) -> &Lines {
+        self.0
+            .entry(topo.file.name().to_owned())
+            .or_insert_with(|| Lines::new(topo.file.name(), topo.file.shared_text()))
+    }
+}
+
+/// A file's text with the offset of each line's start: a snippet reads the lines it shows
+/// (miette's own reader scans from the start of the file for every label, and counts the
+/// lines of a snippet from the start of the file, which joins a group's members into one
+/// snippet of every line between them).
+struct Lines {
+    name: String,
+    text: Arc<String>,
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn new(name: &str, text: &Arc<String>) -> Lines {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Lines {
+            name: name.to_owned(),
+            text: Arc::clone(text),
+            starts,
+        }
+    }
+
+    /// The 0-based line holding a byte offset.
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+    }
+
+    /// Where 0-based line `n` starts, or the end of the text past the last line.
+    fn start(&self, n: usize) -> usize {
+        self.starts.get(n).copied().unwrap_or(self.text.len())
+    }
+}
+
+impl SourceCode for Lines {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let text = self.text.as_str();
+        let end = span.offset() + span.len();
+        if end > text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let first = self.line_of(span.offset());
+        let last = self.line_of(end.saturating_sub(1).max(span.offset()));
+        let top = first.saturating_sub(before);
+        let bottom = (last + after).min(self.starts.len().saturating_sub(1));
+        let from = self.start(top);
+        // The shown lines without the last line break.
+        let to = self.start(bottom + 1);
+        let to = if to > from && text.as_bytes().get(to - 1) == Some(&b'\n') {
+            to - 1
+        } else {
+            to
+        };
+        // Columns count characters, as every other format does.
+        let column = if before == 0 {
+            text.get(self.start(first)..span.offset())
+                .map_or(0, |t| t.chars().count())
+        } else {
+            0
+        };
+        let data = text
+            .as_bytes()
+            .get(from..to)
+            .ok_or(MietteError::OutOfBounds)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            data,
+            (from, to - from).into(),
+            top,
+            column,
+            bottom - top + 1,
+        )))
+    }
+}
+
+/// A finding's diagnostic shown with snippets of the lines around each entity.
+struct Shown<'a> {
+    diag: &'a Diag,
+    lines: &'a Lines,
+}
+
+impl std::fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.diag, f)
+    }
+}
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self.diag, f)
+    }
+}
+
+impl std::error::Error for Shown<'_> {}
+
+impl Diagnostic for Shown<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.diag.code()
+    }
+    fn severity(&self) -> Option<Severity> {
+        self.diag.severity()
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.diag.help()
+    }
+    fn url<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.diag.url()
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.diag
+            .source
+            .as_ref()
+            .map(|_| self.lines as &dyn SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.diag.labels()
+    }
 }
