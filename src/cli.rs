@@ -67,9 +67,14 @@ pub enum Command {
 
 #[derive(Args, Debug, Clone)]
 pub struct RuleArgs {
-    /// Add rules from a file, a folder or a glob pattern (repeatable).
+    /// Add rules from a file, a folder or a glob pattern (repeatable), besides those the
+    /// project config lists.
     #[arg(long = "rules", value_name = "PATH")]
     pub rules: Vec<String>,
+    /// Load rules from this file, folder or glob (repeatable) instead of those the project
+    /// config lists; with `--rules`, both are loaded.
+    #[arg(long = "only-rules", value_name = "PATH")]
+    pub only_rules: Vec<String>,
     /// Leave out the rules built into kbcheck.
     #[arg(long)]
     pub no_default_rules: bool,
@@ -90,11 +95,12 @@ pub struct RuleArgs {
 }
 
 impl RuleArgs {
-    /// Rule sources: flags first, then the project config, then the defaults.
+    /// Rule sources: the project config's rules (unless `--only-rules` replaces them), then
+    /// those `--rules` adds; the bundled rules unless left out.
     fn sources(&self, config: Option<&Config>) -> RuleSources {
         let no_default =
             (self.no_default_rules || self.default_rules).then_some(self.no_default_rules);
-        config::rule_sources(config, &self.rules, no_default)
+        config::rule_sources(config, &self.rules, &self.only_rules, no_default)
     }
 
     /// Whether unknown words are errors: `--strict`, else `strict` in the project config.
@@ -768,6 +774,7 @@ pub fn validate(a: &ValidateArgs, io: &mut Io<'_>) -> Exit {
 pub fn test(a: &TestArgs, io: &mut Io<'_>) -> Exit {
     let args = RuleArgs {
         rules: a.paths.clone(),
+        only_rules: Vec::new(),
         no_default_rules: !a.paths.is_empty(),
         default_rules: false,
         config: None,

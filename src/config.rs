@@ -48,18 +48,26 @@ pub struct Config {
     pub strict: Option<bool>,
 }
 
-/// Where a run's rules come from: the `--rules` paths if any, else the config's `rules`; the
-/// bundled rules unless `no_default` (`--no-default-rules` / `--default-rules`, when given)
-/// or else the config's `no-default-rules` says otherwise.
+/// Where a run's rules come from: the config's `rules` (or `only` instead, `--only-rules`),
+/// then the `added` paths (`--rules`); the bundled rules unless `no_default`
+/// (`--no-default-rules` / `--default-rules`, when given) or else the config's
+/// `no-default-rules` says otherwise.
 pub fn rule_sources(
     config: Option<&Config>,
-    paths: &[String],
+    added: &[String],
+    only: &[String],
     no_default: Option<bool>,
 ) -> RuleSources {
-    let paths = match config.and_then(|c| c.rules.as_ref()) {
-        Some(from_config) if paths.is_empty() => from_config.clone(),
-        _ => paths.to_vec(),
+    let mut paths = if only.is_empty() {
+        config.and_then(|c| c.rules.clone()).unwrap_or_default()
+    } else {
+        only.to_vec()
     };
+    for p in added {
+        if !paths.contains(p) {
+            paths.push(p.clone());
+        }
+    }
     let no_default =
         no_default.unwrap_or_else(|| config.and_then(|c| c.no_default_rules).unwrap_or(false));
     RuleSources {

@@ -2298,5 +2298,38 @@ nodes:
     assert!(
         out.contains("derives `os-family` = lookup(`os` in a table of 2, else `other`) = `os2` (from `os` = `os2-2.1`)"),
         "{out}"
+
+#[test]
+fn rules_adds_to_the_configs_rules_and_only_rules_replaces_them() {
+    let s = Scratch::new("rules-add");
+    let config = s.write(
+        "kbcheck.yaml",
+        &format!("rules: [{:?}]\n", fixture("pack-site")),
+    );
+    let ids = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["rules", "--json", "--no-default-rules", "--config", &config];
+        args.extend_from_slice(extra);
+        let (exit, out, err) = kbcheck(&args);
+        assert_eq!(exit, Exit::Clean, "{err}");
+        let list: Value = serde_json::from_str(&out).unwrap();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&[]), ["SITE-RELAY-ONE-PRIMARY"]);
+    let install = fixture("pack-install");
+    let both = ids(&["--rules", &install]);
+    assert!(
+        both.contains(&"SITE-RELAY-ONE-PRIMARY".to_owned())
+            && both.contains(&"PACK-INSTALL-PROGRAM".to_owned()),
+        "{both:?}"
+    );
+    assert_eq!(ids(&["--only-rules", &install]), ["PACK-INSTALL-PROGRAM"]);
+    // The config's folder named again with `--rules` is loaded once.
+    assert_eq!(
+        ids(&["--rules", &fixture("pack-site")]),
+        ["SITE-RELAY-ONE-PRIMARY"]
     );
 }

@@ -46,7 +46,7 @@ impl Workspace {
                     None
                 }
             });
-        let sources = config::rule_sources(config.as_ref(), &[], None);
+        let sources = config::rule_sources(config.as_ref(), &[], &[], None);
         let limits = Limits::default();
         let (mut set, fallback) = match load(&sources, &limits) {
             Ok(set) => (set, false),
