@@ -198,6 +198,15 @@ pub struct CheckArgs {
     /// Write the report to a file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write the report in FORMAT to FILE (repeatable: one check, every format a CI
+    /// needs), e.g. `--output-format sarif=kbcheck.sarif --output-format junit=kbcheck.xml`.
+    /// Each file is written whole or not at all; standard output keeps `--format`.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_output_format)]
+    pub output_format: Vec<(Format, PathBuf)>,
+    /// The most characters of a Markdown report (a pull-request comment): findings,
+    /// inconclusive results and warnings past it are counted, not shown.
+    #[arg(long, value_name = "N", default_value_t = 60_000)]
+    pub markdown_max_chars: usize,
     /// Exit 1 when a finding is at or above this severity [default: error, or `fail-on` in kbcheck.yaml].
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
@@ -483,9 +492,38 @@ fn invalid_topology(diags: &Diags, io: &mut Io<'_>) {
     let _ = writeln!(io.err, "error: invalid topology; nothing was checked");
 }
 
+/// `FORMAT=FILE` of `--output-format`.
+fn parse_output_format(text: &str) -> Result<(Format, PathBuf), String> {
+    let Some((format, file)) = text.split_once('=') else {
+        return Err(format!(
+            "`{text}` is not `FORMAT=FILE`; write e.g. `sarif=kbcheck.sarif`"
+        ));
+    };
+    let format = Format::from_str(format.trim(), true).map_err(|_| {
+        let known: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_owned()))
+            .collect();
+        format!(
+            "unknown format `{format}`; known formats: {}",
+            known.join(", ")
+        )
+    })?;
+    if file.is_empty() {
+        return Err(format!(
+            "`{text}` names no file; write e.g. `sarif=kbcheck.sarif`"
+        ));
+    }
+    Ok((format, PathBuf::from(file)))
+}
+
 pub fn check(a: &CheckArgs, io: &mut Io<'_>) -> Exit {
     // A run that fails must not leave an old report for CI to upload as today's.
-    if let Some(path) = &a.output {
+    for path in a
+        .output
+        .iter()
+        .chain(a.output_format.iter().map(|(_, p)| p))
+    {
         match std::fs::remove_file(path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -500,6 +538,12 @@ pub fn check(a: &CheckArgs, io: &mut Io<'_>) -> Exit {
     if exit == Exit::Invalid {
         // Fail visibly in every format: the report says the run failed and why.
         let format = format.unwrap_or(Format::Human);
+        for (extra, path) in &a.output_format {
+            let text = report::failed::render(*extra, &io.errors);
+            if let Err(e) = write_atomically(path, &text) {
+                io.diag(&write_failed(path, &e));
+            }
+        }
         let text = report::failed::render(format, &io.errors);
         match &a.output {
             Some(path) => {
@@ -708,7 +752,16 @@ fn run_check(a: &CheckArgs, io: &mut Io<'_>, format_out: &mut Option<Format>) ->
         show_inconclusive: a.show_inconclusive,
         config: config.as_ref().map(|c| c.file.as_str()),
         max_diagnostics: io.max_diagnostics,
+        markdown_max_chars: a.markdown_max_chars,
     };
+    // One evaluation, every report: the files of `--output-format`, then `--format`'s.
+    for (extra, path) in &a.output_format {
+        let text = report::render(*extra, &report, false);
+        if let Err(e) = write_atomically(path, &text) {
+            io.diag(&write_failed(path, &e));
+            return Exit::Invalid;
+        }
+    }
     let color = io.color && a.output.is_none();
     let text = report::render(format, &report, color);
     if let Some(path) = &a.output {
@@ -823,7 +876,7 @@ pub fn list_rules(a: &RulesArgs, io: &mut Io<'_>) -> Exit {
     if a.json {
         let list: Vec<serde_json::Value> = shown
             .iter()
-            .map(|r| serde_json::json!({"id": r.id, "severity": r.default_level(), "kb": r.meta.kb, "title": r.meta.title, "url": r.url(), "kind": kind_word(r), "tags": r.meta.tags, "file": r.file.name()}))
+            .map(|r| serde_json::json!({"id": r.id, "severity": r.max_level(), "severity_text": r.severity_text(), "kb": r.meta.kb, "title": r.meta.title, "url": r.url(), "kind": kind_word(r), "tags": r.meta.tags, "file": r.file.name()}))
             .collect();
         let _ = writeln!(
             io.out,

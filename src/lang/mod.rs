@@ -195,6 +195,28 @@ impl Rule {
         self.severity.last().map_or(Level::Error, |s| s.1)
     }
 
+    /// The rule's severity in words: "error", or for a conditional severity each level with
+    /// its condition ("error when: tagged `production`; else warning").
+    pub fn severity_text(&self) -> String {
+        if self.severity.len() <= 1 {
+            return self.max_level().word().to_owned();
+        }
+        let parts: Vec<String> = self
+            .severity
+            .iter()
+            .map(|(cond, level)| match cond {
+                Some(c) => {
+                    let mut lines = Vec::new();
+                    c.describe(0, &mut lines);
+                    let words: Vec<&str> = lines.iter().map(|l| l.trim()).collect();
+                    format!("{} when: {}", level.word(), words.join(" "))
+                }
+                None => format!("else {}", level.word()),
+            })
+            .collect();
+        parts.join("; ")
+    }
+
     /// Highest level the rule can report.
     pub fn max_level(&self) -> Level {
         self.severity

@@ -8,9 +8,9 @@
 //! `\r` and `\n` become `%25`, `%0D` and `%0A`; in property values `:` and `,` too (`%3A`,
 //! `%2C`), or they would end the property.
 
-use super::{Item, Location, Report, counts};
+use super::{Item, Location, Report};
 use crate::diagnostic::Diag;
-use crate::finding::{Finding, Status, Summary};
+use crate::finding::Status;
 use crate::lang::Level;
 
 pub fn render(report: &Report<'_>) -> String {
@@ -27,23 +27,30 @@ pub fn render(report: &Report<'_>) -> String {
             &format!("resolved by this change: {}", f.message),
         ));
     }
-    for c in report.checked {
-        for w in c.warnings.iter() {
-            warning(&mut out, w);
+    for u in report.undecided() {
+        let mut props = Vec::new();
+        if let Some(l) = u.location() {
+            props.push(("file", l.file));
+            props.push(("line", l.line.to_string()));
+            props.push(("col", l.column.to_string()));
         }
+        props.push(("title", format!("{} inconclusive", u.result.rule)));
+        // An annotation of the level it has at the gate: an error only when it fails it.
+        let name = if report.gate.inconclusive {
+            "error"
+        } else {
+            "notice"
+        };
+        out.push_str(&command(
+            name,
+            &props,
+            &format!("inconclusive: {}", u.text()),
+        ));
     }
-    for w in report.waiver_problems() {
+    for w in report.warnings() {
         warning(&mut out, w);
     }
-    let all: Vec<&Finding> = report.checked.iter().flat_map(|c| &c.findings).collect();
-    let s = Summary::of(all);
-    let failing = report.failing();
-    out.push_str(&format!(
-        "kbcheck: {} ({} waived); {failing} failing at --fail-on {}",
-        counts(&s),
-        s.waived,
-        report.fail_on_word()
-    ));
+    out.push_str(&report.tally().line());
     if let Some(diff) = report.diff {
         out.push_str(&format!(
             "; compared with {}: {} introduced, {} unchanged, {} resolved",

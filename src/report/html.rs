@@ -165,13 +165,23 @@ pub fn render(report: &Report<'_>) -> String {
     let _ = writeln!(out, "<script>{RECORDER}</script>");
     out.push_str("</head>\n<body>\n<header>\n");
     let _ = writeln!(out, "<h1>kbcheck: {}</h1>", esc(&headline));
+    let tally = report.tally();
     let (class, verdict) = if failing > 0 {
         (
             "fails",
             format!(
-                "<strong>fails</strong>: {failing} finding{} at or above <code>--fail-on {}</code>",
-                plural(failing),
-                report.fail_on_word()
+                "<strong>fails</strong>: {} finding{} at or above <code>--fail-on {}</code>{}",
+                tally.failing,
+                plural(tally.failing),
+                report.fail_on_word(),
+                if tally.inconclusive_fails && tally.inconclusive > 0 {
+                    format!(
+                        ", {} inconclusive (<code>--fail-on-inconclusive</code>)",
+                        tally.inconclusive
+                    )
+                } else {
+                    String::new()
+                }
             ),
         )
     } else {
@@ -183,6 +193,11 @@ pub fn render(report: &Report<'_>) -> String {
             ),
         )
     };
+    let _ = writeln!(
+        out,
+        "<p class=\"summary\" id=\"summary\">{}</p>",
+        esc(&tally.line())
+    );
     let checked: Vec<String> = files
         .iter()
         .map(|f| format!("<code>{}</code>", esc(f)))
@@ -213,6 +228,7 @@ pub fn render(report: &Report<'_>) -> String {
     diagrams(&mut out, report);
     table(&mut out, report, &items);
     details(&mut out, report, &items);
+    undecided(&mut out, report);
     problems(&mut out, report);
     let _ = writeln!(out, "<script>{SCRIPT}</script>");
     out.push_str("</body>\n</html>\n");
@@ -581,18 +597,45 @@ fn source_lines(source: &Source<'_>, start: u32, end: u32) -> String {
     out
 }
 
+/// Rules that could not be decided, each with its entity's place.
+fn undecided(out: &mut String, report: &Report<'_>) {
+    let all = report.undecided();
+    if all.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<section id=\"inconclusive\">\n<h2>Inconclusive ({})</h2>\n<ul>",
+        all.len()
+    );
+    for u in &all {
+        let at = u
+            .location()
+            .map(|l| {
+                format!(
+                    " <span class=\"muted\">(<code>{}:{}:{}</code>)</span>",
+                    esc(&l.file),
+                    l.line,
+                    l.column
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "<li class=\"inconclusive\">{}{at}</li>",
+            esc(&u.text())
+        );
+    }
+    out.push_str("</ul>\n</section>\n");
+}
+
 fn problems(out: &mut String, report: &Report<'_>) {
-    let waivers: Vec<_> = report.waiver_problems().collect();
-    let topology: Vec<_> = report
-        .checked
-        .iter()
-        .flat_map(|c| c.warnings.iter())
-        .collect();
-    if waivers.is_empty() && topology.is_empty() {
+    let warnings: Vec<_> = report.warnings().collect();
+    if warnings.is_empty() {
         return;
     }
     out.push_str("<section id=\"warnings\">\n<h2>Warnings</h2>\n<ul>\n");
-    for d in topology.into_iter().chain(waivers) {
+    for d in warnings {
         let at = d
             .location
             .as_ref()
@@ -603,7 +646,7 @@ fn problems(out: &mut String, report: &Report<'_>) {
                 )
             })
             .unwrap_or_default();
-        let _ = writeln!(out, "<li>{}{at}</li>", esc(&d.message));
+        let _ = writeln!(out, "<li class=\"warning\">{}{at}</li>", esc(&d.message));
     }
     out.push_str("</ul>\n</section>\n");
 }

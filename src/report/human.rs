@@ -79,8 +79,7 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
             out.push_str(&resolved.finish());
         }
     }
-    let all: Vec<&Finding> = report.checked.iter().flat_map(|c| &c.findings).collect();
-    let s = Summary::of(all.iter().copied());
+    let tally = report.tally();
     let files = report.checked.len();
     let entities: usize = report.checked.iter().map(|c| c.topology.len()).sum();
     // Words the vocabulary does not know are counted apart from findings: they are about
@@ -88,11 +87,11 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
     let unknown_words: usize = report.checked.iter().map(|c| c.warnings.0.len()).sum();
     out.push_str(&format!(
         "{} in {files} topolog{} ({entities} entities, {} rules){}{}{}\n",
-        counts(&s),
+        tally.counts(),
         if files == 1 { "y" } else { "ies" },
         rules.rules.iter().filter(|r| r.reports()).count(),
-        if s.waived > 0 {
-            format!("; {} waived", s.waived)
+        if tally.waived > 0 {
+            format!("; {} waived", tally.waived)
         } else {
             String::new()
         },
@@ -170,6 +169,8 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
             },
         ));
     }
+    out.push_str(&tally.line());
+    out.push('\n');
     out
 }
 

@@ -29,7 +29,12 @@ pub fn render(report: &Report<'_>) -> String {
     let all: Vec<&Finding> = report.checked.iter().flat_map(|c| &c.findings).collect();
     let mut summary = serde_json::to_value(Summary::of(all)).unwrap_or_default();
     if let Some(map) = summary.as_object_mut() {
+        let tally = report.tally();
         map.insert("failing".to_owned(), report.failing().into());
+        map.insert("verdict".to_owned(), tally.verdict().into());
+        map.insert("not_failing".to_owned(), tally.not_failing.into());
+        map.insert("warnings".to_owned(), tally.warnings.into());
+        map.insert("line".to_owned(), tally.line().into());
         map.insert(
             "inconclusive".to_owned(),
             report.inconclusive_count().into(),

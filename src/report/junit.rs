@@ -2,11 +2,15 @@
 //!
 //! A `testsuite` per reporting rule; a `testcase` per (rule, entity set), named after the
 //! entity ids so the name is stable across runs (prefixed with the topology file when
-//! several are checked). A finding is a `failure` (its `type` the severity); a waived one is
-//! `skipped` with the waiver; a rule that was checked and did not fire on a topology is one
+//! several are checked). A finding that fails the gate is a `failure` (its `type` the
+//! severity); one below the gate is a passing case whose `system-out` carries it; a waived one
+//! is `skipped` with the waiver; a rule that was checked and did not fire on a topology is one
 //! passing case (`no findings`); with `--base`, a resolved finding is a passing case with the
-//! name its failure had. Expired and unused waivers are failures of type `warning` in a
-//! `kbcheck waivers` suite. No timestamps or durations: the output is deterministic.
+//! name its failure had. Inconclusive results are `skipped` cases (failures with
+//! `--fail-on-inconclusive`) in a `kbcheck inconclusive` suite; input warnings (unknown words,
+//! expired or unused waivers) passing cases in `kbcheck warnings`; the waivers one case each
+//! in `kbcheck waivers`; the shared summary line and its counts are the properties of a
+//! `kbcheck summary` suite. No timestamps or durations: the output is deterministic.
 
 use super::{Item, Report};
 use crate::finding::Status;
@@ -88,6 +92,68 @@ pub fn render(report: &Report<'_>) -> String {
             }
         })
         .collect();
+    let tally = report.tally();
+    let undecided: Vec<Case> = report
+        .undecided()
+        .iter()
+        .map(|u| {
+            let (file, line) = u
+                .location()
+                .map_or((u.topology.file.name().to_owned(), 1), |l| (l.file, l.line));
+            let text = u.text();
+            Case {
+                name: format!(
+                    "{}{}",
+                    if several {
+                        format!("{file}: ")
+                    } else {
+                        String::new()
+                    },
+                    u.topology.entity(u.result.entity).id
+                ),
+                classname: u.result.rule.clone(),
+                file: Some((file, line)),
+                outcome: if tally.inconclusive_fails {
+                    Outcome::Failure {
+                        kind: "inconclusive".to_owned(),
+                        message: format!("inconclusive: {text}"),
+                        body: "--fail-on-inconclusive counts it".to_owned(),
+                    }
+                } else {
+                    Outcome::Skipped {
+                        message: format!("inconclusive: {text}"),
+                        body: "a value the rule needs is not set; --fail-on-inconclusive would fail the run".to_owned(),
+                    }
+                },
+            }
+        })
+        .collect();
+    if !undecided.is_empty() {
+        suites.push(Suite {
+            name: "kbcheck inconclusive".to_owned(),
+            properties: Vec::new(),
+            cases: undecided,
+        });
+    }
+    let warnings: Vec<Case> = report
+        .warnings()
+        .map(|d| {
+            let (file, line, column) = d.location.clone().unwrap_or_default();
+            Case {
+                name: format!("{file}:{line}:{column}: {}", d.message.replace('`', "")),
+                classname: "kbcheck.warnings".to_owned(),
+                file: Some((file, line)),
+                outcome: Outcome::Pass(Some(format!("warning: {} ({})", d.message, d.code))),
+            }
+        })
+        .collect();
+    if !warnings.is_empty() {
+        suites.push(Suite {
+            name: "kbcheck warnings".to_owned(),
+            properties: Vec::new(),
+            cases: warnings,
+        });
+    }
     if let Some(w) = report.waivers {
         let cases = w
             .waivers
@@ -112,14 +178,12 @@ pub fn render(report: &Report<'_>) -> String {
                     name: format!("{} at line {}", a.description.replace('`', ""), a.line),
                     classname: "kbcheck.waivers".to_owned(),
                     file: Some((w.file.clone(), a.line)),
-                    outcome: match message {
-                        None => Outcome::Pass(Some(detail)),
-                        Some(message) => Outcome::Failure {
-                            kind: "warning".to_owned(),
-                            message,
-                            body: detail,
-                        },
-                    },
+                    // An expired or unused waiver is a warning (listed in `kbcheck
+                    // warnings`), not a failure: it does not fail the gate.
+                    outcome: Outcome::Pass(Some(match message {
+                        None => detail,
+                        Some(message) => format!("{message}\n{detail}"),
+                    })),
                 }
             })
             .collect();
@@ -129,6 +193,19 @@ pub fn render(report: &Report<'_>) -> String {
             cases,
         });
     }
+    suites.push(Suite {
+        name: "kbcheck summary".to_owned(),
+        properties: vec![
+            ("verdict", tally.verdict().to_owned()),
+            ("failing", tally.failing.to_string()),
+            ("not-failing", tally.not_failing.to_string()),
+            ("waived", tally.waived.to_string()),
+            ("inconclusive", tally.inconclusive.to_string()),
+            ("warnings", tally.warnings.to_string()),
+            ("summary", tally.line()),
+        ],
+        cases: Vec::new(),
+    });
     write(&suites)
 }
 
@@ -143,11 +220,18 @@ fn finding_case(item: &Item<'_>, report: &Report<'_>, several: bool) -> Case {
             message: format!("waived by {} until {}: {}", w.owner, w.expires, w.reason),
             body,
         },
-        None => Outcome::Failure {
+        None if report.gate.fails(f) => Outcome::Failure {
             kind: f.severity.word().to_owned(),
             message: f.message.clone(),
             body,
         },
+        // Reported, but below the gate: a passing case that carries the finding.
+        None => Outcome::Pass(Some(format!(
+            "{} below the gate (--fail-on {}): {}\n{body}",
+            f.severity.word(),
+            report.fail_on_word(),
+            f.message
+        ))),
     };
     Case {
         name: if several {
@@ -212,7 +296,7 @@ fn properties(rule: &Rule) -> Vec<(&'static str, String)> {
     if let Some(u) = rule.url() {
         p.push(("url", u));
     }
-    p.push(("severity", rule.default_level().word().to_owned()));
+    p.push(("severity", rule.severity_text()));
     p
 }
 

@@ -5,7 +5,7 @@
 //! their neighbourhood. Text from rules and topologies is escaped outside code spans, so a
 //! `\\SERVER\SHARE` path or a `*` in a name shows as written.
 
-use super::{Item, Report, counts, plural};
+use super::{Item, Report, plural};
 use crate::finding::{Finding, Status, Summary};
 use crate::lang::Level;
 use std::collections::BTreeMap;
@@ -17,12 +17,13 @@ pub fn render(report: &Report<'_>) -> String {
     let items = report.findings();
     let all: Vec<&Finding> = items.iter().map(|i| i.finding).collect();
     let s = Summary::of(all.iter().copied());
-    let failing = report.failing();
+    let tally = report.tally();
+    let cap = report.markdown_max_chars;
     let mut out = format!("{MARKER}\n## kbcheck: ");
     out.push_str(&if s.total == 0 {
         "no findings".to_owned()
     } else {
-        counts(&s)
+        tally.counts()
     });
     out.push_str("\n\n");
     let files: Vec<String> = report
@@ -30,12 +31,23 @@ pub fn render(report: &Report<'_>) -> String {
         .iter()
         .map(|c| format!("`{}`", c.topology.file.name()))
         .collect();
-    let verdict = if failing > 0 {
-        format!(
-            "**fails**: {failing} finding{} at or above `--fail-on {}`",
-            plural(failing),
-            report.fail_on_word()
-        )
+    let verdict = if tally.fails() {
+        let mut why = Vec::new();
+        if tally.failing > 0 || !tally.inconclusive_fails {
+            why.push(format!(
+                "{} finding{} at or above `--fail-on {}`",
+                tally.failing,
+                plural(tally.failing),
+                report.fail_on_word()
+            ));
+        }
+        if tally.inconclusive_fails && tally.inconclusive > 0 {
+            why.push(format!(
+                "{} inconclusive (`--fail-on-inconclusive`)",
+                tally.inconclusive
+            ));
+        }
+        format!("**fails**: {}", why.join(", "))
     } else {
         format!("**passes** (`--fail-on {}`)", report.fail_on_word())
     };
@@ -44,6 +56,7 @@ pub fn render(report: &Report<'_>) -> String {
         files.join(", "),
         report.reporting_rules().len()
     ));
+    out.push_str(&format!("\n`{}`\n", tally.line()));
     if let Some(diff) = report.diff {
         out.push_str(&format!(
             "Compared with `{}`: **{} introduced**, {} unchanged, {} resolved{}.\n",
@@ -112,9 +125,21 @@ pub fn render(report: &Report<'_>) -> String {
             out.push_str(&format!("| {article} | {n} | {} |\n", rules.join(", ")));
         }
     }
-    diagrams(&mut out, report);
+    // Errors first: what fails the gate, then by severity, then in the contract's order.
+    let mut items = items;
+    items.sort_by_key(|i| {
+        (
+            !report.gate.fails(i.finding),
+            std::cmp::Reverse(i.finding.severity),
+        )
+    });
+    // The rest is written within the cap, keeping room for the closing note.
+    let mut budget = Budget {
+        cap: cap.saturating_sub(RESERVE),
+        omitted: 0,
+    };
     match report.diff {
-        None if !items.is_empty() => section(&mut out, "Findings", &items, report),
+        None if !items.is_empty() => section(&mut out, "Findings", &items, report, &mut budget),
         None => {}
         Some(_) => {
             for (status, heading) in [
@@ -125,25 +150,82 @@ pub fn render(report: &Report<'_>) -> String {
                     .iter()
                     .filter(|i| i.finding.status == Some(status))
                     .collect();
-                section_refs(&mut out, heading, &these, report);
+                section_refs(&mut out, heading, &these, report, &mut budget);
             }
             let resolved = report.resolved();
-            section(&mut out, "Resolved by this change", &resolved, report);
+            section(
+                &mut out,
+                "Resolved by this change",
+                &resolved,
+                report,
+                &mut budget,
+            );
         }
     }
-    let problems: Vec<_> = report.waiver_problems().collect();
-    if !problems.is_empty() {
-        out.push_str("\n### Waivers\n\n");
-        for d in problems {
+    let undecided = report.undecided();
+    if !undecided.is_empty() {
+        out.push_str(&format!("\n### Inconclusive ({})\n\n", undecided.len()));
+        for u in &undecided {
+            let at = u
+                .location()
+                .map(|l| format!(" (`{}:{}:{}`)", l.file, l.line, l.column))
+                .unwrap_or_default();
+            budget.add(
+                &mut out,
+                &format!("- **inconclusive**: {}{at}\n", escape(&u.text())),
+            );
+        }
+    }
+    let warnings: Vec<_> = report.warnings().collect();
+    if !warnings.is_empty() {
+        out.push_str(&format!("\n### Warnings ({})\n\n", warnings.len()));
+        for d in warnings {
             let at = d
                 .location
                 .as_ref()
                 .map(|(f, l, c)| format!(" (`{f}:{l}:{c}`)"))
                 .unwrap_or_default();
-            out.push_str(&format!("- **warning**: {}{at}\n", escape(&d.message)));
+            budget.add(
+                &mut out,
+                &format!("- **warning**: {}{at}\n", escape(&d.message)),
+            );
         }
     }
+    diagrams(&mut out, report, &mut budget);
+    if budget.omitted > 0 {
+        out.push_str(&format!(
+            "\n**{} more item{} not shown** (findings, inconclusive results, warnings) to keep this comment under {cap} characters — see the SARIF/HTML artifact.\n",
+            budget.omitted,
+            plural(budget.omitted)
+        ));
+    }
     out
+}
+
+/// Room kept under the cap for the closing note.
+const RESERVE: usize = 400;
+
+/// Mermaid's default limit on a diagram's text (`maxTextSize`): a longer one does not render.
+const MERMAID_MAX_TEXT: usize = 50_000;
+
+/// What is left of `--markdown-max-chars`, and how many items did not fit.
+struct Budget {
+    cap: usize,
+    omitted: usize,
+}
+
+impl Budget {
+    /// Append `text` when it fits (and nothing before it was left out), else count it as
+    /// omitted.
+    fn add(&mut self, out: &mut String, text: &str) -> bool {
+        if self.omitted == 0 && out.len() + text.len() <= self.cap {
+            out.push_str(text);
+            true
+        } else {
+            self.omitted += 1;
+            false
+        }
+    }
 }
 
 /// How many hops from a finding the embedded diagrams reach.
@@ -151,54 +233,87 @@ const DIAGRAM_HOPS: usize = 1;
 
 /// A Mermaid diagram of each topology's findings and their neighbourhood (GitHub renders
 /// ```` ```mermaid ```` blocks as pictures).
-fn diagrams(out: &mut String, report: &Report<'_>) {
+fn diagrams(out: &mut String, report: &Report<'_>, budget: &mut Budget) {
     let with_findings: Vec<_> = report
         .checked
         .iter()
         .filter(|c| !c.findings.is_empty())
         .collect();
     for c in &with_findings {
+        // The failing findings' neighbourhood when some fail, else every finding's.
+        let failing: Vec<crate::finding::Finding> = c
+            .findings
+            .iter()
+            .filter(|f| report.gate.fails(f))
+            .cloned()
+            .collect();
+        let (drawn, which) = if failing.is_empty() {
+            (&c.findings, "The findings")
+        } else {
+            (&failing, "The failing findings")
+        };
         let opts = crate::graph::Options {
             neighbourhood: Some(DIAGRAM_HOPS),
         };
-        let diagram = crate::graph::build(&c.topology, &c.findings, report.rules, &opts);
+        let diagram = crate::graph::build(&c.topology, drawn, report.rules, &opts);
         let heading = if with_findings.len() > 1 {
             format!("Diagram of `{}`", c.topology.file.name())
         } else {
             "Diagram".to_owned()
         };
-        out.push_str(&format!("\n### {heading}\n\n"));
-        out.push_str(&format!(
-            "The findings and what lies within {DIAGRAM_HOPS} hop of them (errors red, warnings amber, info blue; a group finding's path in its colour){}.\n\n",
+        let mermaid = crate::graph::render(&diagram, crate::graph::GraphFormat::Mermaid, "");
+        let mut text = format!("\n### {heading}\n\n");
+        if mermaid.len() > MERMAID_MAX_TEXT {
+            text.push_str(&format!(
+                "Not drawn: the diagram of {} would be {} characters, more than Mermaid renders ({MERMAID_MAX_TEXT}) — see the HTML artifact or `kbcheck graph`.\n",
+                which.to_lowercase(),
+                mermaid.len()
+            ));
+            budget.add(out, &text);
+            continue;
+        }
+        text.push_str(&format!(
+            "{which} and what lies within {DIAGRAM_HOPS} hop of them (errors red, warnings amber, info blue; a group finding's path in its colour){}.\n\n",
             if diagram.omitted > 0 {
                 format!("; {} more entit{} not drawn", diagram.omitted, if diagram.omitted == 1 { "y" } else { "ies" })
             } else {
                 String::new()
             }
         ));
-        out.push_str("```mermaid\n");
-        out.push_str(&crate::graph::render(
-            &diagram,
-            crate::graph::GraphFormat::Mermaid,
-            "",
-        ));
-        out.push_str("```\n");
+        text.push_str("```mermaid\n");
+        text.push_str(&mermaid);
+        text.push_str("```\n");
+        budget.add(out, &text);
     }
 }
 
-fn section(out: &mut String, heading: &str, items: &[Item<'_>], report: &Report<'_>) {
+fn section(
+    out: &mut String,
+    heading: &str,
+    items: &[Item<'_>],
+    report: &Report<'_>,
+    budget: &mut Budget,
+) {
     let refs: Vec<&Item<'_>> = items.iter().collect();
-    section_refs(out, heading, &refs, report);
+    section_refs(out, heading, &refs, report, budget);
 }
 
-fn section_refs(out: &mut String, heading: &str, items: &[&Item<'_>], report: &Report<'_>) {
+fn section_refs(
+    out: &mut String,
+    heading: &str,
+    items: &[&Item<'_>],
+    report: &Report<'_>,
+    budget: &mut Budget,
+) {
     out.push_str(&format!("\n### {heading} ({})\n", items.len()));
     for item in items {
-        finding(out, item, report);
+        budget.add(out, &finding(item, report));
     }
 }
 
-fn finding(out: &mut String, item: &Item<'_>, report: &Report<'_>) {
+fn finding(item: &Item<'_>, report: &Report<'_>) -> String {
+    let mut out = String::new();
+    let out = &mut out;
     let f = item.finding;
     let rule = report.rules.get(&f.rule);
     let title = rule.map_or_else(|| f.rule.clone(), |r| r.meta.title.clone());
@@ -258,6 +373,7 @@ fn finding(out: &mut String, item: &Item<'_>, report: &Report<'_>) {
             w.line
         ));
     }
+    std::mem::take(out)
 }
 
 /// Escape Markdown outside code spans; code spans (between backticks) are kept as written.

@@ -54,6 +54,8 @@ pub struct Report<'a> {
     pub config: Option<&'a str>,
     /// `--max-diagnostics`: findings human output renders before counting the rest (0 = all).
     pub max_diagnostics: usize,
+    /// `--markdown-max-chars`: the most characters of a Markdown report.
+    pub markdown_max_chars: usize,
 }
 
 /// One finding with the topology it is about.
@@ -88,33 +90,77 @@ impl Item<'_> {
     }
 
     fn locate(&self, entities: &[crate::topology::Idx]) -> Vec<Location> {
-        entities
-            .iter()
-            .map(|&i| {
-                let e = self.topology.entity(i);
-                let label = e.label_pos;
-                let end_column =
-                    (label.line == e.pos.line && label.column >= e.pos.column).then(|| {
-                        let span = self.topology.file.span(label);
-                        let text = self
-                            .topology
-                            .file
-                            .text()
-                            .get(span.offset()..span.offset() + span.len())
-                            .unwrap_or("");
-                        label.column + u32::try_from(text.chars().count()).unwrap_or(0)
-                    });
-                Location {
-                    entity: e.id.clone(),
-                    kind: e.kind.clone(),
-                    file: self.topology.file.name().to_owned(),
-                    line: e.pos.line,
-                    column: e.pos.column,
-                    end_column: end_column.filter(|&c| c > e.pos.column),
-                }
-            })
-            .collect()
+        locate(self.topology, entities)
     }
+}
+
+/// One rule that could not be decided on an entity, with its topology.
+pub struct Undecided<'a> {
+    pub topology: &'a Topology,
+    pub result: &'a crate::finding::Inconclusive,
+}
+
+impl Undecided<'_> {
+    /// Where the entity is written.
+    pub fn location(&self) -> Option<Location> {
+        locate(self.topology, &[self.result.entity])
+            .into_iter()
+            .next()
+    }
+
+    /// "`RULE` could not be decided on server `S1`: not set: `version`", the same in every
+    /// format.
+    pub fn text(&self) -> String {
+        let r = self.result;
+        let e = self.topology.entity(r.entity);
+        let group = r.group.as_ref().map_or_else(String::new, |(key, members)| {
+            let ids: Vec<&str> = members
+                .iter()
+                .map(|&m| self.topology.entity(m).id.as_str())
+                .collect();
+            format!("; it would decide group `{key}` ({})", ids.join(", "))
+        });
+        format!(
+            "`{}` could not be decided on {} `{}`: not set: {}{group}",
+            r.rule,
+            e.kind,
+            e.id,
+            r.missing_text(self.topology)
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+/// The locations of some entities of a topology, in the order given.
+fn locate(topology: &Topology, entities: &[crate::topology::Idx]) -> Vec<Location> {
+    entities
+        .iter()
+        .map(|&i| {
+            let e = topology.entity(i);
+            let label = e.label_pos;
+            let end_column =
+                (label.line == e.pos.line && label.column >= e.pos.column).then(|| {
+                    let span = topology.file.span(label);
+                    let text = topology
+                        .file
+                        .text()
+                        .get(span.offset()..span.offset() + span.len())
+                        .unwrap_or("");
+                    label.column + u32::try_from(text.chars().count()).unwrap_or(0)
+                });
+            Location {
+                entity: e.id.clone(),
+                kind: e.kind.clone(),
+                file: topology.file.name().to_owned(),
+                line: e.pos.line,
+                column: e.pos.column,
+                end_column: end_column.filter(|&c| c > e.pos.column),
+            }
+        })
+        .collect()
 }
 
 impl<'a> Report<'a> {
@@ -155,17 +201,57 @@ impl<'a> Report<'a> {
     /// How many findings count toward `--fail-on`, plus, with `--fail-on-inconclusive`, the
     /// inconclusive results.
     pub fn failing(&self) -> usize {
-        let findings = self
-            .checked
-            .iter()
-            .flat_map(|c| &c.findings)
-            .filter(|f| self.gate.fails(f))
-            .count();
-        if self.gate.inconclusive {
-            findings + self.inconclusive_count()
-        } else {
-            findings
+        self.tally().failing_total()
+    }
+
+    /// The counts every format tells, computed once: see [`Tally`].
+    pub fn tally(&self) -> Tally {
+        let mut t = Tally {
+            fail_on: self.fail_on_word(),
+            ..Tally::default()
+        };
+        for f in self.checked.iter().flat_map(|c| &c.findings) {
+            if f.waiver.is_some() {
+                t.waived += 1;
+                continue;
+            }
+            match f.severity {
+                Level::Error => t.error += 1,
+                Level::Warning => t.warning += 1,
+                Level::Info => t.info += 1,
+            }
+            if self.gate.fails(f) {
+                t.failing += 1;
+            } else {
+                t.not_failing += 1;
+            }
         }
+        t.inconclusive = self.inconclusive_count();
+        t.inconclusive_fails = self.gate.inconclusive;
+        t.warnings = self.warnings().count();
+        t
+    }
+
+    /// Warnings about the input — words the vocabulary does not know, waivers expired or
+    /// unused — in the order every format lists them.
+    pub fn warnings(&self) -> impl Iterator<Item = &'a crate::diagnostic::Diag> {
+        self.checked
+            .iter()
+            .flat_map(|c| c.warnings.iter())
+            .chain(self.waiver_problems())
+    }
+
+    /// Every rule/entity pair that could not be decided, topology by topology.
+    pub fn undecided(&self) -> Vec<Undecided<'a>> {
+        self.checked
+            .iter()
+            .flat_map(|c| {
+                c.inconclusive.iter().map(|result| Undecided {
+                    topology: &c.topology,
+                    result,
+                })
+            })
+            .collect()
     }
 
     /// How many rule/entity pairs could not be decided, over every topology.
@@ -210,6 +296,84 @@ pub fn render(format: Format, report: &Report<'_>, color: bool) -> String {
         Format::Markdown => markdown::render(report),
         Format::Github => github::render(report),
         Format::Html => html::render(report),
+    }
+}
+
+/// The verdict and its counts, the same in every format. Severity counts leave waived
+/// findings out (they are counted as waived only).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Findings not waived, by severity.
+    pub error: usize,
+    pub warning: usize,
+    pub info: usize,
+    /// Findings not waived that fail the gate (`--fail-on`, `--base`).
+    pub failing: usize,
+    /// Findings not waived that do not fail the gate.
+    pub not_failing: usize,
+    pub waived: usize,
+    /// Rule/entity pairs that could not be decided.
+    pub inconclusive: usize,
+    /// `--fail-on-inconclusive`: inconclusive results fail the gate.
+    pub inconclusive_fails: bool,
+    /// Warnings about the input (unknown words, waivers expired or unused).
+    pub warnings: usize,
+    /// The `--fail-on` threshold as its option value.
+    pub fail_on: &'static str,
+}
+
+impl Tally {
+    /// What fails the gate: failing findings, and inconclusive results when they count.
+    pub fn failing_total(&self) -> usize {
+        self.failing
+            + if self.inconclusive_fails {
+                self.inconclusive
+            } else {
+                0
+            }
+    }
+
+    /// Whether the run exits 1.
+    pub fn fails(&self) -> bool {
+        self.failing_total() > 0
+    }
+
+    /// "fails" or "passes".
+    pub fn verdict(&self) -> &'static str {
+        if self.fails() { "fails" } else { "passes" }
+    }
+
+    /// "1 error, 2 warnings, 0 info": the findings not waived, by severity.
+    pub fn counts(&self) -> String {
+        format!(
+            "{} error{}, {} warning{}, {} info",
+            self.error,
+            plural(self.error),
+            self.warning,
+            plural(self.warning),
+            self.info
+        )
+    }
+
+    /// The one summary line every format shows: "kbcheck fails: 1 failing, 2 not failing,
+    /// 1 waived, 0 inconclusive, 3 input warnings (--fail-on error)".
+    pub fn line(&self) -> String {
+        format!(
+            "kbcheck {}: {} failing, {} not failing, {} waived, {} inconclusive{}, {} input warning{} (--fail-on {})",
+            self.verdict(),
+            self.failing,
+            self.not_failing,
+            self.waived,
+            self.inconclusive,
+            if self.inconclusive_fails && self.inconclusive > 0 {
+                " (failing: --fail-on-inconclusive)"
+            } else {
+                ""
+            },
+            self.warnings,
+            plural(self.warnings),
+            self.fail_on,
+        )
     }
 }
 

@@ -89,6 +89,22 @@ fn render_at(report: &Report<'_>, places: &Places, git: Option<&Git>) -> String 
             .iter()
             .map(|i| result(i, report, &index, places)),
     );
+    // Rules that could not be decided: results to review, failing only with
+    // `--fail-on-inconclusive`.
+    results.extend(report.undecided().iter().map(|u| {
+        let mut r = json!({
+            "ruleId": u.result.rule,
+            "kind": "review",
+            "level": "none",
+            "message": {"text": format!("inconclusive: {}", u.text())},
+            "locations": u.location().iter().map(|l| location(l, places)).collect::<Vec<_>>(),
+            "properties": {"inconclusive": true, "failing": report.gate.inconclusive},
+        });
+        if let (Some(i), Some(map)) = (index.get(u.result.rule.as_str()), r.as_object_mut()) {
+            map.insert("ruleIndex".to_owned(), json!(i));
+        }
+        r
+    }));
     let execution: Vec<Value> = report
         .checked
         .iter()
@@ -107,7 +123,21 @@ fn render_at(report: &Report<'_>, places: &Places, git: Option<&Git>) -> String 
             json!({"file": c.topology.file.name(), "error": s.error, "warning": s.warning, "info": s.info})
         })
         .collect();
-    let mut properties = json!({"failOn": report.fail_on_word(), "failing": report.failing(), "topologies": topologies});
+    let tally = report.tally();
+    let mut properties = json!({
+        "failOn": report.fail_on_word(),
+        "failing": report.failing(),
+        "topologies": topologies,
+        "summary": {
+            "verdict": tally.verdict(),
+            "failing": tally.failing,
+            "notFailing": tally.not_failing,
+            "waived": tally.waived,
+            "inconclusive": tally.inconclusive,
+            "warnings": tally.warnings,
+            "line": tally.line(),
+        },
+    });
     if let (Some(diff), Some(map)) = (report.diff, properties.as_object_mut()) {
         map.insert("base".to_owned(), json!(diff.base.topology.file.name()));
     }
@@ -199,8 +229,10 @@ fn descriptor(rule: &Rule) -> Value {
             "text": format!("{resolution}{article}"),
             "markdown": format!("**Resolution.** {resolution}{markdown_article}"),
         },
-        "defaultConfiguration": {"enabled": true, "level": level(rule.default_level())},
-        "properties": {"tags": tags, "kb": m.kb, "products": m.products, "symptoms": m.symptoms},
+        // The highest level the rule can report, as `kbcheck rules` shows; a conditional
+        // severity is spelt out in `kbcheck/severity`.
+        "defaultConfiguration": {"enabled": true, "level": level(rule.max_level())},
+        "properties": {"tags": tags, "kb": m.kb, "products": m.products, "symptoms": m.symptoms, "kbcheck/severity": rule.severity_text()},
     });
     if let (Some(u), Some(map)) = (url, d.as_object_mut()) {
         map.insert("helpUri".to_owned(), json!(u));
