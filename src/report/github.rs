@@ -50,16 +50,17 @@ pub fn render(report: &Report<'_>) -> String {
     for w in report.warnings() {
         warning(&mut out, w);
     }
-    out.push_str(&report.tally().line());
     if let Some(diff) = report.diff {
         out.push_str(&format!(
-            "; compared with {}: {} introduced, {} unchanged, {} resolved",
+            "kbcheck compared with {}: {} introduced, {} unchanged, {} resolved\n",
             diff.base.topology.file.name(),
             diff.introduced.len(),
             diff.unchanged.len(),
             diff.resolved.len()
         ));
     }
+    // The summary line every format shows, last.
+    out.push_str(&report.tally().line());
     out.push('\n');
     out
 }
