@@ -1642,3 +1642,73 @@ fn a_waiver_covers_only_the_topology_files_it_names() {
         ]
     );
 }
+
+#[test]
+fn markdown_of_a_big_topology_fits_a_pull_request_comment() {
+    // 10,000 nodes: every postoffice has the invalid serial (an error each), every tenth
+    // server an attribute the vocabulary does not know (a warning each).
+    let mut text = String::from("version: 1\nnodes:\n");
+    for i in 0..5_000 {
+        let extra = if i % 10 == 0 { ", colour: blue" } else { "" };
+        text.push_str(&format!(
+            "  - {{id: S{i}, kind: server, product: msmail, version: \"3.5\", tags: [production]{extra}}}\n  - {{id: S{i}-PO, kind: postoffice, parent: S{i}, serial: 0799-99992, tags: [production]}}\n"
+        ));
+    }
+    let s = Scratch::new("markdown-cap");
+    let topo = s.write("big.yaml", &text);
+    let md = s.path("report.md");
+    let (exit, out, err) = kbcheck(&[
+        "check",
+        "--no-config",
+        "--format",
+        "json",
+        "--output-format",
+        &format!("markdown={md}"),
+        &topo,
+    ]);
+    assert_eq!(exit, Exit::Findings, "{err}");
+    let report = json(&out);
+    let findings = report["findings"].as_array().unwrap().len();
+    assert!(findings >= 5_000, "{findings}");
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        md.chars().count() <= 60_000,
+        "{} characters",
+        md.chars().count()
+    );
+    // What did not fit is counted and pointed to; the errors come first; the diagram of
+    // 5,000 findings is not drawn (Mermaid would refuse it).
+    let shown = md.matches("\n#### ").count();
+    assert!(shown > 10, "{shown} findings shown");
+    let first = md.split("\n#### ").nth(1).unwrap();
+    assert!(first.starts_with("error: "), "{first}");
+    let note = md
+        .lines()
+        .find(|l| l.contains("more items not shown"))
+        .unwrap();
+    let omitted: usize = note
+        .trim_start_matches("**")
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let warnings = report["warnings"].as_array().unwrap().len();
+    assert_eq!(
+        shown + omitted + md.matches("- **warning**").count(),
+        findings + warnings
+    );
+    assert!(note.contains("see the SARIF/HTML artifact"), "{note}");
+    assert!(!md.contains("```mermaid"));
+    // A smaller cap is kept too.
+    let (_, small, _) = kbcheck(&[
+        "check",
+        "--no-config",
+        "--format",
+        "markdown",
+        "--markdown-max-chars",
+        "5000",
+        &topo,
+    ]);
+    assert!(small.chars().count() <= 5_000, "{}", small.chars().count());
+}

@@ -202,8 +202,8 @@ pub fn render(report: &Report<'_>) -> String {
     out
 }
 
-/// Room kept under the cap for the closing note.
-const RESERVE: usize = 400;
+/// Room kept under the cap for the closing notes.
+const RESERVE: usize = 600;
 
 /// Mermaid's default limit on a diagram's text (`maxTextSize`): a longer one does not render.
 const MERMAID_MAX_TEXT: usize = 50_000;
@@ -224,6 +224,18 @@ impl Budget {
         } else {
             self.omitted += 1;
             false
+        }
+    }
+
+    /// Append a diagram when it fits, else a line saying it was left out (in the room kept
+    /// for closing notes); a diagram is not counted among the items left out.
+    fn place(&mut self, out: &mut String, text: &str) {
+        if self.omitted == 0 && out.len() + text.len() <= self.cap {
+            out.push_str(text);
+        } else if let Some(heading) = text.lines().find(|l| l.starts_with("### ")) {
+            out.push_str(&format!(
+                "\n{heading}\n\nNot drawn: no room left under the size cap — see the HTML artifact or `kbcheck graph`.\n"
+            ));
         }
     }
 }
@@ -269,7 +281,7 @@ fn diagrams(out: &mut String, report: &Report<'_>, budget: &mut Budget) {
                 which.to_lowercase(),
                 mermaid.len()
             ));
-            budget.add(out, &text);
+            budget.place(out, &text);
             continue;
         }
         text.push_str(&format!(
@@ -283,7 +295,7 @@ fn diagrams(out: &mut String, report: &Report<'_>, budget: &mut Budget) {
         text.push_str("```mermaid\n");
         text.push_str(&mermaid);
         text.push_str("```\n");
-        budget.add(out, &text);
+        budget.place(out, &text);
     }
 }
 
