@@ -162,6 +162,17 @@ fn syntax_diag(file: &SourceFile, e: &serde_saphyr::Error, limits: &Limits) -> D
         "parse::multiple_documents" => "the file holds more than one YAML document".to_owned(),
         _ => message,
     };
+    if code == "parse::syntax"
+        && let Some(loc) = inner.location().filter(|l| l.line() > 0)
+        && let Some(d) = common_mistake(
+            file,
+            &message,
+            usize::try_from(loc.line()).unwrap_or(usize::MAX),
+            usize::try_from(loc.column()).unwrap_or(usize::MAX),
+        )
+    {
+        return d;
+    }
     let mut d = Diag::error(code, message.clone()).help(help);
     match inner.location() {
         Some(loc) if loc.line() > 0 => {
@@ -179,6 +190,90 @@ fn syntax_diag(file: &SourceFile, e: &serde_saphyr::Error, limits: &Limits) -> D
         _ => d = d.in_file(file.name()),
     }
     d
+}
+
+/// The usual YAML slips — a tab in the indentation, a quote never closed, a key indented
+/// unlike its siblings — told in kbcheck's words at the offending character, with how to
+/// fix it. The parser reports them where it gave up, which may be the line before (a tab)
+/// or past the place (a quote), so the text around that place is read again.
+fn common_mistake(file: &SourceFile, raw: &str, line: usize, column: usize) -> Option<Diag> {
+    let text = file.text();
+    let lines: Vec<&str> = text.split('\n').collect();
+    let point = |line: usize, column: usize, len: usize| {
+        let (l, c) = (
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(column).unwrap_or(u32::MAX),
+        );
+        Pos {
+            offset: u32::try_from(file.offset_of(l, c)).unwrap_or(u32::MAX),
+            len: u32::try_from(len).unwrap_or(1),
+            line: l,
+            column: c,
+        }
+    };
+    // A tab in the indentation of the reported line or the next two.
+    for n in line..=line + 2 {
+        let Some(l) = lines.get(n.wrapping_sub(1)) else {
+            break;
+        };
+        let indent: String = l.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+        if let Some(at) = indent.chars().position(|c| c == '\t') {
+            let message = format!("a tab indents line {n}");
+            return Some(
+                Diag::error("parse::tab_indentation", message.clone())
+                    .at(file, point(n, at + 1, 1), "this tab")
+                    .help("YAML forbids tabs for indentation; use spaces (two per level, as in the lines around it)"),
+            );
+        }
+    }
+    let lower = raw.to_ascii_lowercase();
+    if lower.contains("quote") || lower.contains("quoted scalar") {
+        // The quote that opens the value: at the reported place, else the last unmatched
+        // one before it on that line.
+        let l = lines.get(line.wrapping_sub(1))?;
+        let chars: Vec<char> = l.chars().collect();
+        let at = match chars.get(column.wrapping_sub(1)) {
+            Some('"' | '\'') => column,
+            _ => chars
+                .iter()
+                .take(column.saturating_sub(1))
+                .rposition(|c| *c == '"' || *c == '\'')
+                .map(|i| i + 1)?,
+        };
+        let quote = chars.get(at - 1).copied().unwrap_or('"');
+        return Some(
+            Diag::error("parse::unclosed_quote", format!("the quote `{quote}` that opens this value is never closed"))
+                .at(file, point(line, at, 1), "opened here")
+                .help(format!("end the value with a matching `{quote}` on the same line, or write it without quotes")),
+        );
+    }
+    if lower.contains("mapping values are not allowed")
+        || lower.contains("did not find expected")
+        || lower.contains("indentation")
+    {
+        let l = lines.get(line.wrapping_sub(1))?;
+        let indent = l.chars().take_while(|c| *c == ' ').count();
+        let previous = lines
+            .iter()
+            .take(line.saturating_sub(1))
+            .rev()
+            .find(|p| !p.trim().is_empty() && !p.trim_start().starts_with('#'))
+            .map(|p| p.chars().take_while(|c| *c == ' ').count());
+        let width = l.trim().chars().count().max(1);
+        let message = match previous {
+            Some(p) if p != indent => format!(
+                "line {line} is indented by {indent} space{}, which matches no enclosing list or map (the line before is indented by {p})",
+                if indent == 1 { "" } else { "s" }
+            ),
+            _ => format!("line {line} does not fit the indentation around it"),
+        };
+        return Some(
+            Diag::error("parse::bad_indentation", message)
+                .at(file, point(line, indent + 1, width), "indented here")
+                .help("indent the keys of one map by the same number of spaces, a nested map or list by more than its parent key, and each `-` item of a list alike"),
+        );
+    }
+    None
 }
 
 fn strip_location_prefix(raw: &str) -> String {
@@ -292,6 +387,29 @@ mod tests {
         let e = parse("a: 1\na: 2\n").err().unwrap();
         assert_eq!(e.code, "kbcheck::parse::duplicate_key");
         assert_eq!(e.location, Some(("t.yaml".into(), 2, 1)));
+    }
+
+    #[test]
+    fn common_yaml_mistakes_are_told_at_their_character() {
+        let e = parse("version: 1\nnodes:\n  - id: S1\n\tkind: server\n").unwrap_err();
+        assert_eq!(e.code, "kbcheck::parse::tab_indentation", "{}", e.message);
+        assert_eq!(e.location, Some(("t.yaml".to_owned(), 4, 1)));
+        assert!(
+            e.help
+                .unwrap()
+                .starts_with("YAML forbids tabs for indentation; use spaces")
+        );
+        let e = parse("version: 1\nnodes:\n  - id: \"S1\n    kind: server\n").unwrap_err();
+        assert_eq!(e.code, "kbcheck::parse::unclosed_quote", "{}", e.message);
+        assert_eq!(e.location, Some(("t.yaml".to_owned(), 3, 9)));
+        let e = parse("version: 1\nnodes:\n  - id: S1\n    kind: server\n      product: x\n")
+            .unwrap_err();
+        assert_eq!(e.code, "kbcheck::parse::bad_indentation", "{}", e.message);
+        assert_eq!(e.location, Some(("t.yaml".to_owned(), 5, 7)));
+        let e =
+            parse("version: 1\nnodes:\n  - id: S1\n    kind: server\n   - id: S2\n").unwrap_err();
+        assert_eq!(e.code, "kbcheck::parse::bad_indentation", "{}", e.message);
+        assert_eq!(e.location, Some(("t.yaml".to_owned(), 5, 4)));
     }
 
     #[test]
