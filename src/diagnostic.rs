@@ -223,19 +223,50 @@ impl From<Diag> for Diags {
     }
 }
 
-/// The closest candidate to `word` by edit distance, if it is close enough to be a typo.
+/// The candidate `word` is most likely a misspelling of, if any. A word is compared part by
+/// part (parts split at `-`, `_` and `.`): every part must equal the candidate's or be a typo
+/// of it (a third of its letters at most), so `smtp-connector` is not "corrected" to
+/// `site-connector`, a different thing spelt alike. Among the candidates left, one of the
+/// same family (the same last part: `…-connector`) comes first, then the closest.
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(1) + 1;
     candidates
         .into_iter()
         .filter(|c| *c != word)
-        .map(|c| (edit_distance(word, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, c)| (*d, *c))
+        .filter_map(|c| typo_distance(word, c).map(|d| (d, c)))
+        .min_by_key(|(d, c)| (last_part(word) != last_part(c), *d, *c))
         .map(|(_, c)| c)
+}
+
+fn parts(word: &str) -> Vec<&str> {
+    word.split(['-', '_', '.']).collect()
+}
+
+fn last_part(word: &str) -> &str {
+    word.rsplit(['-', '_', '.']).next().unwrap_or(word)
+}
+
+/// The edit distance from `word` to `candidate` when it is a plausible typo, else `None`.
+fn typo_distance(word: &str, candidate: &str) -> Option<usize> {
+    let (a, b) = (parts(word), parts(candidate));
+    if a.len() != b.len() {
+        // A separator added or left out ("siteconnector"): the letters must match but one.
+        let join = |p: &[&str]| p.concat();
+        let d = edit_distance(&join(&a), &join(&b));
+        return (d <= 1).then_some(d + 1);
+    }
+    let mut total = 0;
+    for (x, y) in a.iter().zip(&b) {
+        let d = edit_distance(x, y);
+        let longest = x.chars().count().max(y.chars().count());
+        if d > (longest / 3).max(1) {
+            return None;
+        }
+        total += d;
+    }
+    Some(total)
 }
 
 /// "did you mean `x`?" help text, or the list of known names when nothing is close.
@@ -304,6 +335,29 @@ mod tests {
         );
         assert_eq!(did_you_mean("equal", ["equals", "in"]), Some("equals"));
         assert_eq!(did_you_mean("zzzzzz", ["serial", "site"]), None);
+        // A different word of the same family is not a typo; a misspelt one is, and the
+        // same family comes first.
+        let kinds = [
+            "msmail-connector",
+            "site-connector",
+            "x400-connector",
+            "dirsync",
+        ];
+        assert_eq!(did_you_mean("smtp-connector", kinds), None);
+        assert_eq!(did_you_mean("lotus-connector", kinds), None);
+        assert_eq!(
+            did_you_mean("sitte-connector", kinds),
+            Some("site-connector")
+        );
+        assert_eq!(
+            did_you_mean("x401-connector", kinds),
+            Some("x400-connector")
+        );
+        assert_eq!(did_you_mean("siteconnector", kinds), Some("site-connector"));
+        assert_eq!(
+            did_you_mean("msmail-conector", kinds),
+            Some("msmail-connector")
+        );
         assert_eq!(
             did_you_mean("install.program", ["install.program", "install"]),
             None,

@@ -2333,3 +2333,27 @@ fn rules_adds_to_the_configs_rules_and_only_rules_replaces_them() {
         ["SITE-RELAY-ONE-PRIMARY"]
     );
 }
+
+#[test]
+fn a_link_kind_is_not_corrected_to_a_different_connector() {
+    let s = Scratch::new("no-false-suggestion");
+    let plan = |kind: &str| {
+        s.write(
+            &format!("{kind}.yaml"),
+            &format!(
+                "version: 1
+nodes:
+  - {{id: S1, kind: server, product: exchange, version: \"5.5\"}}
+  - {{id: S2, kind: server, product: exchange, version: \"5.5\"}}
+links:
+  - {{id: L1, kind: {kind}, from: S1, to: S2}}
+"
+            ),
+        )
+    };
+    let (_, _, err) = kbcheck(&["validate", "--no-config", &plan("smtp-connector")]);
+    assert!(has(&err, "unknown link kind `smtp-connector`"), "{err}");
+    assert!(!err.contains("did you mean"), "{err}");
+    let (_, _, err) = kbcheck(&["validate", "--no-config", &plan("sitte-connector")]);
+    assert!(has(&err, "did you mean `site-connector`?"), "{err}");
+}
