@@ -203,10 +203,10 @@ fn trace_root(
     let mut first = First::default();
     let ok = trace(c, &env, 3, out, &mut first);
     let (at, note) = match ok {
-        Truth::False => (first.failure, "   <- first failing condition"),
+        Truth::False => (first.decided, "   <- this condition decided it"),
         Truth::Unknown => (
-            first.unknown,
-            "   <- first undecided condition: a value it needs is not set",
+            first.decided,
+            "   <- this condition left it undecided: a value it needs is not set",
         ),
         Truth::True => (None, ""),
     };
@@ -225,20 +225,18 @@ fn trace_root(
     ok
 }
 
-/// The lines (indexes into the output) of the first false and the first unknown leaf.
+/// The line (an index into the output) of the condition that decided a result that is not
+/// true: for a false `all`, its first false member's; for a false `any`, the `any` itself
+/// (none of its members holds); for an unknown one, its first unknown member's; a member of
+/// an `any` that holds anyway is never it.
 #[derive(Default)]
 struct First {
-    failure: Option<usize>,
-    unknown: Option<usize>,
+    decided: Option<usize>,
 }
 
 impl First {
     fn note(&mut self, t: Truth, line: usize) {
-        match t {
-            Truth::False if self.failure.is_none() => self.failure = Some(line),
-            Truth::Unknown if self.unknown.is_none() => self.unknown = Some(line),
-            _ => {}
-        }
+        self.decided = (t != Truth::True).then_some(line);
     }
 }
 
@@ -263,7 +261,7 @@ fn shown_value(env: &Env<'_>, f: &FieldRef) -> String {
 }
 
 /// Evaluate `c` like the engine does, writing one line per condition; `first` records the
-/// first false and unknown leaves.
+/// condition that decided a result that is not true.
 fn trace(c: &Cond, env: &Env<'_>, depth: usize, out: &mut Vec<String>, first: &mut First) -> Truth {
     let pad = "  ".repeat(depth);
     let here = out.len();
@@ -277,12 +275,21 @@ fn trace(c: &Cond, env: &Env<'_>, depth: usize, out: &mut Vec<String>, first: &m
             out.push(String::new());
             let mut results = Vec::new();
             for sub in cs {
-                results.push(trace(sub, env, depth + 1, out, first));
+                let mut decided = First::default();
+                let t = trace(sub, env, depth + 1, out, &mut decided);
+                results.push((t, decided.decided));
             }
             let ok = if is_all {
-                results.iter().copied().fold(Truth::True, Truth::and)
+                results.iter().map(|r| r.0).fold(Truth::True, Truth::and)
             } else {
-                results.iter().copied().fold(Truth::False, Truth::or)
+                results.iter().map(|r| r.0).fold(Truth::False, Truth::or)
+            };
+            let member = |want: Truth| results.iter().find(|r| r.0 == want).and_then(|r| r.1);
+            first.decided = match ok {
+                Truth::True => None,
+                Truth::False if is_all => member(Truth::False),
+                Truth::False => Some(here),
+                Truth::Unknown => member(Truth::Unknown),
             };
             if let Some(line) = out.get_mut(here) {
                 *line = format!(

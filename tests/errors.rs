@@ -745,7 +745,7 @@ fn explain_marks_unknown_conditions() {
     assert_eq!(exit, Exit::Clean, "{err}");
     assert!(
         out.contains(
-            "[?] `serial` is `0799-99992`: not set   <- first undecided condition: a value it needs is not set"
+            "[?] `serial` is `0799-99992`: not set   <- this condition left it undecided: a value it needs is not set"
         ),
         "{out}"
     );
@@ -760,7 +760,9 @@ fn explain_marks_unknown_conditions() {
         "PO-LEGACY",
     ]);
     assert!(
-        out.contains("[ ] `serial` is `0799-99992`: found `21-77311`   <- first failing condition"),
+        out.contains(
+            "[ ] `serial` is `0799-99992`: found `21-77311`   <- this condition decided it"
+        ),
         "{out}"
     );
 }
@@ -916,5 +918,50 @@ fn docs_errors_md_lists_every_code() {
     assert!(
         stale.is_empty(),
         "docs/errors.md lists codes not in src: {stale:?}"
+    );
+}
+
+#[test]
+fn explain_marks_the_condition_that_decided_not_a_member_of_a_true_any() {
+    let s = Scratch::new("explain-decided");
+    let rules = s.write(
+        "rules/T-DECIDED.yaml",
+        "id: T-DECIDED
+title: a test rule
+kb: [Q000000]
+resolution: none
+select: {kind: server}
+when:
+  all:
+    - any:
+        - {field: product, equals: msmail}
+        - {field: version, equals: \"5.5\"}
+    - {field: os, equals: os2}
+severity: error
+message: \"{id}\"
+",
+    );
+    let topo = s.write(
+        "plan.yaml",
+        "version: 1
+nodes:
+  - {id: S1, kind: server, product: exchange, version: \"5.5\", os: windows-nt-4.0}
+",
+    );
+    let (exit, out, err) = kbcheck(&[
+        "explain",
+        "T-DECIDED",
+        "--no-default-rules",
+        "--rules",
+        &rules,
+        "--topology",
+        &topo,
+    ]);
+    assert_eq!(exit, Exit::Clean, "{err}");
+    let marked: Vec<&str> = out.lines().filter(|l| l.contains("<-")).collect();
+    assert_eq!(marked.len(), 1, "{out}");
+    assert!(
+        marked[0].contains("`os` is `os2`") && marked[0].contains("this condition decided it"),
+        "{out}"
     );
 }
