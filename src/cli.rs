@@ -355,7 +355,7 @@ impl<'a> Io<'a> {
     fn diag(&mut self, d: &Diag) {
         let _ = self
             .err
-            .write_all(report::render_diagnostic(d, self.color).as_bytes());
+            .write_all(report::human::render_input(d, self.color).as_bytes());
         if d.is_error() {
             self.errors.push(d.clone());
         }

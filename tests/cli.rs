@@ -2357,3 +2357,31 @@ links:
     let (_, _, err) = kbcheck(&["validate", "--no-config", &plan("sitte-connector")]);
     assert!(has(&err, "did you mean `site-connector`?"), "{err}");
 }
+
+#[test]
+fn columns_are_characters_in_every_format() {
+    // `é` is two bytes: a byte column would be one more per `é` before the entity.
+    let s = Scratch::new("columns");
+    let topo = s.write(
+        "plan.yaml",
+        "version: 1\nnodes: [{id: \"éé\", kind: server, product: msmail, version: \"3.5\"}, {id: PO1, kind: postoffice, parent: \"éé\", serial: 0799-99992, tags: [production], colour: x}]\n",
+    );
+    let (_, out, _) = kbcheck(&["check", "--no-config", "--format", "json", &topo]);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let finding = &doc["findings"][0]["locations"][0];
+    let warning = &doc["warnings"][0];
+    let column = |v: &Value| v["column"].as_u64().unwrap();
+    // Where `{id: PO1` and `colour` start, counted in characters from 1.
+    let line2 = "nodes: [{id: \"éé\", kind: server, product: msmail, version: \"3.5\"}, {id: PO1, kind: postoffice, parent: \"éé\", serial: 0799-99992, tags: [production], colour: x}]";
+    let chars = |part: &str| line2.split(part).next().unwrap().chars().count() as u64 + 1;
+    assert_eq!(column(finding), chars("{id: PO1"));
+    assert_eq!(column(warning), chars("colour"));
+    let (_, human, err) = kbcheck(&["check", "--no-config", &topo]);
+    for c in [column(finding), column(warning)] {
+        let header = format!("plan.yaml:2:{c}]");
+        assert!(
+            human.contains(&header) || err.contains(&header),
+            "no `{header}`:\n{human}\n{err}"
+        );
+    }
+}

@@ -407,3 +407,100 @@ impl Diagnostic for Shown<'_> {
         self.diag.labels()
     }
 }
+
+/// An input diagnostic (a warning about a topology, an error in a rule file) as text, its
+/// header's column counted in characters like every other format (miette counts bytes).
+pub fn render_input(d: &Diag, color: bool) -> String {
+    render_diagnostic(&Input::of(d), color)
+}
+
+/// A [`Diag`] whose snippets count columns in characters.
+struct Input<'a> {
+    diag: &'a Diag,
+    source: Option<CharColumns<'a>>,
+    related: Vec<Input<'a>>,
+}
+
+impl<'a> Input<'a> {
+    fn of(diag: &'a Diag) -> Input<'a> {
+        Input {
+            diag,
+            source: diag.source.as_ref().map(CharColumns),
+            related: diag.related.iter().map(Input::of).collect(),
+        }
+    }
+}
+
+/// A source whose spans' columns are counted in characters.
+struct CharColumns<'a>(&'a miette::NamedSource<Arc<String>>);
+
+impl SourceCode for CharColumns<'_> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let contents = self.0.read_span(span, before, after)?;
+        if before > 0 {
+            return Ok(contents);
+        }
+        // Without lines before, the contents start at the span: its column is the
+        // characters between the start of its line and it.
+        let text = self.0.inner().as_str();
+        let at = span.offset().min(text.len());
+        let head = text.get(..at).unwrap_or("");
+        let line_start = head.rfind('\n').map_or(0, |i| i + 1);
+        let column = head.get(line_start..).map_or(0, |t| t.chars().count());
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.0.name().to_owned(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            column,
+            contents.line_count(),
+        )))
+    }
+}
+
+impl std::fmt::Debug for Input<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.diag, f)
+    }
+}
+
+impl std::fmt::Display for Input<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self.diag, f)
+    }
+}
+
+impl std::error::Error for Input<'_> {}
+
+impl Diagnostic for Input<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.diag.code()
+    }
+    fn severity(&self) -> Option<Severity> {
+        self.diag.severity()
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.diag.help()
+    }
+    fn url<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.diag.url()
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.diag.labels()
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
+        }
+    }
+}
