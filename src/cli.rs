@@ -892,10 +892,14 @@ pub fn list_rules(a: &RulesArgs, io: &mut Io<'_>) -> Exit {
         "ID", "SEVERITY", "KIND", "KB"
     );
     for r in &shown {
+        // The highest level the rule can report (SARIF's level too); `*` when it depends on
+        // the entity (`kbcheck explain ID` says when).
         let sev = if r.is_derivation() {
-            "-"
+            "-".to_owned()
+        } else if r.severity.len() > 1 {
+            format!("{}*", r.max_level().word())
         } else {
-            r.max_level().word()
+            r.max_level().word().to_owned()
         };
         let _ = writeln!(
             io.out,
@@ -905,6 +909,15 @@ pub fn list_rules(a: &RulesArgs, io: &mut Io<'_>) -> Exit {
             kind_word(r),
             r.meta.kb.join(","),
             r.meta.title
+        );
+    }
+    if shown
+        .iter()
+        .any(|r| !r.is_derivation() && r.severity.len() > 1)
+    {
+        let _ = writeln!(
+            io.out,
+            "* the highest severity of a rule whose severity depends on the entity; `kbcheck explain ID` says when"
         );
     }
     let _ = writeln!(io.out, "{} rules", shown.len());

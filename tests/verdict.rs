@@ -355,3 +355,61 @@ fn output_format_refuses_what_is_not_format_equals_file() {
         assert!(err.contains("--output-format"), "{bad}: {err}");
     }
 }
+
+#[test]
+fn sarif_levels_and_the_rules_list_agree() {
+    let (_, list, _) = kbcheck(&["rules", "--no-config", "--json"]);
+    let list: Value = serde_json::from_str(&list).unwrap();
+    let (_, sarif, _) = kbcheck(&[
+        "check",
+        "--no-config",
+        "--format",
+        "sarif",
+        "examples/clean-deployment.json",
+    ]);
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    let descriptors = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let (_, table, _) = kbcheck(&["rules", "--no-config"]);
+    let mut conditional = 0;
+    for d in descriptors {
+        let id = d["id"].as_str().unwrap();
+        let listed = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap();
+        if listed["kind"] == "derive" {
+            // A derivation reports only a conflict with a written value; the list shows `-`.
+            continue;
+        }
+        let level = d["defaultConfiguration"]["level"].as_str().unwrap();
+        let severity = listed["severity"].as_str().unwrap();
+        assert_eq!(
+            level,
+            if severity == "info" { "note" } else { severity },
+            "{id}"
+        );
+        let text = d["properties"]["kbcheck/severity"].as_str().unwrap();
+        assert_eq!(text, listed["severity_text"], "{id}");
+        let row = table
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap();
+        if text.contains(" when: ") {
+            conditional += 1;
+            // The highest level first, then the rest: "error when: …; else warning".
+            assert!(text.starts_with(severity), "{id}: {text}");
+            assert!(row.contains(&format!(" {severity}* ")), "{row}");
+        } else {
+            assert_eq!(text, severity, "{id}");
+            assert!(row.contains(&format!(" {severity} ")), "{row}");
+        }
+    }
+    assert!(
+        conditional > 0,
+        "the bundled rules have conditional severities"
+    );
+}
