@@ -2304,7 +2304,7 @@ fn rules_adds_to_the_configs_rules_and_only_rules_replaces_them() {
     let s = Scratch::new("rules-add");
     let config = s.write(
         "kbcheck.yaml",
-        &format!("rules: [{:?}]\n", fixture("pack-site")),
+        format!("rules: [{:?}]\n", fixture("pack-site")),
     );
     let ids = |extra: &[&str]| -> Vec<String> {
         let mut args = vec!["rules", "--json", "--no-default-rules", "--config", &config];
@@ -2340,7 +2340,7 @@ fn a_link_kind_is_not_corrected_to_a_different_connector() {
     let plan = |kind: &str| {
         s.write(
             &format!("{kind}.yaml"),
-            &format!(
+            format!(
                 "version: 1
 nodes:
   - {{id: S1, kind: server, product: exchange, version: \"5.5\"}}
