@@ -1,8 +1,10 @@
 //! Markdown output, fit to post as a pull-request comment: a headline with the gate's
-//! verdict, a summary table by severity and one by KB article, then each finding with its
-//! entities, message and resolution (with `--base`: a section per diff category), then any
-//! waiver warnings. Before the findings, a Mermaid diagram of each topology's findings and
-//! their neighbourhood. Text from rules and topologies is escaped outside code spans, so a
+//! verdict and the shared summary line, a summary table by severity and one by KB article,
+//! then each finding with its entities, message and resolution, what fails the gate first
+//! (with `--base`: a section per diff category), then inconclusive results and warnings, then
+//! a Mermaid diagram of each topology's failing findings (else all findings) and their
+//! neighbourhood when Mermaid can render it. Past `--markdown-max-chars` the rest is counted,
+//! not shown. Text from rules and topologies is escaped outside code spans, so a
 //! `\\SERVER\SHARE` path or a `*` in a name shows as written.
 
 use super::{Item, Report, plural};
