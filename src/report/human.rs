@@ -25,10 +25,12 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
     // findings and the file.
     let mut show = |f: &Finding, topo: &Topology, rules: &RuleSet| -> String {
         let diag = finding_diag(f, topo, rules);
+        let lines = sources.of(topo);
         render_diagnostic(
-            &Shown {
+            &Input {
                 diag: &diag,
-                lines: sources.of(topo),
+                source: diag.source.as_ref().map(|_| Source::Lines(lines)),
+                related: Vec::new(),
             },
             color,
         )
@@ -364,68 +366,30 @@ impl SourceCode for Lines {
     }
 }
 
-/// A finding's diagnostic shown with snippets of the lines around each entity.
-struct Shown<'a> {
-    diag: &'a Diag,
-    lines: &'a Lines,
-}
-
-impl std::fmt::Debug for Shown<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(self.diag, f)
-    }
-}
-
-impl std::fmt::Display for Shown<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self.diag, f)
-    }
-}
-
-impl std::error::Error for Shown<'_> {}
-
-impl Diagnostic for Shown<'_> {
-    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.diag.code()
-    }
-    fn severity(&self) -> Option<Severity> {
-        self.diag.severity()
-    }
-    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.diag.help()
-    }
-    fn url<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.diag.url()
-    }
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.diag
-            .source
-            .as_ref()
-            .map(|_| self.lines as &dyn SourceCode)
-    }
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.diag.labels()
-    }
-}
-
 /// An input diagnostic (a warning about a topology, an error in a rule file) as text, its
 /// header's column counted in characters like every other format (miette counts bytes).
 pub fn render_input(d: &Diag, color: bool) -> String {
     render_diagnostic(&Input::of(d), color)
 }
 
-/// A [`Diag`] whose snippets count columns in characters.
+/// A [`Diag`] shown through a source that counts columns in characters: a finding's (the
+/// lines of its topology, read per snippet) or an input diagnostic's.
 struct Input<'a> {
     diag: &'a Diag,
-    source: Option<CharColumns<'a>>,
+    source: Option<Source<'a>>,
     related: Vec<Input<'a>>,
+}
+
+enum Source<'a> {
+    Lines(&'a Lines),
+    Chars(CharColumns<'a>),
 }
 
 impl<'a> Input<'a> {
     fn of(diag: &'a Diag) -> Input<'a> {
         Input {
             diag,
-            source: diag.source.as_ref().map(CharColumns),
+            source: diag.source.as_ref().map(|s| Source::Chars(CharColumns(s))),
             related: diag.related.iter().map(Input::of).collect(),
         }
     }
@@ -491,7 +455,10 @@ impl Diagnostic for Input<'_> {
         self.diag.url()
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source.as_ref().map(|s| s as &dyn SourceCode)
+        self.source.as_ref().map(|s| match s {
+            Source::Lines(l) => *l as &dyn SourceCode,
+            Source::Chars(c) => c as &dyn SourceCode,
+        })
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.diag.labels()
