@@ -114,7 +114,9 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
             out.push_str(&format!(
                 "  {}: {} ({} entities)\n",
                 c.topology.file.name(),
-                counts(&Summary::of(&c.findings)),
+                counts(&Summary::of(
+                    c.findings.iter().filter(|f| f.waiver.is_none())
+                )),
                 c.topology.len()
             ));
         }
