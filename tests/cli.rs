@@ -2298,6 +2298,8 @@ nodes:
     assert!(
         out.contains("derives `os-family` = lookup(`os` in a table of 2, else `other`) = `os2` (from `os` = `os2-2.1`)"),
         "{out}"
+    );
+}
 
 #[test]
 fn rules_adds_to_the_configs_rules_and_only_rules_replaces_them() {
