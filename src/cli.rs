@@ -344,7 +344,7 @@ impl<'a> Io<'a> {
     fn diags(&mut self, diags: &Diags) {
         let mut shown = report::Capped::new(self.max_diagnostics);
         for d in diags.iter() {
-            shown.push(&d.code, || report::render_diagnostic(d, self.color));
+            shown.push(&d.code, || report::human::render_input(d, self.color));
             if d.is_error() {
                 self.errors.push(d.clone());
             }

@@ -67,6 +67,11 @@ fn memchr_all(needle: u8, bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
 }
 
 impl Indexed {
+    /// The whole text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
     fn new(text: String) -> Indexed {
         Indexed {
             text: Arc::new(text),

@@ -398,7 +398,7 @@ impl<'a> Input<'a> {
 }
 
 /// A source whose spans' columns are counted in characters.
-struct CharColumns<'a>(&'a miette::NamedSource<Arc<String>>);
+struct CharColumns<'a>(&'a miette::NamedSource<crate::source::Indexed>);
 
 impl SourceCode for CharColumns<'_> {
     fn read_span<'a>(
