@@ -97,13 +97,14 @@ fn data_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The bundled vocabulary, loaded as the rule loader loads it.
+/// The bundled vocabulary, loaded as the rule loader loads it: every file of the folder, merged.
 fn vocab() -> Vocabulary {
-    let path = root().join("schemas/vocabulary/mail.yaml");
-    let (file, node) = tree("mail.yaml", &read(&path));
     let mut v = Vocabulary::default();
     let mut diags = Diags::default();
-    v.add_file(&file, &node, &mut diags);
+    for path in data_files(&root().join("schemas/vocabulary")) {
+        let (file, node) = tree(&shown(&path), &read(&path));
+        v.add_file(&file, &node, &mut diags);
+    }
     assert!(
         !diags.has_errors(),
         "the bundled vocabulary has errors: {diags:?}"
