@@ -128,6 +128,7 @@ fn examples_with_findings_exit_1() {
     for example in [
         "examples/backoffice-branch-rollout.yaml",
         "examples/exchange-connector-backbone.yaml",
+        "examples/exchange-55-upgrade.yaml",
     ] {
         let (exit, out, err) = kbcheck(&["check", &path(example)]);
         assert_eq!(exit, Exit::Findings, "{example}:\n{out}{err}");
@@ -370,6 +371,19 @@ fn examples_give_exactly_their_findings() {
                     "KB-Q151228-DUPLICATE-SERIAL",
                     "error",
                     &["PO-PAR", "PO-RED"],
+                ),
+            ],
+        ),
+        (
+            "examples/exchange-55-upgrade.yaml",
+            &[
+                ("KB-Q179258-STANDARD-16GB", "error", &["EXCH-HQ"]),
+                ("KB-Q179258-UPGRADE-FROM-40-50", "info", &["EXCH-HQ"]),
+                ("KB-Q179258-UPGRADE-FROM-40-50", "info", &["EXCH-SAP"]),
+                (
+                    "KB-Q282115-MORE-THAN-FOUR-EDK",
+                    "error",
+                    &["SXC-FI", "SXC-HR", "SXC-MM", "SXC-PP", "SXC-SD"],
                 ),
             ],
         ),

@@ -635,6 +635,15 @@ fn fingerprints_of_the_examples_never_change() {
         ),
         ("examples/clean-deployment.json", &[]),
         (
+            "examples/exchange-55-upgrade.yaml",
+            &[
+                "KB-Q179258-STANDARD-16GB EXCH-HQ beb87c03be1a354d",
+                "KB-Q179258-UPGRADE-FROM-40-50 EXCH-HQ c8b59060d0670570",
+                "KB-Q179258-UPGRADE-FROM-40-50 EXCH-SAP 7613cfde967c4c95",
+                "KB-Q282115-MORE-THAN-FOUR-EDK SXC-FI,SXC-HR,SXC-MM,SXC-PP,SXC-SD 223dfdf072a510bc",
+            ],
+        ),
+        (
             BEFORE,
             &[
                 "KB-Q142196-INVALID-SERIAL PO-LAB b8f70a55dc793145",
