@@ -39,7 +39,7 @@ fn check_examples_folder_checks_every_example_topology_and_exits_1() {
     let (exit, out, err) = kbcheck(&["check", "--no-config", "examples/"]);
     assert_eq!(exit, Exit::Findings, "{out}{err}");
     assert!(
-        out.contains("4 errors, 7 warnings, 0 info in 5 topologies"),
+        out.contains("6 errors, 7 warnings, 2 info in 6 topologies"),
         "{out}"
     );
     // The summary has a line per file.
@@ -61,6 +61,10 @@ fn check_examples_folder_checks_every_example_topology_and_exits_1() {
             "1 error, 2 warnings, 0 info",
         ),
         (
+            "examples/exchange-55-upgrade.yaml",
+            "2 errors, 0 warnings, 2 info",
+        ),
+        (
             "examples/exchange-connector-backbone.yaml",
             "1 error, 1 warning, 0 info",
         ),
@@ -79,6 +83,7 @@ fn check_examples_folder_checks_every_example_topology_and_exits_1() {
             "examples/clean-deployment.json",
             "examples/diff/contoso-after.yaml",
             "examples/diff/contoso-before.yaml",
+            "examples/exchange-55-upgrade.yaml",
             "examples/exchange-connector-backbone.yaml",
         ],
         "every example topology, sorted"
@@ -90,11 +95,11 @@ fn check_examples_folder_checks_every_example_topology_and_exits_1() {
         .iter()
         .map(|t| t["summary"]["error"].as_u64().unwrap())
         .collect();
-    assert_eq!(per_file, [1, 0, 1, 1, 1], "each file has its own summary");
+    assert_eq!(per_file, [1, 0, 1, 1, 2, 1], "each file has its own summary");
     // SARIF and Markdown report per file too.
     let (_, out, _) = kbcheck(&["check", "--no-config", "--format", "sarif", "examples"]);
     let topologies = &json(&out)["runs"][0]["properties"]["topologies"];
-    assert_eq!(topologies.as_array().unwrap().len(), 5, "{topologies}");
+    assert_eq!(topologies.as_array().unwrap().len(), 6, "{topologies}");
     let (_, out, _) = kbcheck(&["check", "--no-config", "--format", "markdown", "examples"]);
     assert!(
         out.contains("| `examples/clean-deployment.json` | 0 | 0 | 0 |"),
@@ -118,6 +123,7 @@ fn quoted_globs_work_as_for_rules() {
             "examples/backoffice-branch-rollout.yaml",
             "examples/diff/contoso-after.yaml",
             "examples/diff/contoso-before.yaml",
+            "examples/exchange-55-upgrade.yaml",
             "examples/exchange-connector-backbone.yaml",
         ]
     );
