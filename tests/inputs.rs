@@ -95,7 +95,11 @@ fn check_examples_folder_checks_every_example_topology_and_exits_1() {
         .iter()
         .map(|t| t["summary"]["error"].as_u64().unwrap())
         .collect();
-    assert_eq!(per_file, [1, 0, 1, 1, 2, 1], "each file has its own summary");
+    assert_eq!(
+        per_file,
+        [1, 0, 1, 1, 2, 1],
+        "each file has its own summary"
+    );
     // SARIF and Markdown report per file too.
     let (_, out, _) = kbcheck(&["check", "--no-config", "--format", "sarif", "examples"]);
     let topologies = &json(&out)["runs"][0]["properties"]["topologies"];
