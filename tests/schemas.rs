@@ -1531,7 +1531,7 @@ fn known_gaps_are_caught_by_the_loader_only() {
         ),
         (
             "an unknown kind",
-            rule(&[("select", Some("{kind: mailbox}"))]),
+            rule(&[("select", Some("{kind: fax-server}"))]),
             "rule::unknown_kind",
         ),
         (
