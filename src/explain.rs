@@ -374,6 +374,16 @@ fn trace(c: &Cond, env: &Env<'_>, depth: usize, out: &mut Vec<String>, first: &m
             first.note(ok, here);
             ok
         }
+        Cond::Each(q) => {
+            let ok = c.eval(env);
+            let mut desc = Vec::new();
+            q.describe(0, &mut desc);
+            let head = desc.first().cloned().unwrap_or_default();
+            out.push(format!("{pad}{} {head}", ok.mark()));
+            out.extend(q.trace(env).into_iter().map(|l| format!("{pad}    {l}")));
+            first.note(ok, here);
+            ok
+        }
         Cond::Related(r) => {
             let ok = r.eval(env);
             let reached = r.reach(env, env.current);

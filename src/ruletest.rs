@@ -8,7 +8,7 @@
 //! or not they are planned). Cases marked `todo` are reported but do not fail.
 
 use crate::engine;
-use crate::lang::{Level, Logic, Rule, RuleSet};
+use crate::lang::{Expected, Level, Logic, Rule, RuleSet};
 use crate::topology::Topology;
 
 /// What one case gave.
@@ -16,8 +16,8 @@ use crate::topology::Topology;
 pub struct CaseResult {
     pub name: String,
     pub todo: bool,
-    /// Expected but not found: (entities, severity).
-    pub missing: Vec<(Vec<String>, Option<Level>)>,
+    /// Expected but not found.
+    pub missing: Vec<Expected>,
     /// Found but not expected: (entities, severity).
     pub noisy: Vec<(Vec<String>, Level)>,
     /// The case's topology did not load.
@@ -109,17 +109,20 @@ pub fn run_rule(set: &RuleSet, rule: &Rule) -> RuleResult {
         }
         let actual = findings_of(set, rule, &topo);
         let mut unmatched: Vec<(Vec<String>, Level)> = actual;
-        for (ids, level) in &case.expect {
-            let mut want = ids.clone();
-            want.sort();
-            let pos = unmatched
-                .iter()
-                .position(|(got, l)| *got == want && level.is_none_or(|x| x == *l));
+        // Exact expectations take their findings first, so an `at-least` one cannot take a
+        // finding an exact one needs.
+        let ordered = case
+            .expect
+            .iter()
+            .filter(|e| !e.at_least)
+            .chain(case.expect.iter().filter(|e| e.at_least));
+        for want in ordered {
+            let pos = unmatched.iter().position(|(got, l)| want.matches(got, *l));
             match pos {
                 Some(p) => {
                     unmatched.remove(p);
                 }
-                None => cr.missing.push((want, *level)),
+                None => cr.missing.push(want.clone()),
             }
         }
         cr.noisy = unmatched;
@@ -223,13 +226,14 @@ pub fn render(results: &[RuleResult]) -> String {
             for i in &c.invalid {
                 out.push_str(&format!("       invalid topology: {i}\n"));
             }
-            for (ids, level) in &c.missing {
-                let l = level
+            for want in &c.missing {
+                let l = want
+                    .severity
                     .map(|l| format!(" ({})", l.word()))
                     .unwrap_or_default();
                 out.push_str(&format!(
-                    "       missing: expected a finding on [{}]{l}, none came\n",
-                    ids.join(", ")
+                    "       missing: expected a finding on {}{l}, none came\n",
+                    want.shown()
                 ));
             }
             if let Some((want, got)) = &c.undecided {

@@ -2401,3 +2401,76 @@ fn columns_are_characters_in_every_format() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// List quantifiers, text captures and `at-least` expectations in a pack (issue 22)
+
+/// `kbcheck test` on the `pack-lists` vocabulary and rule `id`, with `from` replaced by `to`.
+fn test_pack_lists_changed(id: &str, from: &str, to: &str) -> (Exit, String, String) {
+    let scratch = Scratch::new(&format!("pack-lists-{id}"));
+    let rule = std::fs::read_to_string(fixture(&format!("pack-lists/{id}.yaml"))).unwrap();
+    assert!(rule.contains(from), "`{from}` is not in {id}");
+    scratch.write(&format!("pack/{id}.yaml"), rule.replace(from, to));
+    scratch.write(
+        "pack/vocabulary.yaml",
+        std::fs::read_to_string(fixture("pack-lists/vocabulary.yaml")).unwrap(),
+    );
+    kbcheck(&["test", &scratch.path("pack")])
+}
+
+#[test]
+fn a_pack_testing_list_elements_and_captured_text_passes_its_cases_without_a_rebuild() {
+    let pack = fixture("pack-lists");
+    let (exit, out, err) = kbcheck(&["test", &pack]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    assert!(out.contains("ok   CONTOSO-X400-COUNTRY (3 cases)"), "{out}");
+    assert!(
+        out.contains("ok   CONTOSO-ONE-SMTP-GATEWAY (2 cases)"),
+        "{out}"
+    );
+    assert_eq!(out.lines().last(), Some("2 passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn an_at_least_expectation_fails_when_a_listed_entity_is_not_in_the_finding() {
+    let (exit, out, err) = test_pack_lists_changed(
+        "CONTOSO-ONE-SMTP-GATEWAY",
+        "[{entities: [G1, G2], at-least: true}]",
+        "[{entities: [G1, G4], at-least: true}]",
+    );
+    assert_eq!(exit, Exit::Findings, "{out}{err}");
+    assert!(
+        out.contains("missing: expected a finding on [G1, G4, ...], none came"),
+        "{out}"
+    );
+    assert!(
+        out.contains("noisy:   unexpected finding on [G1, G2, G3] (warning)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_text_operator_on_a_list_attribute_is_refused_with_the_quantifier_to_write() {
+    let (exit, out, err) = test_pack_lists_changed(
+        "CONTOSO-X400-COUNTRY",
+        "  field: address-spaces\n  any:\n    value: {capture: {element: true}, extract: '^X400:c=(?P<country>[^;]*);', group: country}\n    as: caseless\n    not-in: [us, gb, de]\n",
+        "  {field: address-spaces, matches: '^X400:c=fr;'}\n",
+    );
+    assert_eq!(exit, Exit::Invalid, "{out}{err}");
+    assert!(has(&err, "kbcheck::rule::list_needs_quantifier"), "{err}");
+    assert!(
+        has(
+            &err,
+            "× `address-spaces` is a list; `matches` tests one value"
+        ),
+        "{err}"
+    );
+    assert!(
+        has(
+            &err,
+            "help: say which elements must pass: `{field: address-spaces, any: {matches: ...}}`"
+        ),
+        "{err}"
+    );
+    assert_label(&err, 9, "matches", "applied to the whole list");
+}

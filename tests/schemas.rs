@@ -757,6 +757,28 @@ fn good_rules_are_accepted_by_schema_and_loader() {
                 ),
             )]),
         ),
+        (
+            "list quantifiers with element tests, captures and the element in expressions",
+            rule(&[
+                ("select", Some("{kind: server}")),
+                (
+                    "when",
+                    Some(
+                        "{all: [{field: services, any: {as: caseless, equals: fpnw}}, {field: services, none: {all: [{starts-with: gsnw}, {not: {ends-with: '4.0'}}]}}, {field: services, count: {min: 1, max: 2}, where: {value: {capture: {element: true}, extract: '^(?P<name>[a-z]+)-', group: name}, in: [gsnw]}}]}",
+                    ),
+                ),
+                ("message", Some("m")),
+            ]),
+        ),
+        (
+            "an at-least expected finding",
+            rule(&[(
+                "tests",
+                Some(
+                    "[{name: a, topology: {version: 1, nodes: []}, expect: [{entities: [A, B], at-least: true}]}]",
+                ),
+            )]),
+        ),
     ];
     assert_accepted(&cases);
 }
@@ -1341,6 +1363,40 @@ fn bad_rules_are_rejected_by_schema_and_loader() {
                 "tests",
                 Some(
                     "[{name: a, topology: {version: 1, nodes: []}, generate: [{count: 2, node: {id: \"N{i}\", kind: server}, link: {kind: serves}}], expect: []}]",
+                ),
+            )]),
+            "rule::bad_tests",
+        ),
+        (
+            "a list count without where",
+            rule(&[
+                ("select", Some("{kind: server}")),
+                ("when", Some("{field: services, count: {min: 1}}")),
+            ]),
+            "rule::bad_condition",
+        ),
+        (
+            "two quantifiers",
+            rule(&[
+                ("select", Some("{kind: server}")),
+                (
+                    "when",
+                    Some("{field: services, any: {equals: a}, all: {equals: b}}"),
+                ),
+            ]),
+            "rule::bad_condition",
+        ),
+        (
+            "capture without extract",
+            rule(&[("when", Some("{value: {capture: {field: name}}, equals: a}"))]),
+            "rule::bad_expression",
+        ),
+        (
+            "at-least takes a boolean",
+            rule(&[(
+                "tests",
+                Some(
+                    "[{name: a, topology: {version: 1, nodes: []}, expect: [{entities: [A], at-least: some}]}]",
                 ),
             )]),
             "rule::bad_tests",

@@ -53,7 +53,7 @@ fn messages(rule: &str, topo: &str) -> Vec<String> {
 }
 
 /// The code and the underlined text of the first error compiling `rule`.
-fn load_error(rule: &str) -> (String, String) {
+pub(super) fn load_error(rule: &str) -> (String, String) {
     let vocab = vocab();
     let file = SourceFile::new("rule.yaml", rule.to_owned());
     let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();

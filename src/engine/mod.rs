@@ -404,6 +404,8 @@ pub fn group_message(rule: &Rule, env: &Env<'_>, members: &[String], key: &str) 
 #[cfg(test)]
 mod expr_tests;
 #[cfg(test)]
+mod list_tests;
+#[cfg(test)]
 mod relation_tests;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -143,6 +143,7 @@ pub fn compile_named(
         subject: scope.clone(),
         max_regex_bytes: limits.max_regex_bytes,
         named,
+        element: false,
     };
     let s_where_given = select.as_ref().is_some_and(|(_, w)| w.is_some());
     let select = select.map(|(sel, where_node)| {
@@ -900,21 +901,13 @@ fn tests(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<TestCase> {
         {
             super::cases::generate(file, t, g, diags);
         }
-        let todo = match r.take("todo") {
-            Some(Node {
-                value: Value::Bool(b),
-                ..
-            }) => *b,
-            Some(n) => {
-                diags.push(
-                    Diag::error("rule::bad_tests", "`todo` takes true or false")
-                        .at(file, n.pos, "here")
-                        .help("write `todo: true` for a known gap"),
-                );
-                false
-            }
-            None => false,
-        };
+        let todo = flag(
+            file,
+            r.take("todo"),
+            "todo",
+            "write `todo: true` for a known gap",
+            diags,
+        );
         let mut expect = Vec::new();
         match r.take("expect") {
             None => diags.push(
@@ -961,8 +954,25 @@ fn tests(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<TestCase> {
                         }
                         l
                     });
-                    fr.finish(&["entities", "severity"], "an expected finding", diags);
-                    expect.push((entities, level));
+                    let at_least = flag(
+                        file,
+                        fr.take("at-least"),
+                        "at-least",
+                        "write `at-least: true` where the finding may name more entities than listed",
+                        diags,
+                    );
+                    fr.finish(
+                        &["entities", "severity", "at-least"],
+                        "an expected finding",
+                        diags,
+                    );
+                    let mut entities = entities;
+                    entities.sort();
+                    expect.push(super::Expected {
+                        entities,
+                        severity: level,
+                        at_least,
+                    });
                 }
             }
             Some(n) => diags.push(
@@ -1071,4 +1081,23 @@ fn binding_report(
         out.push(name.to_owned());
     }
     Some(out)
+}
+
+/// A test case's `true` / `false` key (`false` when absent); an error for anything else.
+fn flag(file: &SourceFile, node: Option<&Node>, key: &str, help: &str, diags: &mut Diags) -> bool {
+    match node {
+        None => false,
+        Some(Node {
+            value: Value::Bool(b),
+            ..
+        }) => *b,
+        Some(n) => {
+            diags.push(
+                Diag::error("rule::bad_tests", format!("`{key}` takes true or false"))
+                    .at(file, n.pos, "here")
+                    .help(help.to_owned()),
+            );
+            false
+        }
+    }
 }

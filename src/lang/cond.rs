@@ -12,6 +12,7 @@
 use super::env::Env;
 use super::expr::{self, Expr, Out};
 use super::operators::{self, CompareAs, OpCx, Operator};
+use super::quantifier::{self, Quantified};
 use super::relation::Relation;
 use crate::diagnostic::{Diag, Diags, suggestion_help};
 use crate::reader::string_list;
@@ -158,6 +159,8 @@ pub enum Cond {
     Tag(String),
     Kind(Vec<String>),
     Related(Box<Relation>),
+    /// `{field: PATH, any: c}`: a quantifier over the elements of a list.
+    Each(Box<Quantified>),
 }
 
 impl Cond {
@@ -222,6 +225,7 @@ impl Cond {
             Cond::Tag(t) => Truth::from(env.topo.tags(env.current).iter().any(|x| x == t)),
             Cond::Kind(ks) => Truth::from(ks.contains(&env.topo.entity(env.current).kind)),
             Cond::Related(r) => r.eval(env),
+            Cond::Each(q) => q.eval(env),
         }
     }
 
@@ -255,6 +259,7 @@ impl Cond {
             }
             Cond::Tag(_) | Cond::Kind(_) => {}
             Cond::Related(r) => r.unknowns(env, out),
+            Cond::Each(q) => q.unknowns(env, out),
         }
     }
 
@@ -332,6 +337,7 @@ impl Cond {
                 handled[1] |= op.operand_field().is_some_and(same);
             }
             Cond::Value { handled, .. } => handled.extend(tested.iter().cloned()),
+            Cond::Each(q) => q.handled.extend(tested.iter().cloned()),
             _ => {}
         }
     }
@@ -361,6 +367,7 @@ impl Cond {
             Cond::Tag(t) => out.push(format!("{pad}is tagged `{t}`")),
             Cond::Kind(ks) => out.push(format!("{pad}is a {}", ks.join(" or "))),
             Cond::Related(r) => r.describe(depth, out),
+            Cond::Each(q) => q.describe(depth, out),
         }
     }
 }
@@ -429,6 +436,8 @@ pub struct CondCx<'a> {
     pub max_regex_bytes: usize,
     /// Named conditions `{use: name}` may refer to.
     pub named: &'a super::named::Named,
+    /// Inside a list quantifier: `{element: true}` reads the element tested.
+    pub element: bool,
 }
 
 pub const SHAPES: &[&str] = &[
@@ -456,6 +465,13 @@ impl CondCx<'_> {
             );
             return None;
         };
+        // List quantifiers and, inside one, element tests: `src/lang/quantifier.rs`.
+        if quantifier::is_quantified(entries) {
+            return quantifier::compile(self, node, entries, scope, diags);
+        }
+        if self.element && quantifier::is_element_test(entries) {
+            return self.cond(&quantifier::on_element(node), scope, diags);
+        }
         let shapes: Vec<&str> = entries
             .iter()
             .map(|(k, _)| k.name.as_str())
@@ -619,11 +635,17 @@ impl CondCx<'_> {
                     );
                     return None;
                 }
-                let expr = expr::compile(self, arg, scope, diags);
+                let typed = expr::compile_typed(self, arg, scope, diags);
                 let what = format!(
                     "`{}`",
-                    expr.as_ref().map_or_else(String::new, Expr::describe)
+                    typed
+                        .as_ref()
+                        .map_or_else(String::new, |(e, _)| e.describe())
                 );
+                if let Some((_, ty)) = &typed {
+                    quantifier::check_list_operator(self, *ty, entries, &what, diags)?;
+                }
+                let expr = typed.map(|(e, _)| e);
                 let op = self.operator(node, entries, None, &what, scope, diags)?;
                 Some(Cond::Value {
                     expr: expr?,
@@ -634,6 +656,8 @@ impl CondCx<'_> {
             _ => {
                 let field = self.field_ref(node, scope, diags)?;
                 let what = format!("`{}`", field.text());
+                let ty = expr::Cx { cond: self, scope }.field_type(&field);
+                quantifier::check_list_operator(self, ty, entries, &what, diags)?;
                 let op = self.operator(node, entries, Some(&field), &what, scope, diags)?;
                 // Compared with a computed operand: a value test, whose absence handling
                 // covers the fields the operand reads too.

@@ -89,6 +89,8 @@ pub struct Env<'a> {
     /// Relations answered for every subject at once, when the engine keeps them for the
     /// rule being run (`None`: every relation walks from its subject).
     pub closures: Option<&'a Closures>,
+    /// The list element a quantifier is testing (`{element: true}` reads it).
+    pub element: Option<&'a Value>,
 }
 
 impl<'a> Env<'a> {
@@ -106,6 +108,7 @@ impl<'a> Env<'a> {
             subject: i,
             uses,
             closures: None,
+            element: None,
         }
     }
 

@@ -20,6 +20,7 @@ pub mod load;
 pub mod named;
 pub mod operators;
 pub mod placeholder;
+pub mod quantifier;
 pub mod relation;
 pub mod relative;
 pub mod template;
@@ -140,6 +141,36 @@ pub enum Logic {
     Derive(DeriveSpec),
 }
 
+/// A finding a test case expects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expected {
+    /// The entity ids, sorted.
+    pub entities: Vec<String>,
+    /// The severity, if the case states it.
+    pub severity: Option<Level>,
+    /// `at-least: true`: the finding names these entities and possibly more (a group with
+    /// further members); otherwise exactly these.
+    pub at_least: bool,
+}
+
+impl Expected {
+    /// Whether a finding on `got` (sorted ids) at `level` is this one.
+    pub fn matches(&self, got: &[String], level: Level) -> bool {
+        let entities = if self.at_least {
+            self.entities.iter().all(|e| got.binary_search(e).is_ok())
+        } else {
+            got == self.entities.as_slice()
+        };
+        entities && self.severity.is_none_or(|s| s == level)
+    }
+
+    /// The entities as a case report shows them: `[A, B]`, or `[A, B, ...]` for at least.
+    pub fn shown(&self) -> String {
+        let more = if self.at_least { ", ..." } else { "" };
+        format!("[{}{more}]", self.entities.join(", "))
+    }
+}
+
 /// A rule's own test case, kept as written and run by `kbcheck test`.
 #[derive(Debug, Clone)]
 pub struct TestCase {
@@ -147,8 +178,8 @@ pub struct TestCase {
     pub topology: Node,
     /// The file the topology was read from (`topology-file`); none: the rule file.
     pub file: Option<SourceFile>,
-    /// Expected findings: (entity ids, severity if stated). Empty: must not fire.
-    pub expect: Vec<(Vec<String>, Option<Level>)>,
+    /// Expected findings. Empty: must not fire.
+    pub expect: Vec<Expected>,
     /// `inconclusive: [ids]`: the entities the rule must be unable to decide, exactly (for
     /// every entity, planned or not); unchecked when the case does not say.
     pub inconclusive: Option<Vec<String>>,

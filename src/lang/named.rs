@@ -153,6 +153,7 @@ impl CondCx<'_> {
             subject: self.subject.clone(),
             max_regex_bytes: self.max_regex_bytes,
             named: self.named,
+            element: self.element,
         };
         let before = diags.0.len();
         let out = inner.cond(&entry.node, scope, diags);

@@ -369,7 +369,7 @@ fn rule_items(vocab: &Vocabulary, ctx: &Context) -> Vec<CompletionItem> {
         Some("within") => &["component"],
         Some("severity") => &["when", "level"],
         Some("tests") => &["name", "topology", "expect", "todo"],
-        Some("expect") => &["entities", "severity"],
+        Some("expect") => &["entities", "severity", "at-least"],
         Some("by") => &["each"],
         _ => {
             let mut out = words(crate::lang::cond::SHAPES, CompletionItemKind::KEYWORD);

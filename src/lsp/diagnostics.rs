@@ -440,13 +440,15 @@ fn rule(ws: &Workspace, uri: &Uri, path: PathBuf, text: &str) -> Analysis {
             continue;
         }
         let mut parts = Vec::new();
-        for (ids, level) in &res.missing {
-            let level = level
+        for want in &res.missing {
+            let level = want
+                .severity
                 .map(|l| format!(" ({})", l.word()))
                 .unwrap_or_default();
+            let more = if want.at_least { " (at least)" } else { "" };
             parts.push(format!(
-                "expected a finding on {}{level} that the rule does not give",
-                ids_text(ids)
+                "expected a finding on {}{more}{level} that the rule does not give",
+                ids_text(&want.entities)
             ));
         }
         for (ids, level) in &res.noisy {

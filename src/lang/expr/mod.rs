@@ -16,6 +16,8 @@
 //! beats unknown, as false beats unknown in `all`.
 
 mod arith;
+mod capture;
+mod element;
 mod lookup;
 mod number;
 mod text;
@@ -31,12 +33,12 @@ use std::fmt::Debug;
 /// schema.
 pub const FUNCTIONS: &[&str] = &[
     "add", "sub", "mul", "div", "min", "max", "length", "count", "lower", "upper", "trim",
-    "concat", "number", "lookup",
+    "concat", "number", "lookup", "capture", "element",
 ];
 
-/// Keys that go with a function key: `of` (with `field`), `extract` (with `number`), `table`
-/// and `default` (with `lookup`).
-const MODIFIERS: &[&str] = &["of", "extract", "table", "default"];
+/// Keys that go with a function key: `of` (with `field`), `extract` (with `number` and
+/// `capture`), `group` (with `capture`), `table` and `default` (with `lookup`).
+const MODIFIERS: &[&str] = &["of", "extract", "group", "table", "default"];
 
 /// What an expression evaluates to.
 #[derive(Debug, Clone, PartialEq)]
@@ -300,6 +302,7 @@ impl Cx<'_, '_> {
         let allowed: &[&str] = match *name {
             "field" => &["field", "of"],
             "number" => &["number", "extract"],
+            "capture" => &["capture", "extract", "group"],
             "lookup" => &["lookup", "table", "default"],
             other => &[other],
         };
@@ -313,8 +316,8 @@ impl Cx<'_, '_> {
                     format!("unexpected key `{}` in a `{name}` expression", k.name),
                 )
                 .at(self.cond.file, k.pos, "does not belong here")
-                .help(if k.name == "extract" {
-                    "`extract` goes with `number`: `{number: {field: address}, extract: ':([0-9]+)$'}`".to_owned()
+                .help(if k.name == "extract" || k.name == "group" {
+                    "`extract` goes with `number` or `capture`, `group` with `capture`: `{capture: {field: address}, extract: '^([^:]+):', group: 1}`".to_owned()
                 } else {
                     format!("`{name}` takes {}", allowed.join(", "))
                 }),
@@ -333,9 +336,35 @@ impl Cx<'_, '_> {
             }
             "number" => number::compile(self, arg, node.value.get("extract"), diags)?,
             "lookup" => lookup::compile(self, node, arg, diags)?,
+            "capture" => capture::compile(self, node, arg, diags)?,
+            "element" => element::compile(self, arg, diags)?,
             _ => text::compile(self, name, arg, diags)?,
         };
         Some((Expr::Call(f), ty))
+    }
+
+    /// The regex of an `extract` modifier, built once within `--max-regex-bytes`.
+    fn extract_regex(&self, n: &Node, help: &str, diags: &mut Diags) -> Option<regex::Regex> {
+        let Value::Str(pattern) = &n.value else {
+            self.error(
+                diags,
+                n.pos,
+                "bad_expression",
+                format!(
+                    "`extract` takes a regular expression string, found a {}",
+                    n.value.type_name()
+                ),
+                help.to_owned(),
+            );
+            return None;
+        };
+        crate::lang::operators::build_regex(
+            self.cond.file,
+            diags,
+            n,
+            pattern,
+            self.cond.max_regex_bytes,
+        )
     }
 
     /// Compile an argument and check its type is one of `accepted` (when known at load).

@@ -6,7 +6,6 @@
 use super::{Cx, Expr, Function, Out, Ty, call_text};
 use crate::diagnostic::Diags;
 use crate::lang::env::Env;
-use crate::lang::operators::build_regex;
 use crate::value::{Node, Value};
 
 #[derive(Debug)]
@@ -24,28 +23,11 @@ pub fn compile(
     let arg = cx.typed(arg, "number", &[Ty::Text, Ty::Number], diags);
     let extract = match extract {
         None => None,
-        Some(n) => {
-            let Value::Str(pattern) = &n.value else {
-                cx.error(
-                    diags,
-                    n.pos,
-                    "bad_expression",
-                    format!(
-                        "`extract` takes a regular expression string, found a {}",
-                        n.value.type_name()
-                    ),
-                    "write `extract: ':([0-9]+)$'`; the first group is the number".into(),
-                );
-                return None;
-            };
-            Some(build_regex(
-                cx.cond.file,
-                diags,
-                n,
-                pattern,
-                cx.cond.max_regex_bytes,
-            )?)
-        }
+        Some(n) => Some(cx.extract_regex(
+            n,
+            "write `extract: ':([0-9]+)$'`; the first group is the number",
+            diags,
+        )?),
     };
     Some((Box::new(Number { arg: arg?, extract }), Ty::Number))
 }

@@ -383,6 +383,7 @@ pub mod testing {
                 },
                 max_regex_bytes: 1 << 20,
                 named: &Default::default(),
+                element: false,
             };
             let scope = cx.subject.clone();
             let operand_ref = |n: &Node, d: &mut Diags| cx.field_ref(n, &scope, d);

@@ -105,8 +105,9 @@ pub fn reads_subject(c: &Cond) -> bool {
                 || op.operand_expr().is_some()
         }
         Cond::Tag(_) | Cond::Kind(_) => false,
-        // A computed value may read any entity through its functions: assume it does.
-        Cond::Value { .. } => true,
+        // A computed value may read any entity through its functions, and a list quantifier
+        // any field: assume they do (the relation then walks from each subject).
+        Cond::Value { .. } | Cond::Each(_) => true,
         Cond::Related(r) => {
             r.cond.as_ref().is_some_and(reads_subject)
                 || r.link_cond.as_ref().is_some_and(reads_subject)
