@@ -2474,3 +2474,30 @@ fn a_text_operator_on_a_list_attribute_is_refused_with_the_quantifier_to_write()
     );
     assert_label(&err, 9, "matches", "applied to the whole list");
 }
+
+#[test]
+fn explain_shows_each_element_a_quantifier_tested() {
+    let scratch = Scratch::new("explain-elements");
+    let topo = scratch.write(
+        "t.yaml",
+        "version: 1\nnodes:\n  - {id: G, kind: contoso-gateway, address-spaces: ['SMTP:*@contoso.com', 'X400:c=fr;a= ;p=contoso;']}\n",
+    );
+    let pack = fixture("pack-lists");
+    let (exit, out, err) = kbcheck(&[
+        "explain",
+        "CONTOSO-X400-COUNTRY",
+        "--rules",
+        &pack,
+        "--topology",
+        &topo,
+    ]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    for line in [
+        "[x] `address-spaces` has some element where:",
+        "[ ] element `SMTP:*@contoso.com`",
+        "[x] element `X400:c=fr;a= ;p=contoso;`",
+        "=> FIRES",
+    ] {
+        assert!(out.contains(line), "no `{line}` in:\n{out}");
+    }
+}
