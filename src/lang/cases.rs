@@ -9,7 +9,8 @@
 //!   - {count: 200, link: {kind: serves, from: MTA, to: "PO-{i}"}}
 //! ```
 
-use crate::diagnostic::{Diag, Diags};
+use super::{Level, TestCase};
+use crate::diagnostic::{Diag, Diags, suggestion_help};
 use crate::reader::MapReader;
 use crate::source::SourceFile;
 use crate::value::{Key, Node, Value};
@@ -190,5 +191,188 @@ fn append(topology: &mut Node, list: &str, made: impl Iterator<Item = Node>, at:
     )) = entries.iter_mut().find(|(k, _)| k.name == list)
     {
         items.extend(made);
+    }
+}
+
+/// Compile a rule's `tests:` list: each case's name, topology (inline, from a file, or
+/// generated), expectations and `todo`, collecting every error.
+pub fn compile(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<TestCase> {
+    let Value::List(items) = &node.value else {
+        diags.push(
+            Diag::error("rule::bad_tests", "`tests` must be a list of cases")
+                .at(file, node.pos, "here")
+                .help("write `tests:` followed by `- name: ...` cases"),
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let Some(mut r) = MapReader::new(file, item, "rule", "a test case", diags) else {
+            continue;
+        };
+        let name = r
+            .required_string("name", "a test case", diags)
+            .map(|s| s.0.to_owned())
+            .unwrap_or_default();
+        let inline = r.take("topology").cloned();
+        let from_file = r
+            .take("topology-file")
+            .map(|n| (n.pos, super::cases::topology_file(file, n, diags)));
+        let (mut topology, case_file) = match (inline, from_file) {
+            (Some(t), None) => (Some(t), None),
+            (None, Some((_, Some((f, t))))) => (Some(t), Some(f)),
+            (None, Some((_, None))) => (None, None),
+            (Some(_), Some((pos, _))) => {
+                diags.push(
+                    Diag::error(
+                        "rule::bad_tests",
+                        "a case takes `topology` or `topology-file`, not both",
+                    )
+                    .at(file, pos, "here")
+                    .help("keep the topology in the rule, or in the file, not in both"),
+                );
+                (None, None)
+            }
+            (None, None) => {
+                diags.push(r.missing("topology", "a test case").help(
+                    "give the case a small topology: `topology: {version: 1, nodes: [...]}`, or `topology-file: cases/NAME.yaml`",
+                ));
+                (None, None)
+            }
+        };
+        if let Some(g) = r.take("generate")
+            && let Some(t) = topology.as_mut()
+        {
+            super::cases::generate(file, t, g, diags);
+        }
+        let todo = flag(
+            file,
+            r.take("todo"),
+            "todo",
+            "write `todo: true` for a known gap",
+            diags,
+        );
+        let mut expect = Vec::new();
+        match r.take("expect") {
+            None => diags.push(
+                r.missing("expect", "a test case")
+                    .help("list the findings the case expects, or `expect: []` for none"),
+            ),
+            Some(Node {
+                value: Value::List(findings),
+                ..
+            }) => {
+                for f in findings {
+                    let Some(mut fr) =
+                        MapReader::new(file, f, "rule", "an expected finding", diags)
+                    else {
+                        continue;
+                    };
+                    let entities = fr
+                        .strings("entities", diags)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(s, _)| s.to_owned())
+                        .collect::<Vec<_>>();
+                    if entities.is_empty() {
+                        diags.push(
+                            fr.missing("entities", "an expected finding")
+                                .help("list the ids of the entities the finding names"),
+                        );
+                    }
+                    let level = fr.string("severity", diags).and_then(|(s, pos)| {
+                        let l = Level::parse(s);
+                        if l.is_none() {
+                            diags.push(
+                                Diag::error(
+                                    "rule::bad_severity",
+                                    format!("unknown severity `{s}`"),
+                                )
+                                .at(file, pos, "here")
+                                .help(suggestion_help(
+                                    s,
+                                    Level::NAMES,
+                                    "severities",
+                                )),
+                            );
+                        }
+                        l
+                    });
+                    let at_least = flag(
+                        file,
+                        fr.take("at-least"),
+                        "at-least",
+                        "write `at-least: true` where the finding may name more entities than listed",
+                        diags,
+                    );
+                    fr.finish(
+                        &["entities", "severity", "at-least"],
+                        "an expected finding",
+                        diags,
+                    );
+                    let mut entities = entities;
+                    entities.sort();
+                    expect.push(super::Expected {
+                        entities,
+                        severity: level,
+                        at_least,
+                    });
+                }
+            }
+            Some(n) => diags.push(
+                Diag::error("rule::bad_tests", "`expect` must be a list")
+                    .at(file, n.pos, "here")
+                    .help("write `expect: []` or a list of `{entities: [...], severity: ...}`"),
+            ),
+        }
+        let inconclusive = r.strings("inconclusive", diags).map(|list| {
+            let mut ids: Vec<String> = list.into_iter().map(|(s, _)| s.to_owned()).collect();
+            ids.sort();
+            ids
+        });
+        r.finish(
+            &[
+                "name",
+                "topology",
+                "topology-file",
+                "generate",
+                "expect",
+                "inconclusive",
+                "todo",
+            ],
+            "a test case",
+            diags,
+        );
+        if let Some(topology) = topology {
+            out.push(TestCase {
+                name,
+                topology,
+                file: case_file,
+                expect,
+                inconclusive,
+                todo,
+                pos: item.pos,
+            });
+        }
+    }
+    out
+}
+
+/// A test case's `true` / `false` key (`false` when absent); an error for anything else.
+fn flag(file: &SourceFile, node: Option<&Node>, key: &str, help: &str, diags: &mut Diags) -> bool {
+    match node {
+        None => false,
+        Some(Node {
+            value: Value::Bool(b),
+            ..
+        }) => *b,
+        Some(n) => {
+            diags.push(
+                Diag::error("rule::bad_tests", format!("`{key}` takes true or false"))
+                    .at(file, n.pos, "here")
+                    .help(help.to_owned()),
+            );
+            false
+        }
     }
 }

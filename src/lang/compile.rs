@@ -3,11 +3,10 @@
 use super::binding::{self, Declared};
 use super::named::Named;
 use super::template::{Lets, Message, Template};
-use super::{DeriveSpec, GroupSpec, Level, Logic, Meta, Rule, Select, TestCase, Within};
+use super::{DeriveSpec, Level, Logic, Meta, Rule, Select};
 use crate::diagnostic::{Diag, Diags, suggestion_help};
 use crate::lang::cond::{CondCx, FieldRef, Scope, Target};
 use crate::lang::expr::{self, Expr};
-use crate::lang::relation::{Walk, range};
 use crate::limits::Limits;
 use crate::reader::{MapReader, string_list};
 use crate::source::SourceFile;
@@ -179,7 +178,7 @@ pub fn compile_named(
         );
     }
     let logic = if let Some(g) = group {
-        group_spec(&cx, g, &scope, diags).map(Logic::Group)
+        super::group::compile(&cx, g, &scope, diags).map(Logic::Group)
     } else if let Some(d) = derive {
         let cond = match when {
             Some(w) => cx.cond(w, &scope, diags),
@@ -263,7 +262,7 @@ pub fn compile_named(
         };
     let tests = r
         .take("tests")
-        .map(|t| tests(file, t, diags))
+        .map(|t| super::cases::compile(file, t, diags))
         .unwrap_or_default();
     r.finish(RULE_KEYS, "a rule", diags);
 
@@ -405,145 +404,6 @@ fn select<'n>(
         },
         where_node,
     ))
-}
-
-fn group_spec(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) -> Option<GroupSpec> {
-    let mut r = MapReader::new(cx.file, node, "rule", "`group`", diags)?;
-    let mut by = Vec::new();
-    let mut each = Vec::new();
-    // Without `by`, the selected entities of each scope are one group ("more than one
-    // Dir-Sync server in a network"), with no key to invent.
-    if let Some(b) = r.take("by") {
-        let items: Vec<&Node> = match &b.value {
-            Value::List(items) => items.iter().collect(),
-            _ => vec![b],
-        };
-        for item in items {
-            // `{each: path}`: a list field whose every element is a key of its own; a map
-            // with a function is a computed key.
-            let (expr, is_each) = match &item.value {
-                Value::Str(text) => {
-                    let path = cx.check_path(text, item.pos, scope, diags)?;
-                    (Expr::Field(field_of(path)), false)
-                }
-                Value::Map(_) if item.value.get("each").is_some() => {
-                    let mut er = MapReader::new(cx.file, item, "rule", "a `by` entry", diags)?;
-                    let (text, pos) = er.required_string("each", "a `by` entry", diags)?;
-                    er.finish(&["each"], "a `by` entry", diags);
-                    let path = cx.check_path(text, pos, scope, diags)?;
-                    (Expr::Field(field_of(path)), true)
-                }
-                Value::Map(_) => (expr::compile(cx, item, scope, diags)?, false),
-                other => {
-                    cx.error(
-                            diags,
-                            item.pos,
-                            "wrong_type",
-                            format!(
-                                "a `by` entry is a field path, `{{each: path}}` or an expression, found a {}",
-                                other.type_name()
-                            ),
-                            "write `by: [serial]`, `by: [{each: dynamic-drives}]` or `by: [{upper: {field: network}}]`".into(),
-                        );
-                    return None;
-                }
-            };
-            by.push(expr);
-            each.push(is_each);
-        }
-    }
-    let within = match r.take("within") {
-        None => Some(Within::Topology),
-        Some(w) => within(cx, w, scope, diags),
-    };
-    let (min, max) = match r.take("size") {
-        Some(s) => range(cx, s, "size", diags)?,
-        None => {
-            diags.push(r.missing("size", "`group`").help("say which group sizes fire: `size: {min: 2}` (duplicates) or `size: {max: 1}` (a partner is missing)"));
-            return None;
-        }
-    };
-    r.finish(&["by", "within", "size"], "`group`", diags);
-    Some(GroupSpec {
-        by,
-        each,
-        within: within?,
-        min,
-        max,
-    })
-}
-
-/// A field of the entity itself.
-fn field_of(path: Vec<String>) -> FieldRef {
-    FieldRef {
-        target: Target::Itself,
-        path,
-    }
-}
-
-fn within(cx: &CondCx<'_>, node: &Node, _scope: &Scope, diags: &mut Diags) -> Option<Within> {
-    match &node.value {
-        Value::Str(s) => match s.as_str() {
-            "topology" => Some(Within::Topology),
-            "parent" => Some(Within::Parent),
-            "site" => Some(Within::Site),
-            other => {
-                cx.error(
-                    diags,
-                    node.pos,
-                    "bad_scope",
-                    format!("unknown group scope `{other}`"),
-                    if other == "component" {
-                        "a component needs its walk: `within: {component: {via: [links, parent, children], links: [msmail-connector]}}`".to_owned()
-                    } else {
-                        suggestion_help(other, &["topology", "parent", "site"], "scopes")
-                    },
-                );
-                None
-            }
-        },
-        Value::Map(_) => {
-            let mut r = MapReader::new(cx.file, node, "rule", "`within`", diags)?;
-            let Some(c) = r.take("component") else {
-                r.finish(&["component"], "`within`", diags);
-                if !diags.has_errors() {
-                    cx.error(diags, node.pos, "bad_scope", "`within` as a map takes `component`".into(), "write `within: {component: {via: [links, parent, children], links: [msmail-connector]}}`".into());
-                }
-                return None;
-            };
-            r.finish(&["component"], "`within`", diags);
-            let mut cr = MapReader::new(cx.file, c, "rule", "`component`", diags)?;
-            let mut walk = Walk::compile(cx, &mut cr, Class::Node, diags)?;
-            // `child-where`: which children a containment step joins to their parent (the
-            // postoffices a connector serves, not every postoffice on a file server).
-            if let Some(w) = cr.take("child-where") {
-                let nodes = Scope {
-                    class: Class::Node,
-                    kinds: Vec::new(),
-                };
-                walk.child_where = Some(std::sync::Arc::new(cx.cond(w, &nodes, diags)?));
-            }
-            cr.finish(
-                &["via", "links", "direction", "child-where"],
-                "`component`",
-                diags,
-            );
-            Some(Within::Component(walk))
-        }
-        other => {
-            cx.error(
-                diags,
-                node.pos,
-                "bad_scope",
-                format!(
-                    "`within` takes a scope name or `{{component: ...}}`, found a {}",
-                    other.type_name()
-                ),
-                "write `within: topology`, `parent`, `site` or `{component: {...}}`".into(),
-            );
-            None
-        }
-    }
 }
 
 fn derive_spec(
@@ -852,168 +712,6 @@ fn severity(
     }
 }
 
-fn tests(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<TestCase> {
-    let Value::List(items) = &node.value else {
-        diags.push(
-            Diag::error("rule::bad_tests", "`tests` must be a list of cases")
-                .at(file, node.pos, "here")
-                .help("write `tests:` followed by `- name: ...` cases"),
-        );
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for item in items {
-        let Some(mut r) = MapReader::new(file, item, "rule", "a test case", diags) else {
-            continue;
-        };
-        let name = r
-            .required_string("name", "a test case", diags)
-            .map(|s| s.0.to_owned())
-            .unwrap_or_default();
-        let inline = r.take("topology").cloned();
-        let from_file = r
-            .take("topology-file")
-            .map(|n| (n.pos, super::cases::topology_file(file, n, diags)));
-        let (mut topology, case_file) = match (inline, from_file) {
-            (Some(t), None) => (Some(t), None),
-            (None, Some((_, Some((f, t))))) => (Some(t), Some(f)),
-            (None, Some((_, None))) => (None, None),
-            (Some(_), Some((pos, _))) => {
-                diags.push(
-                    Diag::error(
-                        "rule::bad_tests",
-                        "a case takes `topology` or `topology-file`, not both",
-                    )
-                    .at(file, pos, "here")
-                    .help("keep the topology in the rule, or in the file, not in both"),
-                );
-                (None, None)
-            }
-            (None, None) => {
-                diags.push(r.missing("topology", "a test case").help(
-                    "give the case a small topology: `topology: {version: 1, nodes: [...]}`, or `topology-file: cases/NAME.yaml`",
-                ));
-                (None, None)
-            }
-        };
-        if let Some(g) = r.take("generate")
-            && let Some(t) = topology.as_mut()
-        {
-            super::cases::generate(file, t, g, diags);
-        }
-        let todo = flag(
-            file,
-            r.take("todo"),
-            "todo",
-            "write `todo: true` for a known gap",
-            diags,
-        );
-        let mut expect = Vec::new();
-        match r.take("expect") {
-            None => diags.push(
-                r.missing("expect", "a test case")
-                    .help("list the findings the case expects, or `expect: []` for none"),
-            ),
-            Some(Node {
-                value: Value::List(findings),
-                ..
-            }) => {
-                for f in findings {
-                    let Some(mut fr) =
-                        MapReader::new(file, f, "rule", "an expected finding", diags)
-                    else {
-                        continue;
-                    };
-                    let entities = fr
-                        .strings("entities", diags)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|(s, _)| s.to_owned())
-                        .collect::<Vec<_>>();
-                    if entities.is_empty() {
-                        diags.push(
-                            fr.missing("entities", "an expected finding")
-                                .help("list the ids of the entities the finding names"),
-                        );
-                    }
-                    let level = fr.string("severity", diags).and_then(|(s, pos)| {
-                        let l = Level::parse(s);
-                        if l.is_none() {
-                            diags.push(
-                                Diag::error(
-                                    "rule::bad_severity",
-                                    format!("unknown severity `{s}`"),
-                                )
-                                .at(file, pos, "here")
-                                .help(suggestion_help(
-                                    s,
-                                    Level::NAMES,
-                                    "severities",
-                                )),
-                            );
-                        }
-                        l
-                    });
-                    let at_least = flag(
-                        file,
-                        fr.take("at-least"),
-                        "at-least",
-                        "write `at-least: true` where the finding may name more entities than listed",
-                        diags,
-                    );
-                    fr.finish(
-                        &["entities", "severity", "at-least"],
-                        "an expected finding",
-                        diags,
-                    );
-                    let mut entities = entities;
-                    entities.sort();
-                    expect.push(super::Expected {
-                        entities,
-                        severity: level,
-                        at_least,
-                    });
-                }
-            }
-            Some(n) => diags.push(
-                Diag::error("rule::bad_tests", "`expect` must be a list")
-                    .at(file, n.pos, "here")
-                    .help("write `expect: []` or a list of `{entities: [...], severity: ...}`"),
-            ),
-        }
-        let inconclusive = r.strings("inconclusive", diags).map(|list| {
-            let mut ids: Vec<String> = list.into_iter().map(|(s, _)| s.to_owned()).collect();
-            ids.sort();
-            ids
-        });
-        r.finish(
-            &[
-                "name",
-                "topology",
-                "topology-file",
-                "generate",
-                "expect",
-                "inconclusive",
-                "todo",
-            ],
-            "a test case",
-            diags,
-        );
-        if let Some(topology) = topology {
-            out.push(TestCase {
-                name,
-                topology,
-                file: case_file,
-                expect,
-                inconclusive,
-                todo,
-                pos: item.pos,
-            });
-        }
-    }
-    out
-}
-
 /// Read `report: [name, ...]`: bindings the rule declares (each once), in a check rule.
 /// Also checks the declared bindings have distinct names.
 fn binding_report(
@@ -1081,23 +779,4 @@ fn binding_report(
         out.push(name.to_owned());
     }
     Some(out)
-}
-
-/// A test case's `true` / `false` key (`false` when absent); an error for anything else.
-fn flag(file: &SourceFile, node: Option<&Node>, key: &str, help: &str, diags: &mut Diags) -> bool {
-    match node {
-        None => false,
-        Some(Node {
-            value: Value::Bool(b),
-            ..
-        }) => *b,
-        Some(n) => {
-            diags.push(
-                Diag::error("rule::bad_tests", format!("`{key}` takes true or false"))
-                    .at(file, n.pos, "here")
-                    .help(help.to_owned()),
-            );
-            false
-        }
-    }
 }

@@ -15,6 +15,7 @@ pub mod compile;
 pub mod cond;
 pub mod env;
 pub mod expr;
+pub mod group;
 pub mod known;
 pub mod load;
 pub mod named;
