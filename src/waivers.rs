@@ -343,32 +343,20 @@ fn waiver(file: &SourceFile, node: &Node, rules: &RuleSet, diags: &mut Diags) ->
     })
 }
 
+/// `entities`: entity ids or glob patterns.
 fn patterns(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<(String, glob::Pattern)> {
-    let Some(list) = string_list(file, node, "waiver", "entities", diags) else {
-        return Vec::new();
-    };
-    if list.is_empty() {
-        diags.push(
-            Diag::error("waiver::empty_entities", "`entities` lists no entity")
-                .at(file, node.pos, "empty list")
-                .help("name the entity ids the waiver covers, or glob patterns such as `PO-*`"),
-        );
-    }
-    let mut out = Vec::new();
-    for (text, pos) in list {
-        match glob::Pattern::new(text) {
-            Ok(p) => out.push((text.to_owned(), p)),
-            Err(e) => diags.push(
-                Diag::error(
-                    "waiver::bad_pattern",
-                    format!("`{text}` is not a valid pattern: {}", e.msg),
-                )
-                .at(file, pos, "this pattern")
-                .help("use an entity id, or a glob such as `PO-*` or `LINK-[AB]`"),
-            ),
-        }
-    }
-    out
+    globs(
+        file,
+        node,
+        (
+            "entities",
+            "waiver::empty_entities",
+            "`entities` lists no entity",
+        ),
+        "name the entity ids the waiver covers, or glob patterns such as `PO-*`",
+        "use an entity id, or a glob such as `PO-*` or `LINK-[AB]`",
+        diags,
+    )
 }
 
 /// `files`: topology file patterns, relative to the waivers file's folder.
@@ -377,20 +365,40 @@ fn file_patterns(
     node: &Node,
     diags: &mut Diags,
 ) -> Vec<(String, glob::Pattern)> {
-    let Some(list) = string_list(file, node, "waiver", "files", diags) else {
+    globs(
+        file,
+        node,
+        ("files", "waiver::empty_files", "`files` lists no file"),
+        "name the topology files the waiver is for, relative to the waivers file (`plans/contoso.yaml`, `plans/*.yaml`), or leave `files` out",
+        "use a file path relative to the waivers file, or a glob such as `plans/*.yaml`",
+        diags,
+    )
+}
+
+/// A list of glob patterns under `key` (one or more); `(key, code, message)` of the error
+/// for an empty list, and the help for it and for a pattern that does not compile. A
+/// leading `./` is ignored, so `./plans/x.yaml` names `plans/x.yaml`.
+fn globs(
+    file: &SourceFile,
+    node: &Node,
+    (key, empty_code, empty_message): (&str, &str, &str),
+    empty_help: &str,
+    bad_help: &str,
+    diags: &mut Diags,
+) -> Vec<(String, glob::Pattern)> {
+    let Some(list) = string_list(file, node, "waiver", key, diags) else {
         return Vec::new();
     };
     if list.is_empty() {
         diags.push(
-            Diag::error("waiver::empty_files", "`files` lists no file")
+            Diag::error(empty_code, empty_message)
                 .at(file, node.pos, "empty list")
-                .help("name the topology files the waiver is for, relative to the waivers file (`plans/contoso.yaml`, `plans/*.yaml`), or leave `files` out"),
+                .help(empty_help),
         );
     }
     let mut out = Vec::new();
     for (text, pos) in list {
-        let cleaned = text.trim_start_matches("./");
-        match glob::Pattern::new(cleaned) {
+        match glob::Pattern::new(text.trim_start_matches("./")) {
             Ok(p) => out.push((text.to_owned(), p)),
             Err(e) => diags.push(
                 Diag::error(
@@ -398,7 +406,7 @@ fn file_patterns(
                     format!("`{text}` is not a valid pattern: {}", e.msg),
                 )
                 .at(file, pos, "this pattern")
-                .help("use a file path relative to the waivers file, or a glob such as `plans/*.yaml`"),
+                .help(bad_help),
             ),
         }
     }
