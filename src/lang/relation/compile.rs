@@ -93,25 +93,18 @@ impl Walk {
                 steps.push(Step::Links);
             }
         }
-        let direction = match r.take("direction") {
-            None => Direction::Any,
-            Some(n) => match n.value.as_str() {
-                Some("out") => Direction::Out,
-                Some("in") => Direction::In,
-                Some("any") => Direction::Any,
-                _ => {
-                    let w = n.value.display();
-                    cx.error(
-                        diags,
-                        n.pos,
-                        "bad_argument",
-                        format!("unknown direction `{w}`"),
-                        suggestion_help(&w, &["out", "in", "any"], "directions"),
-                    );
-                    return None;
-                }
-            },
-        };
+        let direction = word(
+            cx,
+            r.take("direction"),
+            vec![
+                ("out", Direction::Out),
+                ("in", Direction::In),
+                ("any", Direction::Any),
+            ],
+            ("direction", "directions"),
+            diags,
+        )?
+        .unwrap_or(Direction::Any);
         Some(Walk {
             steps,
             links,
@@ -215,25 +208,18 @@ impl Relation {
             }
             None => None,
         };
-        let mut quantifier = match r.take("quantifier") {
-            None => Quantifier::Any,
-            Some(n) => match n.value.as_str() {
-                Some("any") => Quantifier::Any,
-                Some("all") => Quantifier::All,
-                Some("none") => Quantifier::None,
-                _ => {
-                    let w = n.value.display();
-                    cx.error(
-                        diags,
-                        n.pos,
-                        "bad_argument",
-                        format!("unknown quantifier `{w}`"),
-                        suggestion_help(&w, &["any", "all", "none"], "quantifiers"),
-                    );
-                    return None;
-                }
-            },
-        };
+        let mut quantifier = word(
+            cx,
+            r.take("quantifier"),
+            vec![
+                ("any", Quantifier::Any),
+                ("all", Quantifier::All),
+                ("none", Quantifier::None),
+            ],
+            ("quantifier", "quantifiers"),
+            diags,
+        )?
+        .unwrap_or(Quantifier::Any);
         if let Some(c) = r.take("count") {
             if r.has("quantifier") {
                 cx.error(diags, c.pos, "bad_argument", "`related` takes `quantifier` or `count`, not both".into(), "`count: {min: 1}` is `quantifier: any`; `count: {max: 0}` is `quantifier: none`".into());
@@ -463,4 +449,34 @@ pub fn range(
         return None;
     }
     Some((min, max))
+}
+
+/// One of a fixed set of words (`direction: out`): `Some(None)` when the key is absent, the
+/// value of the word written, or `None` (an error with a suggestion) for any other word.
+fn word<T>(
+    cx: &CondCx<'_>,
+    node: Option<&Node>,
+    words: Vec<(&str, T)>,
+    (what, plural): (&str, &str),
+    diags: &mut Diags,
+) -> Option<Option<T>> {
+    let Some(n) = node else {
+        return Some(None);
+    };
+    let names: Vec<&str> = words.iter().map(|(w, _)| *w).collect();
+    if let Some((_, v)) = words
+        .into_iter()
+        .find(|(w, _)| n.value.as_str() == Some(*w))
+    {
+        return Some(Some(v));
+    }
+    let w = n.value.display();
+    cx.error(
+        diags,
+        n.pos,
+        "bad_argument",
+        format!("unknown {what} `{w}`"),
+        suggestion_help(&w, &names, plural),
+    );
+    None
 }
