@@ -1,0 +1,355 @@
+//! Compiling a condition from its YAML form, checking every name against the vocabulary.
+
+use super::{Cond, FieldRef};
+use crate::diagnostic::{Diag, Diags, suggestion_help};
+use crate::lang::expr::{self, Expr};
+use crate::lang::operators::{self, CompareAs, OpCx, Operator};
+use crate::lang::quantifier;
+use crate::lang::relation::Relation;
+use crate::reader::string_list;
+use crate::source::SourceFile;
+use crate::value::{Node, Pos, Value};
+use crate::vocabulary::{Class, Vocabulary};
+
+/// What kind of entity a condition is evaluated on, for checking field names.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub class: Class,
+    /// Possible kinds (empty: any kind of the class).
+    pub kinds: Vec<String>,
+}
+
+/// Context for compiling conditions.
+pub struct CondCx<'a> {
+    pub file: &'a SourceFile,
+    pub vocab: &'a Vocabulary,
+    /// The rule's selected entities.
+    pub subject: Scope,
+    /// The largest compiled size of a `matches` regex (`--max-regex-bytes`).
+    pub max_regex_bytes: usize,
+    /// Named conditions `{use: name}` may refer to.
+    pub named: &'a crate::lang::named::Named,
+    /// Inside a list quantifier: `{element: true}` reads the element tested.
+    pub element: bool,
+}
+
+pub const SHAPES: &[&str] = &[
+    "all", "any", "not", "field", "value", "tag", "kind", "related", "use",
+];
+
+impl CondCx<'_> {
+    pub fn error(&self, diags: &mut Diags, pos: Pos, code: &str, message: String, help: String) {
+        diags.push(
+            Diag::error(&format!("rule::{code}"), message)
+                .at(self.file, pos, "here")
+                .help(help),
+        );
+    }
+
+    /// Compile a condition evaluated on entities of `scope`.
+    pub fn cond(&self, node: &Node, scope: &Scope, diags: &mut Diags) -> Option<Cond> {
+        let Value::Map(entries) = &node.value else {
+            self.error(
+                diags,
+                node.pos,
+                "bad_condition",
+                format!("a condition must be a map, found a {}", node.value.type_name()),
+                "write a condition such as `{field: serial, equals: \"0799-99992\"}` or `{all: [...]}`".into(),
+            );
+            return None;
+        };
+        // List quantifiers and, inside one, element tests: `src/lang/quantifier.rs`.
+        if quantifier::is_quantified(entries) {
+            return quantifier::compile(self, node, entries, scope, diags);
+        }
+        if self.element && quantifier::is_element_test(entries) {
+            return self.cond(&quantifier::on_element(node), scope, diags);
+        }
+        let shapes: Vec<&str> = entries
+            .iter()
+            .map(|(k, _)| k.name.as_str())
+            .filter(|k| SHAPES.contains(k))
+            .collect();
+        if shapes.len() != 1 {
+            let unknown = entries.iter().find(|(k, _)| {
+                !SHAPES.contains(&k.name.as_str())
+                    && !operators::NAMES.contains(&k.name.as_str())
+                    && !["of", "as"].contains(&k.name.as_str())
+            });
+            if let Some((k, _)) = unknown {
+                let mut known: Vec<&str> = SHAPES.to_vec();
+                known.extend(operators::NAMES);
+                known.extend(["of", "as"]);
+                diags.push(
+                    Diag::error(
+                        "rule::unknown_operator",
+                        format!("unknown condition key `{}`", k.name),
+                    )
+                    .at(
+                        self.file,
+                        k.pos,
+                        "not an operator or condition kbcheck knows",
+                    )
+                    .help(suggestion_help(&k.name, &known, "condition keys")),
+                );
+            } else {
+                self.error(
+                    diags,
+                    node.pos,
+                    "bad_condition",
+                    if shapes.is_empty() {
+                        "a condition needs one of `all`, `any`, `not`, `field`, `value`, `tag`, `kind`, `related`, `use`".to_owned()
+                    } else {
+                        format!("a condition has exactly one of {}; this one has {}", SHAPES.join(", "), shapes.join(" and "))
+                    },
+                    "split it into several conditions under `all: [...]`".into(),
+                );
+            }
+            return None;
+        }
+        let shape = shapes.first().copied().unwrap_or("field");
+        if !["field", "value"].contains(&shape) && entries.len() != 1 {
+            let extra = entries.iter().find(|(k, _)| k.name != shape);
+            if let Some((k, _)) = extra {
+                let help = if operators::NAMES.contains(&k.name.as_str()) {
+                    "an operator goes with `field:`, e.g. `{field: serial, equals: ...}`".to_owned()
+                } else {
+                    format!(
+                        "`{shape}` stands alone in its condition; move `{}` into its own condition",
+                        k.name
+                    )
+                };
+                diags.push(
+                    Diag::error(
+                        "rule::unknown_key",
+                        format!("unexpected key `{}` in a `{shape}` condition", k.name),
+                    )
+                    .at(self.file, k.pos, "does not belong here")
+                    .help(help),
+                );
+            }
+            return None;
+        }
+        let arg = node.value.get(shape)?;
+        match shape {
+            "all" | "any" => {
+                let Value::List(items) = &arg.value else {
+                    self.error(
+                        diags,
+                        arg.pos,
+                        "bad_condition",
+                        format!(
+                            "`{shape}` takes a list of conditions, found a {}",
+                            arg.value.type_name()
+                        ),
+                        format!("write `{shape}: [{{...}}, {{...}}]`"),
+                    );
+                    return None;
+                };
+                let mut out = Vec::with_capacity(items.len());
+                let mut ok = true;
+                for item in items {
+                    match self.cond(item, scope, diags) {
+                        Some(c) => out.push(c),
+                        None => ok = false,
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                Cond::mark_handled(&mut out);
+                Some(if shape == "all" {
+                    Cond::All(out)
+                } else {
+                    Cond::Any(out)
+                })
+            }
+            "not" => {
+                let c = self.cond(arg, scope, diags)?;
+                if crate::lang::binding::binds(&c) {
+                    self.error(
+                        diags,
+                        arg.pos,
+                        "bad_binding",
+                        "a relation under `not` matches nothing to bind".into(),
+                        "remove `bind` here, or bind in a condition that says what exists".into(),
+                    );
+                    return None;
+                }
+                Some(Cond::Not(Box::new(c)))
+            }
+            "tag" => match &arg.value {
+                Value::Str(t) => {
+                    crate::lang::known::check_tag(self.file, self.vocab, t, arg.pos, diags);
+                    Some(Cond::Tag(t.clone()))
+                }
+                other => {
+                    self.error(
+                        diags,
+                        arg.pos,
+                        "wrong_type",
+                        format!("`tag` takes a tag name, found a {}", other.type_name()),
+                        "write `tag: production`".into(),
+                    );
+                    None
+                }
+            },
+            "kind" => {
+                let kinds = string_list(self.file, arg, "rule", "kind", diags)?;
+                let known = self.vocab.kind_names(scope.class);
+                let mut out = Vec::new();
+                for (k, pos) in kinds {
+                    if !known.contains(&k) {
+                        self.error(
+                            diags,
+                            pos,
+                            "unknown_kind",
+                            format!("unknown {} kind `{k}`", scope.class.word()),
+                            suggestion_help(k, &known, "kinds"),
+                        );
+                        return None;
+                    }
+                    out.push(k.to_owned());
+                }
+                Some(Cond::Kind(out))
+            }
+            "use" => self.use_named(arg, scope, diags),
+            "related" => {
+                Relation::compile(self, arg, scope, diags).map(|r| Cond::Related(Box::new(r)))
+            }
+            "value" => {
+                if let Some((k, _)) = entries.iter().find(|(k, _)| k.name == "of") {
+                    self.error(
+                        diags,
+                        k.pos,
+                        "unknown_key",
+                        "`of` goes inside the expression of `value`".into(),
+                        "write `{value: {length: {field: name, of: parent}}, gt: 8}`".into(),
+                    );
+                    return None;
+                }
+                let typed = expr::compile_typed(self, arg, scope, diags);
+                let what = format!(
+                    "`{}`",
+                    typed
+                        .as_ref()
+                        .map_or_else(String::new, |(e, _)| e.describe())
+                );
+                if let Some((_, ty)) = &typed {
+                    quantifier::check_list_operator(self, *ty, entries, &what, diags)?;
+                }
+                let expr = typed.map(|(e, _)| e);
+                let op = self.operator(node, entries, None, &what, scope, diags)?;
+                Some(Cond::Value {
+                    expr: expr?,
+                    op,
+                    handled: Vec::new(),
+                })
+            }
+            _ => {
+                let field = self.field_ref(node, scope, diags)?;
+                let what = format!("`{}`", field.text());
+                let ty = expr::Cx { cond: self, scope }.field_type(&field);
+                quantifier::check_list_operator(self, ty, entries, &what, diags)?;
+                let op = self.operator(node, entries, Some(&field), &what, scope, diags)?;
+                // Compared with a computed operand: a value test, whose absence handling
+                // covers the fields the operand reads too.
+                if op.operand_expr().is_some() {
+                    return Some(Cond::Value {
+                        expr: Expr::Field(field),
+                        op,
+                        handled: Vec::new(),
+                    });
+                }
+                Some(Cond::Field {
+                    field,
+                    op,
+                    handled: [false, false],
+                })
+            }
+        }
+    }
+
+    /// Compile the operator of a field or value condition (with its `as:`).
+    fn operator(
+        &self,
+        node: &Node,
+        entries: &[(crate::value::Key, Node)],
+        field: Option<&FieldRef>,
+        what: &str,
+        scope: &Scope,
+        diags: &mut Diags,
+    ) -> Option<Box<dyn Operator>> {
+        let how = match node.value.get("as") {
+            None => CompareAs::Value,
+            Some(n) => match n.value.as_str().and_then(CompareAs::parse) {
+                Some(how) => how,
+                None => {
+                    let word = n.value.display();
+                    self.error(
+                        diags,
+                        n.pos,
+                        "bad_argument",
+                        "`as` takes `value`, `version` or `caseless`".into(),
+                        suggestion_help(&word, CompareAs::NAMES, "compare modes"),
+                    );
+                    return None;
+                }
+            },
+        };
+        let ops: Vec<&(crate::value::Key, Node)> = entries
+            .iter()
+            .filter(|(k, _)| !["field", "value", "of", "as"].contains(&k.name.as_str()))
+            .collect();
+        let [(key, arg)] = ops.as_slice() else {
+            if ops.is_empty() {
+                self.error(
+                    diags,
+                    node.pos,
+                    "missing_operator",
+                    format!("the condition on {what} has no operator"),
+                    format!("add one of: {}", operators::NAMES.join(", ")),
+                );
+            } else {
+                let names: Vec<&str> = ops.iter().map(|(k, _)| k.name.as_str()).collect();
+                self.error(
+                    diags,
+                    node.pos,
+                    "bad_condition",
+                    format!(
+                        "a field condition takes one operator; this one has {}",
+                        names.join(", ")
+                    ),
+                    "split it into several conditions under `all: [...]`".into(),
+                );
+            }
+            return None;
+        };
+        if !operators::NAMES.contains(&key.name.as_str()) {
+            diags.push(
+                Diag::error(
+                    "rule::unknown_operator",
+                    format!("unknown operator `{}`", key.name),
+                )
+                .at(self.file, key.pos, "not an operator kbcheck knows")
+                .help(suggestion_help(&key.name, operators::NAMES, "operators")),
+            );
+            return None;
+        }
+        let operand_ref = |n: &Node, d: &mut Diags| self.field_ref(n, scope, d);
+        let operand_expr = |n: &Node, d: &mut Diags| expr::compile(self, n, scope, d);
+        let mut cx = OpCx {
+            file: self.file,
+            diags,
+            compare_as: how,
+            max_regex_bytes: self.max_regex_bytes,
+            operand_ref: &operand_ref,
+            operand_expr: &operand_expr,
+        };
+        let op = operators::compile(&key.name, arg, &mut cx)?;
+        if let Some(field) = field {
+            crate::lang::known::check_literals(self, field, &key.name, arg, how, scope, diags);
+        }
+        Some(op)
+    }
+}
