@@ -13,6 +13,9 @@ use crate::vocabulary::{Class, Vocabulary};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+mod references;
+pub use references::References;
+
 /// Index of an entity (node or link) in [`Topology::entities`].
 pub type Idx = u32;
 
@@ -58,6 +61,8 @@ pub struct Topology {
     /// Attributes the vocabulary marks `inherited`: a node that does not set one reads its
     /// nearest ancestor's value (before `defaults`).
     pub inherited: Vec<String>,
+    /// Values of reference attributes (`type: reference`), resolved to nodes.
+    pub references: References,
 }
 
 /// A dotted attribute path, parsed once (`install.source` → `["install", "source"]`).
@@ -186,9 +191,16 @@ impl Topology {
         None
     }
 
-    /// Entities of a kind (empty slice if none).
-    pub fn of_kind(&self, kind: &str) -> &[Idx] {
-        self.by_kind.get(kind).map_or(&[], Vec::as_slice)
+    /// Entities of a kind of one class (empty slice if none): a word may name a node kind
+    /// and a link kind, and nodes come before links in each list.
+    pub fn of_kind(&self, class: Class, kind: &str) -> &[Idx] {
+        let all = self.by_kind.get(kind).map_or(&[][..], Vec::as_slice);
+        let links_from = all.partition_point(|&i| (i as usize) < self.node_count);
+        let (nodes, links) = all.split_at(links_from);
+        match class {
+            Class::Node => nodes,
+            Class::Link => links,
+        }
     }
 
     /// Load a topology from a parsed document. Warnings come back with the topology;
@@ -305,7 +317,7 @@ impl Loader<'_> {
                 l.push(i);
             }
         }
-        Some(Topology {
+        let mut topo = Topology {
             file: file.clone(),
             name,
             entities,
@@ -318,7 +330,10 @@ impl Loader<'_> {
             default_attrs,
             default_tags,
             inherited: self.vocab.inherited_attributes(),
-        })
+            references: References::default(),
+        };
+        topo.references = references::resolve(&topo, self.vocab, self.diags);
+        Some(topo)
     }
 
     fn check_version(&mut self, top: &mut MapReader<'_>) {
@@ -381,9 +396,9 @@ impl Loader<'_> {
         for (k, v) in r.rest() {
             let declaring: Vec<String> = self
                 .vocab
-                .kinds
+                .nodes
                 .iter()
-                .filter(|(_, d)| d.class == Class::Node && d.attributes.contains_key(&k.name))
+                .filter(|(_, d)| d.attributes.contains_key(&k.name))
                 .map(|(n, _)| n.clone())
                 .collect();
             if declaring.is_empty() && !self.vocab.common.contains_key(&k.name) {
@@ -394,6 +409,7 @@ impl Loader<'_> {
                     .map(|s| (*s).to_owned());
                 self.vocab.check_attribute(
                     file,
+                    Class::Node,
                     kind.as_deref().unwrap_or("node"),
                     k,
                     v,
@@ -401,7 +417,8 @@ impl Loader<'_> {
                 );
             }
             for kind in declaring {
-                self.vocab.check_attribute(file, &kind, k, v, self.diags);
+                self.vocab
+                    .check_attribute(file, Class::Node, &kind, k, v, self.diags);
             }
             attrs.push((k.clone(), v.clone()));
         }
@@ -467,7 +484,7 @@ impl Loader<'_> {
         if kind_ok {
             for (k, v) in r.rest() {
                 self.vocab
-                    .check_attribute(file, kind_name, k, v, self.diags);
+                    .check_attribute(file, class, kind_name, k, v, self.diags);
             }
         }
         let label_pos = id.or(kind).map_or(node.pos, |(_, p)| p);
@@ -512,9 +529,16 @@ impl Loader<'_> {
     }
 
     fn check_kind(&mut self, kind: &str, pos: Pos, class: Class) -> bool {
-        match self.vocab.kind(kind) {
-            Some(def) if def.class == class => true,
-            Some(_) => {
+        let other_class = match class {
+            Class::Node => Class::Link,
+            Class::Link => Class::Node,
+        };
+        match (
+            self.vocab.kind(class, kind),
+            self.vocab.kind(other_class, kind),
+        ) {
+            (Some(_), _) => true,
+            (None, Some(_)) => {
                 let (list, other) = match class {
                     Class::Node => ("nodes", "links"),
                     Class::Link => ("links", "nodes"),
@@ -545,7 +569,7 @@ impl Loader<'_> {
                 );
                 false
             }
-            None => {
+            (None, None) => {
                 let names = self.vocab.kind_names(class);
                 self.diags.push(
                     self.vocab
@@ -708,7 +732,7 @@ impl Loader<'_> {
 
     fn check_endpoints(&mut self, entities: &[Entity], node_count: usize) {
         for e in entities.iter().skip(node_count) {
-            let Some(def) = self.vocab.kind(&e.kind) else {
+            let Some(def) = self.vocab.kind(Class::Link, &e.kind) else {
                 continue;
             };
             for (end, allowed, role) in [(e.from, &def.from, "from"), (e.to, &def.to, "to")] {
@@ -716,7 +740,7 @@ impl Loader<'_> {
                     continue;
                 };
                 // A node of an unknown kind was reported as such; its links are kept.
-                if self.vocab.kind(&node.kind).is_none() {
+                if self.vocab.kind(Class::Node, &node.kind).is_none() {
                     continue;
                 }
                 if !allowed.is_empty() && !allowed.contains(&node.kind) {

@@ -2501,3 +2501,101 @@ fn explain_shows_each_element_a_quantifier_tested() {
         assert!(out.contains(line), "no `{line}` in:\n{out}");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Reference attributes and a word that is a node kind and a link kind, in a pack (issue 22)
+
+/// A topology with the bundled node kind `dirsync-requestor` and the `pack-refs` link kind of
+/// that name, whose `via` names `via`.
+fn dirsync_topology(scratch: &Scratch, via: &str) -> String {
+    scratch.write(
+        "t.yaml",
+        format!(
+            "version: 1
+nodes:
+  - {{id: P1, kind: postoffice, network: N1}}
+  - {{id: P2, kind: postoffice, network: N2}}
+  - {{id: H1, kind: postoffice, network: N1}}
+  - {{id: D, kind: dirsync-server, parent: H1}}
+  - {{id: R1, kind: dirsync-requestor, parent: P1}}
+links:
+  - {{id: REQ, kind: dirsync-requestor, from: P1, to: D, via: {via}}}
+"
+        ),
+    )
+}
+
+#[test]
+fn a_pack_following_a_reference_with_a_word_the_bundled_vocabulary_uses_otherwise_loads_and_fires()
+{
+    let pack = fixture("pack-refs");
+    let (exit, out, err) = kbcheck(&["test", &pack]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    assert!(out.contains("ok   CONTOSO-DIRSYNC-VIA (2 cases)"), "{out}");
+    let scratch = Scratch::new("pack-refs-check");
+    let topo = dirsync_topology(&scratch, "P2");
+    let (exit, out, err) = kbcheck(&[
+        "check",
+        &topo,
+        "--rules",
+        &pack,
+        "--format",
+        "json",
+        "--fail-on",
+        "warning",
+    ]);
+    assert_eq!(exit, Exit::Findings, "{out}{err}");
+    assert!(out.contains("\"rule\": \"CONTOSO-DIRSYNC-VIA\""), "{out}");
+    assert!(
+        out.contains("Dir-Sync requests of `P1` pass `P2`, on another network"),
+        "{out}"
+    );
+    // The same link routed through its own network passes.
+    let topo = dirsync_topology(&scratch, "H1");
+    let (_, out, err) = kbcheck(&["check", &topo, "--rules", &pack, "--format", "json"]);
+    assert!(!out.contains("CONTOSO-DIRSYNC-VIA"), "{out}{err}");
+}
+
+#[test]
+fn a_reference_to_no_node_or_a_node_of_another_kind_is_refused_with_its_place() {
+    let pack = fixture("pack-refs");
+    let scratch = Scratch::new("pack-refs-bad");
+    let topo = dirsync_topology(&scratch, "P3");
+    let (exit, _, err) = kbcheck(&["check", &topo, "--rules", &pack]);
+    assert_eq!(exit, Exit::Invalid, "{err}");
+    assert!(has(&err, "kbcheck::topology::unknown_reference"), "{err}");
+    assert!(
+        has(&err, "× `via` names `P3`, which is not a node"),
+        "{err}"
+    );
+    assert!(has(&err, "help: did you mean `P1`?"), "{err}");
+    assert_label(&err, 9, "P3", "no node has this id");
+    let topo = dirsync_topology(&scratch, "D");
+    let (exit, _, err) = kbcheck(&["check", &topo, "--rules", &pack]);
+    assert_eq!(exit, Exit::Invalid, "{err}");
+    assert!(
+        has(&err, "kbcheck::topology::wrong_reference_kind"),
+        "{err}"
+    );
+    assert!(
+        has(
+            &err,
+            "× `via` names `D`, a `dirsync-server`, where a `postoffice` is expected"
+        ),
+        "{err}"
+    );
+    assert_label(&err, 9, "D", "a `dirsync-server`");
+}
+
+#[test]
+fn graph_draws_a_reference_as_a_dotted_edge() {
+    let pack = fixture("pack-refs");
+    let scratch = Scratch::new("pack-refs-graph");
+    let topo = dirsync_topology(&scratch, "P2");
+    let (exit, out, err) = kbcheck(&["graph", &topo, "--rules", &pack, "--format", "dot"]);
+    assert_ne!(exit, Exit::Invalid, "{out}{err}");
+    assert!(
+        out.contains("\"P1\" -> \"P2\" [label=\"REQ.via\", tooltip=\"REQ.via\", style=dotted, arrowhead=vee];"),
+        "{out}"
+    );
+}

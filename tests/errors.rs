@@ -178,14 +178,21 @@ fn vocabulary_dotted_attribute_is_refused_with_a_hint_to_nest_it() {
 }
 
 #[test]
-fn vocabulary_kind_of_both_classes_is_refused() {
+fn vocabulary_reference_words_out_of_place_are_refused() {
     let err = bad_vocabulary(
-        "vocab-class",
-        "links:\n  server:\n    from: [server]\n    to: [server]\n",
-        "vocabulary::kind_class_conflict",
-        "`server` is declared as a node kind and as a link kind",
+        "vocab-reference",
+        "links:\n  fax-route:\n    attributes:\n      via: {type: string, kinds: [postoffice]}\n",
+        "vocabulary::bad_reference",
+        "attribute `via`: `kinds` only applies to a reference",
     );
-    assert_label(&err, 2, "server", "declared again here");
+    assert!(
+        has(
+            &err,
+            "write `type: reference` beside `kinds`, or remove `kinds`"
+        ),
+        "{err}"
+    );
+    assert_label(&err, 4, "{", "here");
 }
 
 #[test]

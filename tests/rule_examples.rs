@@ -1,6 +1,8 @@
 //! The rule examples in docs/rules.md run: every fenced block marked ```` ```yaml rule-test ```` is a
 //! complete rule with its own cases; each passes the rule schema, loads, and passes its cases
 //! (at least one that fires, one that does not), so the reference cannot drift from the engine.
+//! Blocks marked ```` ```yaml vocabulary-example ```` are a pack's vocabulary the examples load
+//! with, as a rules folder brings one.
 //! The "Computed values" section has an example for every expression function and every place
 //! an expression goes.
 
@@ -20,11 +22,16 @@ use kbcheck::limits::Limits;
 
 /// The text of every ```` ```yaml rule-test ```` block of a Markdown file.
 fn rule_examples(markdown: &str) -> Vec<String> {
+    blocks(markdown, "```yaml rule-test")
+}
+
+/// The text of every block of a Markdown file that opens with `fence`.
+fn blocks(markdown: &str, fence: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current: Option<String> = None;
     for line in markdown.lines() {
         match &mut current {
-            None if line.trim() == "```yaml rule-test" => current = Some(String::new()),
+            None if line.trim() == fence => current = Some(String::new()),
             None => {}
             Some(_) if line.trim() == "```" => out.extend(current.take()),
             Some(text) => {
@@ -55,6 +62,12 @@ fn rule_examples_in_the_reference_pass_their_cases() {
     .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let dir = Scratch::new("docs-examples");
+    for (n, text) in blocks(&rules_md(), "```yaml vocabulary-example")
+        .iter()
+        .enumerate()
+    {
+        dir.write(&format!("vocabulary/example-{n}.yaml"), text);
+    }
     for (n, text) in examples.iter().enumerate() {
         let file = kbcheck::source::SourceFile::new(format!("example-{n}.yaml"), text.clone());
         let tree = kbcheck::parse::parse_document(&file, &Limits::default()).unwrap();

@@ -14,6 +14,7 @@ use crate::lang::cond::{Cond, Target};
 use crate::lang::operators::{Lookup, index_key};
 use crate::lang::{Logic, Rule};
 use crate::topology::{Idx, Topology};
+use crate::vocabulary::Class;
 use std::collections::HashMap;
 
 /// The entities of one kind, by the key of one field's value.
@@ -27,7 +28,7 @@ struct Values {
 /// Value indexes, built on first use: (kind, field path, caseless) → values.
 #[derive(Debug, Default)]
 pub struct Index {
-    values: HashMap<(String, Vec<String>, bool), Values>,
+    values: HashMap<(Class, String, Vec<String>, bool), Values>,
 }
 
 /// One alternative under which a condition may hold: the field at `path` passes `lookup`.
@@ -74,13 +75,14 @@ impl Index {
         }
         let needs = needs(cond)?;
         let mut out = Vec::new();
+        let class = rule.select.class;
         for kind in &rule.select.kinds {
             for need in &needs {
                 let caseless = matches!(need.lookup, Lookup::Key { caseless: true, .. });
                 let values = self
                     .values
-                    .entry((kind.clone(), need.path.to_vec(), caseless))
-                    .or_insert_with(|| build(topo, kind, need.path, caseless));
+                    .entry((class, kind.clone(), need.path.to_vec(), caseless))
+                    .or_insert_with(|| build(topo, class, kind, need.path, caseless));
                 out.extend_from_slice(&values.unkeyed);
                 match &need.lookup {
                     Lookup::Key { key, .. } => {
@@ -104,9 +106,9 @@ impl Index {
     }
 }
 
-fn build(topo: &Topology, kind: &str, path: &[String], caseless: bool) -> Values {
+fn build(topo: &Topology, class: Class, kind: &str, path: &[String], caseless: bool) -> Values {
     let mut values = Values::default();
-    for &i in topo.of_kind(kind) {
+    for &i in topo.of_kind(class, kind) {
         match topo.get(i, path).and_then(|v| index_key(&v, caseless)) {
             Some(key) => values.by_key.entry(key).or_default().push(i),
             None => values.unkeyed.push(i),

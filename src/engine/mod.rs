@@ -406,6 +406,8 @@ mod expr_tests;
 #[cfg(test)]
 mod list_tests;
 #[cfg(test)]
+pub(crate) mod reference_tests;
+#[cfg(test)]
 mod relation_tests;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -9,7 +9,14 @@ use crate::topology::Topology;
 
 /// Compile `rule` (YAML) with the bundled vocabulary; the diagnostic codes if it fails.
 pub(crate) fn compile(rule: &str) -> Result<RuleSet, Vec<String>> {
-    let vocab = vocab();
+    compile_with(rule, vocab())
+}
+
+/// Compile `rule` (YAML) with `vocab`; the diagnostic codes if it fails.
+pub(crate) fn compile_with(
+    rule: &str,
+    vocab: crate::vocabulary::Vocabulary,
+) -> Result<RuleSet, Vec<String>> {
     let file = SourceFile::new("rule.yaml", rule.to_owned());
     let tree =
         crate::parse::parse_document(&file, &Default::default()).map_err(|d| vec![d.code])?;
@@ -28,7 +35,16 @@ pub(crate) fn compile(rule: &str) -> Result<RuleSet, Vec<String>> {
 
 /// `rule` compiled, and `topology` loaded (both YAML).
 pub(crate) fn compiled_on(rule: &str, topology: &str) -> (RuleSet, Topology) {
-    let set = compile(rule).unwrap();
+    compiled_on_with(rule, topology, vocab())
+}
+
+/// `rule` compiled with `vocab`, and `topology` loaded (both YAML).
+pub(crate) fn compiled_on_with(
+    rule: &str,
+    topology: &str,
+    vocab: crate::vocabulary::Vocabulary,
+) -> (RuleSet, Topology) {
+    let set = compile_with(rule, vocab).unwrap();
     let file = SourceFile::new("t.yaml", topology.to_owned());
     let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
     let (topo, diags) = Topology::load(&file, tree, &set.vocab);
@@ -47,7 +63,16 @@ pub(crate) type Fired = (Vec<Vec<String>>, Vec<(String, Vec<String>)>);
 /// The entity ids of each finding, and `(entity, missing fields)` of each inconclusive
 /// result.
 pub(crate) fn fire_or_not(rule: &str, topology: &str) -> Fired {
-    let (set, topo) = compiled_on(rule, topology);
+    fire_or_not_with(rule, topology, vocab())
+}
+
+/// [`fire_or_not`] with another vocabulary.
+pub(crate) fn fire_or_not_with(
+    rule: &str,
+    topology: &str,
+    vocab: crate::vocabulary::Vocabulary,
+) -> Fired {
+    let (set, topo) = compiled_on_with(rule, topology, vocab);
     let results = crate::engine::evaluate_all(&set, &topo);
     let findings = results
         .findings

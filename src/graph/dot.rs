@@ -84,6 +84,9 @@ pub fn render(d: &Diagram) -> String {
         lines.extend(e.marks.iter().map(super::Mark::text));
         let mut attrs = vec![format!("label={}", quote(&lines.join("\n")))];
         attrs.push(format!("tooltip={}", quote(&e.id)));
+        if e.reference {
+            attrs.push("style=dotted, arrowhead=vee".to_owned());
+        }
         if let Some(h) = highlight(&e.marks) {
             let (stroke, _) = colours(h.level);
             attrs.push(format!("color=\"{stroke}\", fontcolor=\"{stroke}\""));

@@ -59,8 +59,9 @@ pub fn render(d: &Diagram) -> String {
         lines.extend(e.marks.iter().map(|m| escape(&m.text())));
         let _ = writeln!(
             out,
-            "  n{} -->|\"{}\"| n{}",
+            "  n{} {}|\"{}\"| n{}",
             e.from,
+            if e.reference { "-.->" } else { "-->" },
             lines.join("<br/>"),
             e.to
         );

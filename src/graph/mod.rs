@@ -15,6 +15,9 @@ pub mod layout;
 pub mod mermaid;
 pub mod svg;
 
+#[cfg(test)]
+mod reference_tests;
+
 use crate::finding::Finding;
 use crate::lang::{Level, Logic, RuleSet, Within};
 use crate::topology::{Idx, Topology};
@@ -113,6 +116,10 @@ pub struct DEdge {
     pub from: usize,
     pub to: usize,
     pub marks: Vec<Mark>,
+    /// A reference attribute (`type: reference`) naming a node, not a link: drawn dotted,
+    /// from its holder (a link's start node, for a link's reference) to the node it names;
+    /// `kind` is the attribute's name (`link-id.name` for a link's).
+    pub reference: bool,
 }
 
 impl DEdge {
@@ -307,6 +314,39 @@ fn named(topo: &Topology, i: Idx) -> bool {
         .is_some_and(|t| t.trim_matches(['"', '\'']) == e.id)
 }
 
+/// The references of kept entities to kept nodes, as dotted edges: from the holder (or a
+/// link's start node) to the node named, labelled with the attribute.
+fn reference_edges(topo: &Topology, rules: &RuleSet, index: &HashMap<Idx, usize>) -> Vec<DEdge> {
+    let names = rules.vocab.reference_names();
+    let mut out = Vec::new();
+    for (holder, attr, target) in topo.references.edges() {
+        let e = topo.entity(holder);
+        let start = match e.class {
+            Class::Node => Some(holder),
+            Class::Link => e.from,
+        };
+        let ends = start.and_then(|s| index.get(&s)).zip(index.get(&target));
+        let (Some((&from, &to)), Some(name)) = (ends, names.get(usize::from(attr))) else {
+            continue;
+        };
+        let id = format!("{}.{name}", e.id);
+        out.push(DEdge {
+            // A link's reference is drawn from its start node: the label names the link.
+            kind: match e.class {
+                Class::Node => (*name).to_owned(),
+                Class::Link => id.clone(),
+            },
+            id,
+            named: false,
+            from,
+            to,
+            marks: Vec::new(),
+            reference: true,
+        });
+    }
+    out
+}
+
 /// Build the diagram of a topology and its findings.
 pub fn build(topo: &Topology, findings: &[Finding], rules: &RuleSet, opts: &Options) -> Diagram {
     let mut marks: BTreeMap<Idx, Vec<Mark>> = BTreeMap::new();
@@ -397,8 +437,10 @@ pub fn build(topo: &Topology, findings: &[Finding], rules: &RuleSet, opts: &Opti
             from,
             to,
             marks: marks.get(&i).cloned().unwrap_or_default(),
+            reference: false,
         });
     }
+    edges.extend(reference_edges(topo, rules, &index));
     let mut groups: Vec<Group> = Vec::new();
     let mut unsited = Vec::new();
     for (&i, &d) in index.iter().collect::<BTreeMap<_, _>>() {

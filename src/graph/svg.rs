@@ -106,7 +106,11 @@ pub fn render(d: &Diagram, prefix: &str) -> String {
             out,
             "<path d=\"{}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{width}\"{} marker-end=\"url(#{})\"/>",
             rounded(&path.points),
-            dashed(hl),
+            if e.reference && hl.is_none() {
+                " stroke-dasharray=\"2 3\""
+            } else {
+                dashed(hl)
+            },
             marker_id(prefix, marker)
         );
         out.push_str("</g>\n");

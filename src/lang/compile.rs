@@ -488,7 +488,7 @@ fn derive_spec(
             scope.kinds.clone()
         } {
             if let Some(first) = path.first()
-                && cx.vocab.attribute(&kind, first).is_some()
+                && cx.vocab.attribute(scope.class, &kind, first).is_some()
             {
                 let wrapped = nest(&path, v);
                 let key = crate::value::Key {
@@ -496,7 +496,7 @@ fn derive_spec(
                     pos: k.pos,
                 };
                 cx.vocab
-                    .check_attribute(cx.file, &kind, &key, &wrapped, &mut check);
+                    .check_attribute(cx.file, scope.class, &kind, &key, &wrapped, &mut check);
             }
         }
         // A derived value outside an enumeration is the rule's mistake, not a plan's word.

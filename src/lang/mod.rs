@@ -321,7 +321,7 @@ impl RuleSet {
             .select
             .kinds
             .iter()
-            .flat_map(|k| topo.of_kind(k).iter().copied())
+            .flat_map(|k| topo.of_kind(rule.select.class, k).iter().copied())
             .collect();
         if rule.select.kinds.len() > 1 {
             out.sort_unstable();

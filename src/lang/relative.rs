@@ -25,6 +25,9 @@ pub enum Hop {
     Parent,
     From,
     To,
+    /// The node a reference attribute names: its name (see [`intern`]) and the vocabulary's
+    /// id for it.
+    Reference(u16, u16),
 }
 
 impl Hop {
@@ -33,8 +36,34 @@ impl Hop {
             Hop::Parent => "parent",
             Hop::From => "from",
             Hop::To => "to",
+            Hop::Reference(name, _) => interned(name),
         }
     }
+}
+
+/// Names of reference attributes `of` follows, for the lifetime of the program, so a hop
+/// stays small and `Copy`: each distinct name is kept once, so recompiling rules does not
+/// grow memory.
+static NAMES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+
+/// The number of a reference attribute's name in [`NAMES`].
+fn intern(name: &str) -> Option<u16> {
+    let mut names = NAMES.lock().ok()?;
+    if let Some(at) = names.iter().position(|n| *n == name) {
+        return u16::try_from(at).ok();
+    }
+    let at = u16::try_from(names.len()).ok()?;
+    names.push(Box::leak(name.to_owned().into_boxed_str()));
+    Some(at)
+}
+
+/// The name numbered `at` by [`intern`].
+fn interned(at: u16) -> &'static str {
+    NAMES
+        .lock()
+        .ok()
+        .and_then(|n| n.get(usize::from(at)).copied())
+        .unwrap_or("reference")
 }
 
 /// A relative: a base and up to [`MAX_HOPS`] steps (kept inline so a target stays `Copy`).
@@ -63,6 +92,7 @@ impl Chain {
                 Hop::Parent => e.parent,
                 Hop::From => e.from,
                 Hop::To => e.to,
+                Hop::Reference(_, attr) => topo.references.targets(*attr, at).first().copied(),
             }?;
         }
         Some(at)
@@ -112,6 +142,7 @@ pub fn compile(
     let mut hops = [Hop::Parent; MAX_HOPS];
     let mut len = 0usize;
     for (k, w) in words.iter().enumerate() {
+        let mut next_kinds = Vec::new();
         let hop = match w.as_str() {
             "self" | "subject" if k == 0 => {
                 if w == "subject" {
@@ -124,6 +155,30 @@ pub fn compile(
             "parent" => Hop::Parent,
             "from" => Hop::From,
             "to" => Hop::To,
+            w if cx.vocab.reference_id(w).is_some() => {
+                let Some(spec) = cx.vocab.reference_on(class, &kinds, w) else {
+                    cx.error(
+                        diags,
+                        n.pos,
+                        "unknown_target",
+                        format!("`{w}` in `of` is not a reference attribute of a {} here", class.word()),
+                        format!("`{w}` is a reference on other kinds; select or reach an entity that has it"),
+                    );
+                    return None;
+                };
+                if spec.list {
+                    cx.error(
+                        diags,
+                        n.pos,
+                        "unknown_target",
+                        format!("`{w}` holds a list of references, and `of` follows one"),
+                        format!("test the nodes it names in a relation: `related: {{via: [{w}], quantifier: any, where: ...}}`"),
+                    );
+                    return None;
+                }
+                next_kinds = spec.kinds;
+                Hop::Reference(intern(w)?, cx.vocab.reference_id(w)?)
+            }
             _ => {
                 let help = if WORDS.contains(&w.as_str()) {
                     format!("`{w}` only starts a path: write it first")
@@ -163,7 +218,7 @@ pub fn compile(
         *slot = hop;
         len += 1;
         class = Class::Node;
-        kinds = Vec::new();
+        kinds = next_kinds;
     }
     let chain = Chain {
         base,

@@ -131,9 +131,8 @@ fn type_word(schema: &Json) -> Option<String> {
 /// Kinds of a class, with their descriptions.
 fn kinds(vocab: &Vocabulary, class: Class) -> Vec<CompletionItem> {
     vocab
-        .kinds
+        .kinds(class)
         .iter()
-        .filter(|(_, k)| k.class == class)
         .map(|(name, k)| {
             item(
                 name,
@@ -162,8 +161,8 @@ fn attributes(vocab: &Vocabulary, class: Class, kind: Option<&str>) -> Vec<Compl
     for (name, a) in &vocab.common {
         add(name, &a.schema, "every kind");
     }
-    for (kname, k) in &vocab.kinds {
-        if k.class != class || kind.is_some_and(|want| want != kname) {
+    for (kname, k) in vocab.kinds(class) {
+        if kind.is_some_and(|want| want != kname) {
             continue;
         }
         for (name, a) in &k.attributes {

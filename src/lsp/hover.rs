@@ -68,7 +68,7 @@ pub fn hover(state: &State, p: &HoverParams) -> Option<Hover> {
                 range = range.or(Some(at.range(start, end)));
             }
         } else if ctx.key.as_deref() == Some("kind")
-            && let Some(k) = vocab.kind(w)
+            && let Some(k) = vocab.kind(*class, w)
         {
             sections.push(format!(
                 "**`{w}`** ({} kind)\n\n{}",

@@ -1,6 +1,6 @@
 //! Checking topology values against the vocabulary: types, unknown words, known values.
 
-use super::{Attribute, Vocabulary};
+use super::{Attribute, Class, Vocabulary};
 use crate::diagnostic::{Diag, Diags, suggestion_help};
 use crate::source::SourceFile;
 use crate::value::{Node, Pos, Value};
@@ -12,12 +12,13 @@ impl Vocabulary {
     pub fn check_attribute(
         &self,
         file: &SourceFile,
+        class: Class,
         kind: &str,
         key: &crate::value::Key,
         value: &Node,
         diags: &mut Diags,
     ) {
-        match self.attribute(kind, &key.name) {
+        match self.attribute(class, kind, &key.name) {
             Some(attr) => {
                 let json = value.value.to_json();
                 if !attr.validator.is_valid(&json) {
@@ -27,7 +28,7 @@ impl Vocabulary {
                 self.check_known(file, kind, &key.name, &attr.schema, value, diags);
             }
             None => {
-                let names = self.attribute_names(kind);
+                let names = self.attribute_names(class, kind);
                 let help = match crate::diagnostic::did_you_mean(&key.name, names.iter().copied()) {
                     Some(s) => format!(
                         "did you mean `{s}`? An attribute no vocabulary declares is read by no rule"

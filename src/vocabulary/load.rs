@@ -34,7 +34,7 @@ impl Vocabulary {
                 continue;
             };
             for (name, def) in reader.rest() {
-                self.add_kind(file, class, &name.name, name.pos, def, diags);
+                self.add_kind(file, class, &name.name, def, diags);
             }
         }
         top.finish(
@@ -57,7 +57,6 @@ impl Vocabulary {
         file: &SourceFile,
         class: Class,
         name: &str,
-        name_pos: Pos,
         def: &Node,
         diags: &mut Diags,
     ) {
@@ -89,35 +88,18 @@ impl Vocabulary {
             .map(|a| self.read_attributes(file, a, diags))
             .unwrap_or_default();
         r.finish(&known, &what, diags);
-        let kind = self
-            .kinds
-            .entry(name.to_owned())
-            .or_insert_with(|| KindDef {
-                class,
-                description: description.clone(),
-                attributes: BTreeMap::new(),
-                from: Vec::new(),
-                to: Vec::new(),
-                declared_in: file.name().to_owned(),
-            });
-        if kind.class != class {
-            diags.push(
-                Diag::error(
-                    "vocabulary::kind_class_conflict",
-                    format!(
-                        "`{name}` is declared as a {} kind and as a {} kind",
-                        kind.class.word(),
-                        class.word()
-                    ),
-                )
-                .at(file, name_pos, "declared again here")
-                .help(format!(
-                    "`{name}` was first declared in `{}`; rename one of them",
-                    kind.declared_in
-                )),
-            );
-            return;
-        }
+        let kinds = match class {
+            Class::Node => &mut self.nodes,
+            Class::Link => &mut self.links,
+        };
+        let kind = kinds.entry(name.to_owned()).or_insert_with(|| KindDef {
+            class,
+            description: description.clone(),
+            attributes: BTreeMap::new(),
+            from: Vec::new(),
+            to: Vec::new(),
+            declared_in: file.name().to_owned(),
+        });
         if kind.description.is_empty() {
             kind.description = description;
         }
@@ -188,7 +170,7 @@ impl Vocabulary {
                 );
                 continue;
             }
-            let schema = schema_node.value.to_json();
+            let mut schema = schema_node.value.to_json();
             // `inherited` is kbcheck's key (kept in the schema like `known`): true or false.
             if let Some(v) = schema.get("inherited")
                 && !v.is_boolean()
@@ -216,6 +198,17 @@ impl Vocabulary {
                     )
                     .at(file, schema_node.pos, "expected a map such as `{type: string}`")
                     .help("write the attribute as a JSON Schema fragment, e.g. `{type: string, description: ...}`"),
+                );
+                continue;
+            }
+            if let Err((message, help)) = super::reference::normalize(&mut schema) {
+                diags.push(
+                    Diag::error(
+                        "vocabulary::bad_reference",
+                        format!("attribute `{}`: {message}", name.name),
+                    )
+                    .at(file, schema_node.pos, "here")
+                    .help(help),
                 );
                 continue;
             }

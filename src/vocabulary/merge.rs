@@ -76,6 +76,17 @@ fn merge_schema(a: &Json, b: &Json, at: &[String]) -> Result<Json, (Vec<String>,
             Err((at.to_vec(), format!("`{a}` and `{b}` differ")))
         };
     };
+    // A reference and a plain value of a type are different attributes.
+    let typed_plain =
+        |m: &serde_json::Map<String, Json>| m.contains_key("type") && !m.contains_key("reference");
+    if (ma.contains_key("reference") && typed_plain(mb))
+        || (mb.contains_key("reference") && typed_plain(ma))
+    {
+        return Err((
+            at.to_vec(),
+            "it is a reference in one and a plain value in the other".into(),
+        ));
+    }
     let mut out = ma.clone();
     for (k, vb) in mb {
         let Some(va) = out.get(k).cloned() else {

@@ -10,20 +10,25 @@
 //! attributes, keys inside an object attribute, values of an enumeration (`enum`, closed) or
 //! of a list of known values (`known`, open), and tags. Re-declaring an attribute merges its
 //! schema when the two agree (same `type`, same `pattern`, ...); when they do not, the error
-//! names both declarations.
+//! names both declarations. Node kinds and link kinds are separate namespaces: one word may
+//! name a node kind and a link kind, and every query says which class it means.
 //!
 //! A word the vocabulary does not know in a topology (an attribute, a kind, a value outside
 //! `enum` or `known`, a tag) is a warning with a suggestion; with `strict` it is an error.
 //! A value of the wrong JSON type is always an error.
 //!
 //! Files: `load` reads vocabulary files, `merge` joins two declarations of an attribute,
-//! `check` validates topology values, `schema` writes the topology JSON Schema; this file
-//! holds the types and the queries rules and the LSP ask.
+//! `reference` reads reference attributes (`type: reference`), `check` validates topology
+//! values, `schema` writes the topology JSON Schema; this file holds the types and the queries
+//! rules and the LSP ask.
 
 mod check;
 mod load;
 mod merge;
+mod reference;
 mod schema;
+
+pub use reference::{RefSpec, spec as reference_spec};
 
 use crate::source::SourceFile;
 use crate::value::Pos;
@@ -78,7 +83,10 @@ pub struct KindDef {
 /// All kinds known to a run: the bundled vocabulary plus those rule packs bring.
 #[derive(Debug, Default)]
 pub struct Vocabulary {
-    pub kinds: BTreeMap<String, KindDef>,
+    /// Node kinds and link kinds: two namespaces, so one word may name a node kind and a
+    /// link kind (a pack's link `dirsync-requestor` beside the bundled node kind).
+    pub nodes: BTreeMap<String, KindDef>,
+    pub links: BTreeMap<String, KindDef>,
     /// Attributes every node and link may carry.
     pub common: BTreeMap<String, Attribute>,
     /// Declared tags and their descriptions (`production`, `test`, `planned`, ...).
@@ -101,8 +109,21 @@ pub const NODE_RESERVED: &[&str] = &["id", "kind", "parent", "tags"];
 pub const LINK_RESERVED: &[&str] = &["id", "kind", "from", "to", "tags"];
 
 impl Vocabulary {
-    pub fn kind(&self, name: &str) -> Option<&KindDef> {
-        self.kinds.get(name)
+    /// The kinds of one class.
+    pub fn kinds(&self, class: Class) -> &BTreeMap<String, KindDef> {
+        match class {
+            Class::Node => &self.nodes,
+            Class::Link => &self.links,
+        }
+    }
+
+    pub fn kind(&self, class: Class, name: &str) -> Option<&KindDef> {
+        self.kinds(class).get(name)
+    }
+
+    /// Every kind of both classes, nodes first.
+    pub fn all_kinds(&self) -> impl Iterator<Item = (&String, &KindDef)> {
+        self.nodes.iter().chain(&self.links)
     }
 
     /// Names of the kinds of one class, for suggestions.
@@ -111,7 +132,7 @@ impl Vocabulary {
         let mut out: Vec<String> = self
             .common
             .iter()
-            .chain(self.kinds.values().flat_map(|k| k.attributes.iter()))
+            .chain(self.all_kinds().flat_map(|(_, k)| k.attributes.iter()))
             .filter(|(_, a)| a.schema.get("inherited") == Some(&Json::Bool(true)))
             .map(|(n, _)| n.clone())
             .collect();
@@ -121,25 +142,20 @@ impl Vocabulary {
     }
 
     pub fn kind_names(&self, class: Class) -> Vec<&str> {
-        self.kinds
-            .iter()
-            .filter(|(_, k)| k.class == class)
-            .map(|(n, _)| n.as_str())
-            .collect()
+        self.kinds(class).keys().map(String::as_str).collect()
     }
 
     /// The schema of an attribute of `kind` (or a common one), if declared.
-    pub fn attribute(&self, kind: &str, name: &str) -> Option<&Attribute> {
-        self.kinds
-            .get(kind)
+    pub fn attribute(&self, class: Class, kind: &str, name: &str) -> Option<&Attribute> {
+        self.kind(class, kind)
             .and_then(|k| k.attributes.get(name))
             .or_else(|| self.common.get(name))
     }
 
     /// Attribute names valid on `kind`, for suggestions.
-    pub fn attribute_names(&self, kind: &str) -> Vec<&str> {
+    pub fn attribute_names(&self, class: Class, kind: &str) -> Vec<&str> {
         let mut names: Vec<&str> = self.common.keys().map(String::as_str).collect();
-        if let Some(k) = self.kinds.get(kind) {
+        if let Some(k) = self.kind(class, kind) {
             names.extend(k.attributes.keys().map(String::as_str));
         }
         names
@@ -161,8 +177,7 @@ impl Vocabulary {
             return true;
         }
         candidates.iter().any(|k| {
-            self.kinds
-                .get(*k)
+            self.kind(class, k)
                 .and_then(|def| def.attributes.get(first))
                 .is_some_and(check)
         })
@@ -180,9 +195,9 @@ impl Vocabulary {
         if let Some(a) = self.common.get(first) {
             return Some(("*", descend(&a.schema, rest)?));
         }
-        self.kinds
+        self.kinds(class)
             .iter()
-            .filter(|(n, k)| k.class == class && kind.is_none_or(|want| want == n.as_str()))
+            .filter(|(n, _)| kind.is_none_or(|want| want == n.as_str()))
             .find_map(|(n, k)| Some((n.as_str(), descend(&k.attributes.get(first)?.schema, rest)?)))
     }
 
@@ -196,7 +211,7 @@ impl Vocabulary {
         };
         let mut attrs: Vec<(&String, &Attribute)> = self.common.iter().collect();
         for k in kind_list {
-            if let Some(def) = self.kinds.get(k) {
+            if let Some(def) = self.kind(class, k) {
                 attrs.extend(def.attributes.iter());
             }
         }
@@ -232,7 +247,7 @@ impl Vocabulary {
         let mut any = false;
         let schemas = candidates
             .iter()
-            .filter_map(|k| self.kinds.get(*k).and_then(|d| d.attributes.get(first)))
+            .filter_map(|k| self.kind(class, k).and_then(|d| d.attributes.get(first)))
             .chain(self.common.get(first));
         for attr in schemas {
             let mut s = &attr.schema;

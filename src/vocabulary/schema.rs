@@ -29,7 +29,7 @@ impl Vocabulary {
         let mut node_variants = Vec::new();
         let mut link_variants = Vec::new();
         let common = attribute_properties(&self.common);
-        for (name, def) in &self.kinds {
+        for (name, def) in self.all_kinds() {
             let mut props = common.clone();
             props.extend(attribute_properties(&def.attributes));
             let mut desc = def.description.clone();

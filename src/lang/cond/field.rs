@@ -80,7 +80,10 @@ impl CondCx<'_> {
         // A path of several steps (`subject.parent`, `[from, parent]`) is a relative.
         if let Some(n) = node.value.get("of")
             && (matches!(n.value, Value::List(_))
-                || n.value.as_str().is_some_and(|s| s.contains('.')))
+                || n.value.as_str().is_some_and(|s| {
+                    s.contains('.')
+                        || (!Target::NAMES.contains(&s) && self.vocab.reference_id(s).is_some())
+                }))
         {
             let (target, target_scope) = crate::lang::relative::compile(self, n, scope, diags)?;
             let path = self.check_path(text, field.pos, &target_scope, diags)?;

@@ -455,7 +455,7 @@ impl Cx<'_, '_> {
         };
         let mut found: Option<Ty> = None;
         for k in &kinds {
-            let Some(attr) = vocab.attribute(k, first) else {
+            let Some(attr) = vocab.attribute(class, k, first) else {
                 continue;
             };
             let mut schema = &attr.schema;

@@ -325,13 +325,23 @@ pub mod testing {
     use std::cell::RefCell;
 
     pub fn vocab() -> Vocabulary {
+        vocab_with(&[])
+    }
+
+    /// The bundled vocabulary, then each of `packs` (YAML text) merged in, as rule packs'.
+    pub fn vocab_with(packs: &[&str]) -> Vocabulary {
         let text = include_str!("../../../schemas/vocabulary/mail.yaml");
-        let file = SourceFile::new("mail.yaml", text.to_owned());
-        let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
         let mut v = Vocabulary::default();
-        let mut d = Diags::default();
-        v.add_file(&file, &tree, &mut d);
-        assert!(!d.has_errors(), "{d:?}");
+        for (k, text) in std::iter::once(text)
+            .chain(packs.iter().copied())
+            .enumerate()
+        {
+            let file = SourceFile::new(format!("vocabulary-{k}.yaml"), text.to_owned());
+            let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
+            let mut d = Diags::default();
+            v.add_file(&file, &tree, &mut d);
+            assert!(!d.has_errors(), "{d:?}");
+        }
         v
     }
 

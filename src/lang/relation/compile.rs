@@ -1,6 +1,7 @@
 //! Compiling relations: `via`, `links`, `direction`, `hops`, quantifiers, counts and sums,
 //! read from a rule file and checked against the vocabulary.
 
+use super::reference::ViaEntry;
 use super::{Bound, Direction, PathStep, Quantifier, Relation, Step, Walk};
 use crate::diagnostic::{Diags, suggestion_help};
 use crate::lang::cond::{CondCx, FieldRef, Scope, Target};
@@ -38,25 +39,27 @@ impl Walk {
     ) -> Option<Walk> {
         let file = cx.file;
         let mut steps = Vec::new();
+        let mut refs = Vec::new();
         match r.take("via") {
             Some(via) => {
-                for (s, pos) in string_list(file, via, "rule", "via", diags)? {
+                for (entry, pos) in super::reference::entries(cx, via, diags)? {
+                    let s = match entry {
+                        ViaEntry::Word(s) => s,
+                        ViaEntry::ReferencedBy(name) => {
+                            let step = super::reference::step(
+                                cx, name, pos, from, true, &mut refs, diags,
+                            )?;
+                            steps.push(step);
+                            continue;
+                        }
+                    };
                     let step = match s {
                         "parent" => Step::Parent,
                         "children" => Step::Children,
                         "links" => Step::Links,
                         "from" => Step::From,
                         "to" => Step::To,
-                        _ => {
-                            cx.error(
-                                diags,
-                                pos,
-                                "unknown_step",
-                                format!("unknown step `{s}` in `via`"),
-                                suggestion_help(s, Step::NAMES, "steps"),
-                            );
-                            return None;
-                        }
+                        _ => super::reference::step(cx, s, pos, from, false, &mut refs, diags)?,
                     };
                     if matches!(step, Step::From | Step::To) && from != Class::Link {
                         cx.error(
@@ -107,6 +110,7 @@ impl Walk {
         .unwrap_or(Direction::Any);
         Some(Walk {
             steps,
+            refs,
             links,
             direction,
             child_where: None,

@@ -21,6 +21,10 @@ pub enum Step {
     From,
     /// From a link to the node it ends at.
     To,
+    /// To the nodes a reference attribute (by the vocabulary's id) names.
+    Reference(u16),
+    /// Back to the nodes whose reference attribute names the one walked from.
+    ReferencedBy(u16),
 }
 
 impl Step {
@@ -117,6 +121,8 @@ impl Bound {
 #[derive(Debug, Clone)]
 pub struct Walk {
     pub steps: Vec<Step>,
+    /// The reference attributes the steps follow: id and name (for descriptions).
+    pub refs: Vec<(u16, String)>,
     /// Link kinds followed by the `links` step (empty: every kind).
     pub links: Vec<String>,
     pub direction: Direction,
@@ -151,6 +157,14 @@ impl Walk {
             && (!has(Step::Links) || self.direction == Direction::Any)
             && !has(Step::From)
             && !has(Step::To)
+            && self.refs.is_empty()
+    }
+
+    fn ref_name(&self, id: u16) -> &str {
+        self.refs
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map_or("?", |(_, n)| n.as_str())
     }
 
     pub fn describe(&self) -> String {
@@ -161,6 +175,10 @@ impl Walk {
                 Step::Children => "the children".to_owned(),
                 Step::From => "the link's start".to_owned(),
                 Step::To => "the link's end".to_owned(),
+                Step::Reference(id) => format!("the node its `{}` names", self.ref_name(*id)),
+                Step::ReferencedBy(id) => {
+                    format!("the nodes whose `{}` names it", self.ref_name(*id))
+                }
                 Step::Links => {
                     let kinds = if self.links.is_empty() {
                         "any".to_owned()
@@ -485,6 +503,7 @@ impl Relation {
 mod closure;
 mod compile;
 mod path;
+mod reference;
 mod walk;
 
 pub use closure::Closures;

@@ -35,6 +35,16 @@ impl Walk {
                 }
                 Step::From => out.extend(e.from.map(|n| (n, None))),
                 Step::To => out.extend(e.to.map(|n| (n, None))),
+                Step::Reference(attr) => {
+                    out.extend(topo.references.targets(*attr, i).iter().map(|&n| (n, None)))
+                }
+                Step::ReferencedBy(attr) => out.extend(
+                    topo.references
+                        .sources(*attr, i)
+                        .iter()
+                        .filter(|&&n| (n as usize) < topo.node_count)
+                        .map(|&n| (n, None)),
+                ),
                 Step::Links => {
                     if matches!(self.direction, Direction::Out | Direction::Any)
                         && let Some(ls) = topo.out_links.get(i as usize)
