@@ -196,6 +196,18 @@ fn vocabulary_reference_words_out_of_place_are_refused() {
 }
 
 #[test]
+fn vocabulary_reference_to_a_kind_no_vocabulary_declares_is_refused() {
+    let err = bad_vocabulary(
+        "vocab-reference-kind",
+        "links:\n  fax-route:\n    attributes:\n      via: {type: reference, kinds: [postofice]}\n",
+        "vocabulary::bad_reference",
+        "attribute `via`: `kinds` names `postofice`, which is not a node kind",
+    );
+    assert!(has(&err, "did you mean `postoffice`?"), "{err}");
+    assert_label(&err, 4, "via", "declared here");
+}
+
+#[test]
 fn vocabulary_unknown_key_is_refused_with_a_suggestion() {
     let err = bad_vocabulary(
         "vocab-key",

@@ -619,3 +619,33 @@ fn saving_a_rule_or_the_config_reloads_the_workspace() {
     client.diagnostics(&uri, |d| !d.is_empty() && level(d).is_none());
     assert_eq!(client.stop(), 0);
 }
+
+#[test]
+fn a_reference_attribute_completes_node_ids_and_is_a_step_in_rules() {
+    let ws = workspace("lsp-reference");
+    ws.write(
+        "rules/vocabulary.yaml",
+        "nodes:\n  postoffice:\n    attributes:\n      backup: {type: reference, kinds: [postoffice]}\n",
+    );
+    let root = ws.0.canonicalize().unwrap();
+    let mut client = started(&root);
+    let uri = uri_of(&root.join("plan.yaml"));
+    let text = "version: 1\nnodes:\n  - id: PO-1\n    kind: postoffice\n    backup: \n  - {id: PO-2, kind: postoffice}\n";
+    client.open(&uri, text);
+    let ids = labels(&client.at("textDocument/completion", &uri, 4, 12));
+    // Every node but the one being written.
+    assert_eq!(ids, ["PO-2"]);
+    let rule_uri = uri_of(&root.join("rules/T-NO-NETWORK.yaml"));
+    let rule = RULE.replace("missing: true", "missing: true, of: ");
+    client.open(&rule_uri, &rule);
+    let line = rule.lines().position(|l| l.contains("of: ")).unwrap();
+    let column = rule.lines().nth(line).unwrap().find("of: ").unwrap() + 4;
+    let steps = labels(&client.at(
+        "textDocument/completion",
+        &rule_uri,
+        u32::try_from(line).unwrap(),
+        u32::try_from(column).unwrap(),
+    ));
+    assert!(steps.contains(&"backup".to_owned()), "{steps:?}");
+    assert_eq!(client.stop(), 0);
+}

@@ -212,3 +212,22 @@ fn one_word_names_a_node_kind_and_a_link_kind() {
     let links = nodes.replace("{kind: dirsync-requestor}", "{link: dirsync-requestor}");
     assert_eq!(fired(&links, TOPO).0, vec![vec!["L"]]);
 }
+
+#[test]
+fn a_message_reads_a_field_of_the_node_a_reference_names() {
+    let rule = "{id: R, title: t, select: {kind: postoffice}, severity: error,
+      message: 'postoffice `{id}` falls back on `{backup}` ({backup:network})',
+      when: {field: network, of: backup, equals: N2}}";
+    let (set, topo) = super::tests::compiled_on_with(rule, TOPO, vocab());
+    let messages: Vec<String> = crate::engine::evaluate(&set, &topo)
+        .iter()
+        .map(|f| f.message.clone())
+        .collect();
+    assert_eq!(messages, vec!["postoffice `A` falls back on `B` (N2)"]);
+    // A list of references names no one node to read.
+    let rule = rule.replace("({backup:network})", "({peers:network})");
+    assert_eq!(
+        compile_with(&rule, vocab()).err().unwrap_or_default(),
+        vec!["kbcheck::rule::unknown_target"]
+    );
+}

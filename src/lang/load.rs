@@ -310,6 +310,8 @@ fn build(inputs: Vec<Input>, limits: &Limits, mut diags: Diags) -> Result<RuleSe
             Role::Rule | Role::Case => {}
         }
     }
+    // Once every vocabulary is in: the node kinds references may name exist.
+    vocab.check_reference_kinds(&mut diags);
     let mut rules: Vec<Rule> = Vec::new();
     for (input, tree) in &trees {
         if input.role != Role::Rule {

@@ -205,13 +205,38 @@ impl Template {
                         "members" => Part::Members,
                         "count" => Part::Count,
                         "key" => Part::Key,
+                        _ if name.split_once(':').is_some_and(|(r, _)| {
+                            !["parent", "from", "to"].contains(&r)
+                                && cx.vocab.reference_id(r).is_some()
+                        }) =>
+                        {
+                            // `{backup:network}`: a field of the node a reference names.
+                            let (r, p) = name.split_once(':').unwrap_or_default();
+                            let hop = crate::value::Node {
+                                value: crate::value::Value::Str(r.to_owned()),
+                                pos,
+                            };
+                            let Some((target, target_scope)) =
+                                super::relative::compile(cx, &hop, scope, diags)
+                            else {
+                                ok = false;
+                                continue;
+                            };
+                            match cx.check_path(p, pos, &target_scope, diags) {
+                                Some(path) => Part::Field(FieldRef { target, path }),
+                                None => {
+                                    ok = false;
+                                    continue;
+                                }
+                            }
+                        }
                         _ => {
                             let (target, path) = match name.split_once(':') {
                                 Some(("parent", p)) => (Target::Parent, p),
                                 Some(("from", p)) => (Target::From, p),
                                 Some(("to", p)) => (Target::To, p),
                                 Some((other, _)) => {
-                                    cx.error(diags, pos, "bad_message", format!("unknown placeholder prefix `{other}:`"), "write `{field}`, `{parent:field}`, `{from:field}` or `{to:field}`".into());
+                                    cx.error(diags, pos, "bad_message", format!("unknown placeholder prefix `{other}:`"), "write `{field}`, `{parent:field}`, `{from:field}`, `{to:field}` or `{REFERENCE:field}` (a reference attribute's name)".into());
                                     ok = false;
                                     continue;
                                 }

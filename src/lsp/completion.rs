@@ -1,7 +1,8 @@
 //! Completion from the loaded vocabulary (bundled plus packs) and the rule language.
 //!
 //! In a topology: top-level keys; in a node or link, its reserved keys and the attributes of
-//! its `kind`; after `kind:` the kinds, after `parent:` / `from:` / `to:` the node ids, after an
+//! its `kind`; after `kind:` the kinds, after `parent:` / `from:` / `to:` (or a reference
+//! attribute) the node ids, after an
 //! attribute its enumeration values (and examples); inside a map attribute its keys. In a
 //! rule: the rule's keys, the keys of `select`, `group`, `derive`, `related`, conditions and
 //! operators, and values after `field:` (attribute paths), `kind:`, `link:`, `of:`, `as:`,
@@ -245,6 +246,14 @@ fn topology_items(
                 Some("kind") => kinds(vocab, *class),
                 Some("parent" | "from" | "to") => node_ids(at, ctx),
                 Some("id" | "tags") => Vec::new(),
+                Some(attr)
+                    if kind
+                        .as_deref()
+                        .and_then(|k| vocab.reference(*class, k, attr))
+                        .is_some() =>
+                {
+                    node_ids(at, ctx)
+                }
                 Some(attr) => vocab
                     .path_schema(*class, kind.as_deref(), &[attr.to_owned()])
                     .map(|(_, s)| schema_values(s))
@@ -413,8 +422,16 @@ fn rule_values(vocab: &Vocabulary, ctx: &Context, key: &str) -> Vec<CompletionIt
             out
         }
         "link" | "links" => kinds(vocab, Class::Link),
-        "via" => w(&["parent", "children", "links", "from", "to"]),
-        "of" => w(&["self", "parent", "subject", "from", "to"]),
+        // Reference attributes (`type: reference`) are steps too.
+        "via" | "of" => {
+            let mut list: Vec<&str> = if key == "via" {
+                vec!["parent", "children", "links", "from", "to"]
+            } else {
+                vec!["self", "parent", "subject", "from", "to"]
+            };
+            list.extend(vocab.reference_names());
+            w(&list)
+        }
         "as" => w(CompareAs::NAMES),
         "level" | "severity" => w(Level::NAMES),
         "direction" => w(&["out", "in", "any"]),

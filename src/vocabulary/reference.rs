@@ -7,6 +7,7 @@
 //! (`topology::references`), and rules follow it in relations and in `of`.
 
 use super::{Class, Vocabulary};
+use crate::diagnostic::{Diag, Diags, suggestion_help};
 use serde_json::{Value as Json, json};
 
 /// What a reference attribute may name, and whether it holds a list of ids.
@@ -143,6 +144,32 @@ impl Vocabulary {
     /// The reference attribute `name` declares on entities of `kind`, if it is one there.
     pub fn reference(&self, class: Class, kind: &str, name: &str) -> Option<RefSpec> {
         spec(&self.attribute(class, kind, name)?.schema)
+    }
+
+    /// Report each node kind a reference's `kinds` names that no vocabulary declares (once
+    /// every vocabulary is loaded, since a later one may declare it).
+    pub fn check_reference_kinds(&self, diags: &mut Diags) {
+        let known = self.kind_names(Class::Node);
+        let attrs = self
+            .common
+            .iter()
+            .chain(self.all_kinds().flat_map(|(_, k)| k.attributes.iter()));
+        for (name, attr) in attrs {
+            let Some(spec) = spec(&attr.schema) else {
+                continue;
+            };
+            for kind in spec.kinds.iter().filter(|k| !known.contains(&k.as_str())) {
+                let mut d = Diag::error(
+                    "vocabulary::bad_reference",
+                    format!("attribute `{name}`: `kinds` names `{kind}`, which is not a node kind"),
+                )
+                .help(suggestion_help(kind, &known, "node kinds"));
+                if let Some((file, pos)) = &attr.origin {
+                    d = d.at(file, *pos, "declared here");
+                }
+                diags.push(d);
+            }
+        }
     }
 
     /// The reference `name` declares on any of `kinds` (all kinds of `class` if empty).
