@@ -153,7 +153,7 @@ pub fn rule(data: &[u8]) -> Outcome {
         let (topo, diags) = Topology::load(&rule.file, case.topology.clone(), &set.vocab);
         diags.iter().for_each(assert_clean);
         if let Some(topo) = topo {
-            let _ = kbcheck::ruletest::findings_of(set, &rule, &topo);
+            let _ = kbcheck::ruletest::findings_of(set, &rule, &topo, None);
         }
     }
     Outcome::Accepted

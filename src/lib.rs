@@ -8,8 +8,8 @@
 //!
 //! 1. `value` — the spanned tree every file becomes (maps, lists, scalars with positions)
 //! 2. `source` — files and their text; line and column of a byte offset
-//! 3. `date`, `fingerprint`, `kb` — calendar dates (`jiff`); stable finding ids (`sha2`); KB
-//!    article addresses (no imports from this crate)
+//! 3. `date`, `fingerprint`, `kb` — calendar dates (`jiff`), times of day, time windows;
+//!    stable finding ids (`sha2`); KB article addresses (no imports from this crate)
 //! 4. `diagnostic` — input errors as miette diagnostics with spans and help
 //! 5. `limits` — what one run may hold (file size, depth, nodes, links, rules, regex size)
 //! 6. `json` — JSON into the spanned tree

@@ -102,12 +102,12 @@ pub fn run_rule(set: &RuleSet, rule: &Rule) -> RuleResult {
             continue;
         };
         if let Some(want) = &case.inconclusive {
-            let got = undecided_of(set, rule, &topo);
+            let got = undecided_of(set, rule, &topo, case.today);
             if got != *want {
                 cr.undecided = Some((want.clone(), got));
             }
         }
-        let actual = findings_of(set, rule, &topo);
+        let actual = findings_of(set, rule, &topo, case.today);
         let mut unmatched: Vec<(Vec<String>, Level)> = actual;
         // Exact expectations take their findings first, so an `at-least` one cannot take a
         // finding an exact one needs.
@@ -133,8 +133,15 @@ pub fn run_rule(set: &RuleSet, rule: &Rule) -> RuleResult {
 
 /// The rule's findings on a topology, as (sorted entity ids, level). For a derivation,
 /// the entities it gave a value to (at level info), and its `conflict` findings.
-pub fn findings_of(set: &RuleSet, rule: &Rule, topo: &Topology) -> Vec<(Vec<String>, Level)> {
-    let derived = engine::derive(set, topo);
+///
+/// `today` is the case's own date (`today:`), else the run's.
+pub fn findings_of(
+    set: &RuleSet,
+    rule: &Rule,
+    topo: &Topology,
+    today: Option<crate::date::Date>,
+) -> Vec<(Vec<String>, Level)> {
+    let derived = engine::derive_at(set, topo, today.or(set.today));
     let mut found = Vec::new();
     if let Logic::Derive(_) = rule.logic {
         let mut ents: Vec<String> = derived
@@ -168,8 +175,13 @@ pub fn findings_of(set: &RuleSet, rule: &Rule, topo: &Topology) -> Vec<(Vec<Stri
 
 /// The ids of the entities the rule cannot decide on a topology (every entity, planned or
 /// not), sorted; none for a derivation.
-pub fn undecided_of(set: &RuleSet, rule: &Rule, topo: &Topology) -> Vec<String> {
-    let derived = engine::derive(set, topo);
+pub fn undecided_of(
+    set: &RuleSet,
+    rule: &Rule,
+    topo: &Topology,
+    today: Option<crate::date::Date>,
+) -> Vec<String> {
+    let derived = engine::derive_at(set, topo, today.or(set.today));
     let mut out = engine::Results {
         inconclusive_for: crate::lang::InconclusiveFor::All,
         ..engine::Results::default()

@@ -1268,6 +1268,7 @@ fn engine(vocab: Vocabulary, t: &Topo, rules: &[Rule]) -> (Vec<Outcome>, Vocabul
         packs: Vec::new(),
         inconclusive: kbcheck::lang::InconclusiveFor::All,
         warnings: Default::default(),
+        today: None,
     };
     let text = t.yaml();
     let file = SourceFile::new("t.yaml", text.clone());

@@ -393,3 +393,153 @@ fn the_documented_examples_pass_their_cases_and_are_in_the_guide() {
         }
     }
 }
+
+/// A pack's own vocabulary with a date and a list of time windows, a rule about "today" and a
+/// rule about overlapping windows: no rebuild needed.
+const FAX_VOCABULARY: &str = r#"
+nodes:
+  fax-server:
+    description: A fax server MS Mail users send faxes through.
+    attributes:
+      commissioned: {type: date, description: The day the fax server went into service.}
+      send-windows:
+        type: array
+        items: {type: time-window}
+        description: The daily windows the server sends faxes in.
+      cheap-rate: {type: time-window, description: The window calls cost least in.}
+"#;
+
+const FAX_AGE_RULE: &str = r#"
+id: T-FAX-AGE
+title: A fax server in service for more than a year
+select: {kind: fax-server}
+when:
+  all:
+    - {field: commissioned, as: date, gte: 2000-01-01}
+    - {value: {days-since: {field: commissioned}}, gt: 365}
+severity: warning
+message: "fax server `{id}` went into service on {commissioned}"
+tests:
+  - name: 366 days before today
+    today: 2025-06-30
+    topology: {version: 1, nodes: [{id: F, kind: fax-server, commissioned: 2024-06-29}]}
+    expect: [{entities: [F]}]
+  - name: 365 days before today, and a date before 2000
+    today: 2025-06-30
+    topology:
+      version: 1
+      nodes:
+        - {id: F, kind: fax-server, commissioned: 2024-06-30}
+        - {id: G, kind: fax-server, commissioned: 1999-12-31}
+    expect: []
+  - name: on the run's today (`--today`)
+    topology: {version: 1, nodes: [{id: F, kind: fax-server, commissioned: 2024-01-01}]}
+    expect: [{entities: [F]}]
+"#;
+
+const FAX_WINDOW_RULE: &str = r#"
+id: T-FAX-PEAK
+title: A fax server sends outside the cheap rate only
+select: {kind: fax-server}
+when: {not: {field: send-windows, overlaps: {field: cheap-rate}}}
+severity: warning
+message: "fax server `{id}` sends at {send-windows}, never in the cheap rate {cheap-rate}"
+tests:
+  - name: sending 08:00-18:00 while the cheap rate runs 18:00-08:00 (touching both ends)
+    topology: {version: 1, nodes: [{id: F, kind: fax-server, send-windows: ["08:00-18:00"], cheap-rate: "18:00-08:00"}]}
+    expect: [{entities: [F]}]
+  - name: one window a minute into the cheap rate, past midnight
+    topology: {version: 1, nodes: [{id: F, kind: fax-server, send-windows: ["12:00-13:00", "07:59-08:30"], cheap-rate: "18:00-08:00"}]}
+    expect: []
+"#;
+
+const FAX_TOPOLOGY: &str = r#"version: 1
+nodes:
+  - {id: OLD, kind: fax-server, commissioned: 2024-01-01, send-windows: ["09:00-17:00"], cheap-rate: "22:00-06:00"}
+  - {id: NEW, kind: fax-server, commissioned: 2025-06-01, send-windows: ["21:00-23:00"], cheap-rate: "22:00-06:00"}
+"#;
+
+#[test]
+fn a_fresh_pack_with_date_and_window_rules_passes_its_tests_and_fires_on_today() {
+    let dir = Scratch::new("dates");
+    dir.write("pack/vocabulary.yaml", FAX_VOCABULARY);
+    dir.write("pack/age.yaml", FAX_AGE_RULE);
+    dir.write("pack/peak.yaml", FAX_WINDOW_RULE);
+    let pack = dir.path("pack");
+    let topo = dir.write("t.yaml", FAX_TOPOLOGY);
+    // The case without `today:` runs on `--today`: a year and a half after 2024-01-01, but not
+    // a year after it.
+    let (exit, out, err) = kbcheck(&["test", "--today", "2025-06-30", &pack]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    assert!(out.contains("ok   T-FAX-AGE (3 cases)"), "{out}");
+    assert!(out.contains("ok   T-FAX-PEAK (2 cases)"), "{out}");
+    let (exit, out, _) = kbcheck(&["test", "--today", "2024-12-31", &pack]);
+    assert_eq!(exit, Exit::Findings, "{out}");
+    assert!(out.contains("on the run's today"), "{out}");
+    let check = |today: &str| {
+        let (exit, out, err) = kbcheck(&[
+            "check",
+            "--no-default-rules",
+            "--rules",
+            &pack,
+            "--today",
+            today,
+            "--format",
+            "json",
+            &topo,
+        ]);
+        assert!(err.is_empty(), "{err}");
+        let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let mut got: Vec<String> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["rule"].as_str().unwrap(),
+                    f["entities"][0].as_str().unwrap()
+                )
+            })
+            .collect();
+        got.sort();
+        (exit, got)
+    };
+    // OLD sends only outside its cheap rate; NEW's 21:00-23:00 overlaps 22:00-06:00.
+    let (exit, got) = check("2025-06-30");
+    assert_eq!(exit, Exit::Clean, "warnings do not fail the run");
+    assert_eq!(got, ["T-FAX-AGE OLD", "T-FAX-PEAK OLD"]);
+    let (_, got) = check("2024-12-31");
+    assert_eq!(
+        got,
+        ["T-FAX-PEAK OLD"],
+        "365 days after 2024-01-01 is not more than a year"
+    );
+    // `explain` compares with the same today, and shows the days it computed.
+    let (_, out, _) = kbcheck(&[
+        "explain",
+        "T-FAX-AGE",
+        "--no-default-rules",
+        "--rules",
+        &pack,
+        "--today",
+        "2025-06-30",
+        "--topology",
+        &topo,
+        "--entity",
+        "OLD",
+    ]);
+    assert!(out.contains("days-since(`commissioned`) = `546`"), "{out}");
+    // A today that is not a date, and a topology date that does not exist, stop the run.
+    let (exit, _, err) = kbcheck(&["test", "--today", "2025-02-30", &pack]);
+    assert_eq!(exit, Exit::Invalid);
+    assert!(has(&err, "February 2025 has 28 days"), "{err}");
+    let bad = dir.write(
+        "bad.yaml",
+        "version: 1\nnodes:\n  - {id: F, kind: fax-server, cheap-rate: '18:00-18:00'}\n",
+    );
+    let (exit, _, err) = kbcheck(&["check", "--no-default-rules", "--rules", &pack, &bad]);
+    assert_eq!(exit, Exit::Invalid);
+    assert!(has(&err, "kbcheck::topology::wrong_type"), "{err}");
+    assert!(has(&err, "bad.yaml:3:43"), "{err}");
+}

@@ -2,7 +2,7 @@
 //! with waivers and the comparison with a base topology (`--base`).
 
 use super::io::{write_atomically, write_failed};
-use super::load::{load_one, load_sources, load_topologies};
+use super::load::{load_one, load_sources, load_topologies, today};
 use super::{EXITING, Exit, Io, LimitArgs, RuleArgs};
 use crate::diagnostic::{Diag, Diags};
 use crate::gate::{FailOn, Gate};
@@ -41,7 +41,7 @@ pub struct CheckArgs {
     /// Waivers file: accepted findings, each with a reason, an owner and an expiry date.
     #[arg(long, value_name = "FILE")]
     pub waivers: Option<PathBuf>,
-    /// The date waivers expire against, YYYY-MM-DD [default: $KBCHECK_TODAY, else the system date].
+    /// The date waivers expire against and rules compare dates with, YYYY-MM-DD [default: $KBCHECK_TODAY, else the system date].
     #[arg(long, value_name = "DATE")]
     pub today: Option<String>,
     /// Compare with this earlier version of the topology: report what the change introduces,
@@ -171,12 +171,8 @@ fn run_check(a: &CheckArgs, io: &mut Io<'_>, format_out: &mut Option<Format>) ->
         );
         return Exit::Invalid;
     }
-    let today = match crate::waivers::today(a.today.as_deref()) {
-        Ok(d) => d,
-        Err(d) => {
-            io.diag(&d);
-            return Exit::Invalid;
-        }
+    let Some(today) = today(a.today.as_deref(), io) else {
+        return Exit::Invalid;
     };
     // The file limits bound the topology files; rules (bundled ones included) keep the
     // defaults, or `--max-depth 5` would refuse the bundled rules before the topology is read.
@@ -188,6 +184,7 @@ fn run_check(a: &CheckArgs, io: &mut Io<'_>, format_out: &mut Option<Format>) ->
         return Exit::Invalid;
     };
     set.inconclusive = a.inconclusive;
+    set.today = Some(today);
     set.vocab.strict = a.rules.strict(config.as_ref());
     // A gate never passes because its rules went missing.
     if set.rules.iter().all(|r| r.is_derivation()) {

@@ -1,7 +1,7 @@
 //! `kbcheck explain`: a rule's KB details and logic in plain words, or why it did or did not
 //! fire on a topology.
 
-use super::load::{load_one, load_rules};
+use super::load::{load_one, load_rules, today};
 use super::{Exit, Io, RuleArgs};
 use crate::diagnostic::Diag;
 use crate::lang::{Logic, Within};
@@ -21,12 +21,19 @@ pub struct ExplainArgs {
     /// With `--topology`: only this entity.
     #[arg(long, value_name = "ID", requires = "topology")]
     pub entity: Option<String>,
+    /// "Today" for rules that compare dates, YYYY-MM-DD [default: $KBCHECK_TODAY, else the system date].
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<String>,
 }
 
 pub fn explain(a: &ExplainArgs, io: &mut Io<'_>) -> Exit {
-    let Some(set) = load_rules(&a.rules, &Limits::default(), io) else {
+    let Some(today) = today(a.today.as_deref(), io) else {
         return Exit::Invalid;
     };
+    let Some(mut set) = load_rules(&a.rules, &Limits::default(), io) else {
+        return Exit::Invalid;
+    };
+    set.today = Some(today);
     let Some(rule) = set.get(&a.id) else {
         let ids: Vec<&str> = set.rules.iter().map(|r| r.id.as_str()).collect();
         io.diag(

@@ -10,6 +10,12 @@ use crate::report;
 use crate::topology::Topology;
 use std::path::{Path, PathBuf};
 
+/// "Today", for waivers and rules that compare dates: `--today`, else `$KBCHECK_TODAY`, else
+/// the system date; `None` (reported) when the one given is not a date.
+pub(super) fn today(flag: Option<&str>, io: &mut Io<'_>) -> Option<crate::date::Date> {
+    crate::waivers::today(flag).map_err(|d| io.diag(&d)).ok()
+}
+
 /// Load the rules named by the flags and the project config.
 pub(super) fn load_rules(args: &RuleArgs, limits: &Limits, io: &mut Io<'_>) -> Option<RuleSet> {
     let config = args.project_config(io).ok()?;

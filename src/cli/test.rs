@@ -1,6 +1,6 @@
 //! `kbcheck test`: run the test cases the rules carry.
 
-use super::load::load_rules;
+use super::load::{load_rules, today};
 use super::{Exit, Io, RuleArgs};
 use crate::limits::Limits;
 use clap::Args;
@@ -10,6 +10,9 @@ pub struct TestArgs {
     /// Rule files, folders or globs to test (default: the bundled rules).
     #[arg(value_name = "RULES")]
     pub paths: Vec<String>,
+    /// "Today" for rule cases that compare dates and set no `today:`, YYYY-MM-DD [default: $KBCHECK_TODAY, else the system date].
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<String>,
 }
 
 pub fn test(a: &TestArgs, io: &mut Io<'_>) -> Exit {
@@ -22,9 +25,13 @@ pub fn test(a: &TestArgs, io: &mut Io<'_>) -> Exit {
         no_config: true,
         strict: false,
     };
-    let Some(set) = load_rules(&args, &Limits::default(), io) else {
+    let Some(today) = today(a.today.as_deref(), io) else {
         return Exit::Invalid;
     };
+    let Some(mut set) = load_rules(&args, &Limits::default(), io) else {
+        return Exit::Invalid;
+    };
+    set.today = Some(today);
     if set.rules.is_empty() {
         let _ = writeln!(io.err, "error: no rules to test");
         return Exit::Invalid;

@@ -8,6 +8,7 @@ pub mod bindings;
 pub mod group;
 mod index;
 
+use crate::date::Date;
 use crate::finding::{Finding, Inconclusive};
 use crate::lang::cond::{self as cond, Missing, Truth};
 use crate::lang::env::{Derived, DerivedStore, Env};
@@ -71,7 +72,14 @@ pub fn inconclusive(rule: &Rule, env: &Env<'_>, conds: &[Option<&cond::Cond>]) -
 
 /// Apply every derivation rule until nothing changes (derivations may build on each other).
 pub fn derive(rules: &RuleSet, topo: &Topology) -> DerivedStore {
+    derive_at(rules, topo, rules.today)
+}
+
+/// [`derive`] on a given "today" (a rule test case's own `today:`; `None`: the system date,
+/// read once for the whole run).
+pub fn derive_at(rules: &RuleSet, topo: &Topology, today: Option<Date>) -> DerivedStore {
     let mut store = DerivedStore::default();
+    store.today = Some(today.unwrap_or_else(Date::system_today));
     let derivations: Vec<&Rule> = rules.rules.iter().filter(|r| r.is_derivation()).collect();
     for _round in 0..=derivations.len() {
         let mut added = Vec::new();
@@ -401,6 +409,8 @@ pub fn group_message(rule: &Rule, env: &Env<'_>, members: &[String], key: &str) 
     rule.message.render(env, Some(&GroupInfo { members, key }))
 }
 
+#[cfg(test)]
+mod date_tests;
 #[cfg(test)]
 mod expr_tests;
 #[cfg(test)]

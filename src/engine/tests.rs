@@ -28,6 +28,7 @@ pub(crate) fn compile_with(
             packs: Vec::new(),
             inconclusive: crate::lang::InconclusiveFor::All,
             warnings: diags,
+            today: None,
         }),
         _ => Err(diags.0.iter().map(|d| d.code.clone()).collect()),
     }

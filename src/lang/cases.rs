@@ -330,6 +330,18 @@ pub fn compile(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<TestCas
             ids.sort();
             ids
         });
+        let today = r.take("today").and_then(|n| {
+            let text = n.value.as_str().map_or_else(|| n.value.display(), str::to_owned);
+            crate::date::Date::parse(&text)
+                .map_err(|why| {
+                    diags.push(
+                        Diag::error("rule::bad_date", why)
+                            .at(file, n.pos, "here")
+                            .help("write the date the case runs on as `YYYY-MM-DD`, e.g. `today: 2025-06-30`"),
+                    );
+                })
+                .ok()
+        });
         r.finish(
             &[
                 "name",
@@ -338,6 +350,7 @@ pub fn compile(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<TestCas
                 "generate",
                 "expect",
                 "inconclusive",
+                "today",
                 "todo",
             ],
             "a test case",
@@ -350,6 +363,7 @@ pub fn compile(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<TestCas
                 file: case_file,
                 expect,
                 inconclusive,
+                today,
                 todo,
                 pos: item.pos,
             });

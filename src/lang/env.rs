@@ -6,6 +6,7 @@
 
 use super::cond::{FieldRef, Target};
 use super::relation::Closures;
+use crate::date::Date;
 use crate::topology::{Idx, Topology};
 use crate::value::Value;
 use std::borrow::Cow;
@@ -35,6 +36,8 @@ pub struct DerivedStore {
     by_entity: HashMap<Idx, Vec<Derived>>,
     /// Whether each entity has any derived value (indexed by entity).
     marked: Vec<bool>,
+    /// The run's "today", fixed once for all its rules (`None`: the system date).
+    pub today: Option<Date>,
 }
 
 impl DerivedStore {
@@ -110,6 +113,12 @@ impl<'a> Env<'a> {
             closures: None,
             element: None,
         }
+    }
+
+    /// "Today", for rules that compare dates: the run's (`--today`, `$KBCHECK_TODAY`), else
+    /// the system date.
+    pub fn today(&self) -> Date {
+        self.derived.today.unwrap_or_else(Date::system_today)
     }
 
     /// The same environment, testing another entity.

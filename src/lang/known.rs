@@ -27,7 +27,9 @@ pub fn check_literals(
     scope: &Scope,
     diags: &mut Diags,
 ) {
-    if !COMPARING.contains(&op) || how == CompareAs::Version {
+    if !COMPARING.contains(&op)
+        || matches!(how, CompareAs::Version | CompareAs::Date | CompareAs::Time)
+    {
         return;
     }
     let target_scope = match field.target {

@@ -184,6 +184,8 @@ pub struct TestCase {
     /// `inconclusive: [ids]`: the entities the rule must be unable to decide, exactly (for
     /// every entity, planned or not); unchecked when the case does not say.
     pub inconclusive: Option<Vec<String>>,
+    /// `today: YYYY-MM-DD`: the date the case runs on, so cases about dates are deterministic.
+    pub today: Option<crate::date::Date>,
     pub todo: bool,
     pub pos: Pos,
 }
@@ -288,6 +290,9 @@ pub struct RuleSet {
     pub inconclusive: InconclusiveFor,
     /// Warnings from loading (a rule comparing with a value no vocabulary knows).
     pub warnings: crate::diagnostic::Diags,
+    /// "Today" for rules that compare dates (`--today`, else `$KBCHECK_TODAY`, as for
+    /// waivers); `None`: the system date when the run starts.
+    pub today: Option<crate::date::Date>,
 }
 
 /// Which entities get inconclusive results when a rule needs a value that is not set.

@@ -71,6 +71,8 @@ impl Workspace {
                 }
             });
         let today = crate::waivers::today(None).unwrap_or_else(|_| Date::system_today());
+        // Rules compare dates with the same "today" as `kbcheck check`.
+        set.today = Some(today);
         Workspace {
             root: root.map(Path::to_path_buf),
             config,

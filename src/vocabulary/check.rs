@@ -24,6 +24,7 @@ impl Vocabulary {
                 if !attr.validator.is_valid(&json) {
                     self.wrong_values(file, kind, key, attr, value, &json, diags);
                 }
+                super::types::check_value_types(file, kind, &key.name, &attr.schema, value, diags);
                 check_nested_keys(self, file, kind, &key.name, &attr.schema, value, diags);
                 self.check_known(file, kind, &key.name, &attr.schema, value, diags);
             }
@@ -86,6 +87,14 @@ impl Vocabulary {
             };
             match err.kind() {
                 K::AdditionalProperties { .. } => continue,
+                // A date, time or window: `check_value_types` says what is wrong, in words.
+                K::Pattern { .. }
+                    if schema_at(&attr.schema, &pointer)
+                        .get(super::types::VALUE_TYPE)
+                        .is_some() =>
+                {
+                    continue;
+                }
                 K::Enum { options } if same_type(options, err.instance()) => {
                     let values: Vec<&Json> = options.as_array().into_iter().flatten().collect();
                     diags.push(self.unknown_value(file, kind, &field, at, &values));

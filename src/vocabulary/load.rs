@@ -171,6 +171,7 @@ impl Vocabulary {
                 continue;
             }
             let mut schema = schema_node.value.to_json();
+            super::types::value_types(&mut schema);
             // `inherited` is kbcheck's key (kept in the schema like `known`): true or false.
             if let Some(v) = schema.get("inherited")
                 && !v.is_boolean()

@@ -18,15 +18,18 @@
 //! A value of the wrong JSON type is always an error.
 //!
 //! Files: `load` reads vocabulary files, `merge` joins two declarations of an attribute,
-//! `reference` reads reference attributes (`type: reference`), `check` validates topology
-//! values, `schema` writes the topology JSON Schema; this file holds the types and the queries
-//! rules and the LSP ask.
+//! `reference` reads reference attributes (`type: reference`), `types` the value types
+//! `date`, `time` and `time-window`, `check` validates topology values, `schema` writes the
+//! topology JSON Schema; this file holds the types and the queries rules and the LSP ask.
 
 mod check;
 mod load;
 mod merge;
 mod reference;
 mod schema;
+mod types;
+
+pub use types::value_type;
 
 pub use reference::{RefSpec, spec as reference_spec};
 

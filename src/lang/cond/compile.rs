@@ -9,7 +9,7 @@ use crate::lang::relation::Relation;
 use crate::reader::string_list;
 use crate::source::SourceFile;
 use crate::value::{Node, Pos, Value};
-use crate::vocabulary::{Class, Vocabulary};
+use crate::vocabulary::{self, Class, Vocabulary};
 
 /// What kind of entity a condition is evaluated on, for checking field names.
 #[derive(Debug, Clone)]
@@ -251,6 +251,7 @@ impl CondCx<'_> {
                 let what = format!("`{}`", field.text());
                 let ty = expr::Cx { cond: self, scope }.field_type(&field);
                 quantifier::check_list_operator(self, ty, entries, &what, diags)?;
+                self.check_value_type(node, entries, &field, scope, diags)?;
                 let op = self.operator(node, entries, Some(&field), &what, scope, diags)?;
                 // Compared with a computed operand: a value test, whose absence handling
                 // covers the fields the operand reads too.
@@ -290,7 +291,7 @@ impl CondCx<'_> {
                         diags,
                         n.pos,
                         "bad_argument",
-                        "`as` takes `value`, `version` or `caseless`".into(),
+                        "`as` takes `value`, `version`, `caseless`, `date` or `time`".into(),
                         suggestion_help(&word, CompareAs::NAMES, "compare modes"),
                     );
                     return None;
@@ -336,6 +337,22 @@ impl CondCx<'_> {
             );
             return None;
         }
+        if matches!(how, CompareAs::Date | CompareAs::Time)
+            && !operators::TEMPORAL_MODE.contains(&key.name.as_str())
+        {
+            let mode = node.value.get("as").map_or(arg.pos, |n| n.pos);
+            self.error(
+                diags,
+                mode,
+                "bad_argument",
+                format!("`as: date` and `as: time` do not apply to `{}`", key.name),
+                format!(
+                    "compare dates and times of day with {}",
+                    operators::TEMPORAL_MODE.join(", ")
+                ),
+            );
+            return None;
+        }
         let operand_ref = |n: &Node, d: &mut Diags| self.field_ref(n, scope, d);
         let operand_expr = |n: &Node, d: &mut Diags| expr::compile(self, n, scope, d);
         let mut cx = OpCx {
@@ -351,5 +368,68 @@ impl CondCx<'_> {
             crate::lang::known::check_literals(self, field, &key.name, arg, how, scope, diags);
         }
         Some(op)
+    }
+
+    /// A date, time or window test (`as: date`, `as: time`, `overlaps`) on a field the
+    /// vocabulary types otherwise (a number, another value type) is a load error. Text whose
+    /// type the vocabulary leaves open is tested when the rule runs.
+    fn check_value_type(
+        &self,
+        node: &Node,
+        entries: &[(crate::value::Key, Node)],
+        field: &FieldRef,
+        scope: &Scope,
+        diags: &mut Diags,
+    ) -> Option<()> {
+        let mode = node.value.get("as");
+        let (want, words, at) = match entries.iter().find(|(k, _)| k.name == "overlaps") {
+            Some((k, _)) => ("time-window", "`overlaps` compares time windows", k.pos),
+            None => match mode
+                .and_then(|n| Some((n.value.as_str().and_then(CompareAs::parse)?, n.pos)))
+            {
+                Some((CompareAs::Date, pos)) => ("date", "`as: date` compares dates", pos),
+                Some((CompareAs::Time, pos)) => ("time", "`as: time` compares times of day", pos),
+                _ => return Some(()),
+            },
+        };
+        let cx = expr::Cx { cond: self, scope };
+        // A reserved key (`id`, `tags`) is tested when the rule runs.
+        let Ok(schemas) = cx.field_schemas(field) else {
+            return Some(());
+        };
+        for schema in schemas.into_iter().flatten() {
+            let items = schema.get("items");
+            let declared =
+                vocabulary::value_type(schema).or_else(|| items.and_then(vocabulary::value_type));
+            let open = |s: &serde_json::Value| {
+                matches!(expr::Ty::of_schema(s), expr::Ty::Text | expr::Ty::Any)
+            };
+            let (fits, as_what) = match declared {
+                Some(d) => (d == want, format!("a {}", d.replace('-', " "))),
+                None => (
+                    open(schema)
+                        || (expr::Ty::of_schema(schema) == expr::Ty::List
+                            && items.is_none_or(open)),
+                    expr::Ty::of_schema(schema).word().to_owned(),
+                ),
+            };
+            if !fits {
+                self.error(
+                    diags,
+                    at,
+                    "wrong_value_type",
+                    format!(
+                        "{words}, but the vocabulary declares {} as {as_what}",
+                        field.describe()
+                    ),
+                    format!(
+                        "test a field of `type: {want}` (or text), or compare {} another way",
+                        field.describe()
+                    ),
+                );
+                return None;
+            }
+        }
+        Some(())
     }
 }

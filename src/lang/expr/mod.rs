@@ -4,7 +4,7 @@
 //!
 //! An expression is a literal (a scalar), a field read (`{field: PATH, of: TARGET}`), or a
 //! function: a map with one function key and that function's modifiers. Each family of
-//! functions has its file (`arith`, `text`, `number`, `lookup`) and one arm in [`FUNCTIONS`]'s
+//! functions has its file (`arith`, `text`, `number`, `lookup`, `capture`, `date`) and one arm in [`FUNCTIONS`]'s
 //! dispatch. An expression is compiled once per rule: field paths and types are checked
 //! against the vocabulary, regexes built; a function given a value of the wrong type where
 //! the type is known when the rule loads (`{length: 12}`, `{add: [{field: name}, 1]}`) is a
@@ -17,6 +17,7 @@
 
 mod arith;
 mod capture;
+mod date;
 mod element;
 mod lookup;
 mod number;
@@ -32,8 +33,26 @@ use std::fmt::Debug;
 /// The function names an expression map may have (besides `field`), for suggestions and the
 /// schema.
 pub const FUNCTIONS: &[&str] = &[
-    "add", "sub", "mul", "div", "min", "max", "length", "count", "lower", "upper", "trim",
-    "concat", "number", "lookup", "capture", "element",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "min",
+    "max",
+    "length",
+    "count",
+    "lower",
+    "upper",
+    "trim",
+    "concat",
+    "number",
+    "lookup",
+    "capture",
+    "element",
+    "today",
+    "days-since",
+    "days-between",
+    "add-days",
 ];
 
 /// Keys that go with a function key: `of` (with `field`), `extract` (with `number` and
@@ -338,6 +357,7 @@ impl Cx<'_, '_> {
             "lookup" => lookup::compile(self, node, arg, diags)?,
             "capture" => capture::compile(self, node, arg, diags)?,
             "element" => element::compile(self, arg, diags)?,
+            n if date::NAMES.contains(&n) => date::compile(self, n, arg, diags)?,
             _ => text::compile(self, name, arg, diags)?,
         };
         Some((Expr::Call(f), ty))
@@ -426,6 +446,29 @@ impl Cx<'_, '_> {
 
     /// The type the vocabulary gives a field, when every kind it may be read on agrees.
     pub fn field_type(&self, r: &FieldRef) -> Ty {
+        let schemas = match self.field_schemas(r) {
+            Ok(schemas) => schemas,
+            Err(ty) => return ty,
+        };
+        let mut found: Option<Ty> = None;
+        for schema in schemas {
+            let Some(schema) = schema else {
+                return Ty::Any;
+            };
+            let ty = Ty::of_schema(schema);
+            match found {
+                None => found = Some(ty),
+                Some(t) if t == ty => {}
+                Some(_) => return Ty::Any,
+            }
+        }
+        found.unwrap_or(Ty::Any)
+    }
+
+    /// The schema of a field on each kind it may be read on that declares it (`None`: a
+    /// kind declares the attribute but not this key of it); `Err` with the type of a
+    /// reserved key (`id`, `tags`, ...).
+    pub fn field_schemas(&self, r: &FieldRef) -> Result<Vec<Option<&'_ serde_json::Value>>, Ty> {
         let (class, kinds) = match r.target {
             Target::Itself => (self.scope.class, self.scope.kinds.clone()),
             Target::Subject => (self.cond.subject.class, self.cond.subject.kinds.clone()),
@@ -434,12 +477,12 @@ impl Cx<'_, '_> {
             }
         };
         let Some((first, rest)) = r.path.split_first() else {
-            return Ty::Any;
+            return Err(Ty::Any);
         };
         if rest.is_empty() {
             match first.as_str() {
-                "id" | "kind" | "parent" | "from" | "to" => return Ty::Text,
-                "tags" => return Ty::List,
+                "id" | "kind" | "parent" | "from" | "to" => return Err(Ty::Text),
+                "tags" => return Err(Ty::List),
                 _ => {}
             }
         }
@@ -453,26 +496,18 @@ impl Cx<'_, '_> {
         } else {
             kinds
         };
-        let mut found: Option<Ty> = None;
+        let mut out = Vec::new();
         for k in &kinds {
             let Some(attr) = vocab.attribute(class, k, first) else {
                 continue;
             };
-            let mut schema = &attr.schema;
+            let mut schema = Some(&attr.schema);
             for seg in rest {
-                match schema.get("properties").and_then(|p| p.get(seg.as_str())) {
-                    Some(s) => schema = s,
-                    None => return Ty::Any,
-                }
+                schema = schema.and_then(|s| s.get("properties")?.get(seg.as_str()));
             }
-            let ty = Ty::of_schema(schema);
-            match found {
-                None => found = Some(ty),
-                Some(t) if t == ty => {}
-                Some(_) => return Ty::Any,
-            }
+            out.push(schema);
         }
-        found.unwrap_or(Ty::Any)
+        Ok(out)
     }
 }
 

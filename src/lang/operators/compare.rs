@@ -33,7 +33,7 @@ pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>, cmp: Cmp) -> Option<Box<dyn Op
                 "ordered comparison takes a number, found a {}",
                 arg.value.type_name()
             ),
-            "compare with a number, or add `as: version` to compare versions such as \"5.5\"",
+            "compare with a number, or add `as: version` (versions such as \"5.5\"), `as: date` (\"2000-12-31\") or `as: time` (\"07:30\")",
         );
         return None;
     }
@@ -77,12 +77,7 @@ impl Operator for Compare {
             Cmp::Lt => "is less than",
             Cmp::Lte => "is at most",
         };
-        let how = match self.how {
-            super::CompareAs::Version => " (as versions)",
-            super::CompareAs::Caseless => " (ignoring case)",
-            super::CompareAs::Value => "",
-        };
-        format!("{word} {}{how}", self.operand.describe())
+        format!("{word} {}{}", self.operand.describe(), self.how.note())
     }
 }
 

@@ -44,11 +44,7 @@ impl Operator for Contains {
     }
 
     fn describe(&self) -> String {
-        let how = if self.how == CompareAs::Caseless {
-            " (ignoring case)"
-        } else {
-            ""
-        };
+        let how = self.how.note();
         format!("contains {}{how}", self.operand.describe())
     }
 }

@@ -51,11 +51,7 @@ impl Operator for Equals {
 
     fn describe(&self) -> String {
         let word = if self.negate { "is not" } else { "is" };
-        let how = if self.how == CompareAs::Caseless {
-            " (ignoring case)"
-        } else {
-            ""
-        };
+        let how = self.how.note();
         format!("{word} {}{how}", self.operand.describe())
     }
 }

@@ -22,6 +22,13 @@ pub fn compile(arg: &Node, cx: &mut OpCx<'_, '_>, negate: bool) -> Option<Box<dy
         );
         return None;
     };
+    let mut ok = true;
+    for n in items {
+        ok &= cx.temporal_literal(n);
+    }
+    if !ok {
+        return None;
+    }
     let values = items.iter().map(|n| n.value.clone()).collect();
     Some(Box::new(InList {
         values,
@@ -49,11 +56,7 @@ impl Operator for InList {
         } else {
             "is one of"
         };
-        let how = if self.how == CompareAs::Caseless {
-            " (ignoring case)"
-        } else {
-            ""
-        };
+        let how = self.how.note();
         format!("{word} {}{how}", vals.join(", "))
     }
 }

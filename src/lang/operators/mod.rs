@@ -11,6 +11,7 @@ mod equals;
 mod exists;
 mod in_list;
 mod matches;
+mod overlaps;
 mod starts_with;
 mod version;
 
@@ -94,6 +95,20 @@ pub const NAMES: &[&str] = &[
     "lt",
     "lte",
     "version",
+    "overlaps",
+];
+
+/// The operators `as: date` and `as: time` apply to.
+pub const TEMPORAL_MODE: &[&str] = &[
+    "equals",
+    "not-equals",
+    "in",
+    "not-in",
+    "contains",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
 ];
 
 /// How values are compared by `equals`, `gt` and friends (the condition's `as` key).
@@ -106,11 +121,15 @@ pub enum CompareAs {
     /// Text ignoring letter case (`contoso` = `CONTOSO`), numbers numerically: for names
     /// the product treats case-insensitively, such as MS Mail network and postoffice names.
     Caseless,
+    /// Calendar dates `YYYY-MM-DD`, by day.
+    Date,
+    /// Times of day `HH:MM`, by minute.
+    Time,
 }
 
 impl CompareAs {
     /// The words a rule writes after `as:`.
-    pub const NAMES: &'static [&'static str] = &["value", "version", "caseless"];
+    pub const NAMES: &'static [&'static str] = &["value", "version", "caseless", "date", "time"];
 
     /// What `kbcheck explain` adds after an operator compared this way.
     pub fn note(self) -> &'static str {
@@ -118,6 +137,8 @@ impl CompareAs {
             CompareAs::Value => "",
             CompareAs::Version => " (as versions)",
             CompareAs::Caseless => " (ignoring case)",
+            CompareAs::Date => " (as dates)",
+            CompareAs::Time => " (as times of day)",
         }
     }
 
@@ -126,6 +147,8 @@ impl CompareAs {
             "value" => Some(CompareAs::Value),
             "version" => Some(CompareAs::Version),
             "caseless" => Some(CompareAs::Caseless),
+            "date" => Some(CompareAs::Date),
+            "time" => Some(CompareAs::Time),
             _ => None,
         }
     }
@@ -157,6 +180,26 @@ impl OpCx<'_, '_> {
                 .at(self.file, node.pos, "here")
                 .help(help.to_owned()),
         );
+    }
+
+    /// Whether a literal fits the compare mode `as: date` / `as: time` (any literal fits the
+    /// others); a load error with `rule::bad_date` / `rule::bad_time` when it does not.
+    pub fn temporal_literal(&mut self, node: &Node) -> bool {
+        let Err(why) = temporal(&node.value, self.compare_as) else {
+            return true;
+        };
+        let (code, help) = match self.compare_as {
+            CompareAs::Date => (
+                "bad_date",
+                "write dates as `YYYY-MM-DD`, e.g. \"2000-12-31\"",
+            ),
+            _ => (
+                "bad_time",
+                "write times of day as `HH:MM` on a 24-hour clock, quoted: \"07:30\"",
+            ),
+        };
+        self.error(node, code, why, help);
+        false
     }
 
     /// Compile an operand: a literal value, `{field: ..., of: ...}` naming another field, or
@@ -197,6 +240,9 @@ impl OpCx<'_, '_> {
                 format!("`{}` is not a version", node.value.display()),
                 "write versions as dotted numbers, e.g. \"5.5\" or \"4.0\"",
             );
+            return None;
+        }
+        if !self.temporal_literal(node) {
             return None;
         }
         Some(Operand::Literal(node.value.clone()))
@@ -268,14 +314,45 @@ pub fn compile(name: &str, arg: &Node, cx: &mut OpCx<'_, '_>) -> Option<Box<dyn 
         "lt" => compare::compile(arg, cx, compare::Cmp::Lt),
         "lte" => compare::compile(arg, cx, compare::Cmp::Lte),
         "version" => version::compile(arg, cx),
+        "overlaps" => overlaps::compile(arg, cx),
         _ => None,
     }
 }
 
-/// Order two values: numbers numerically, strings as text (or both as versions).
+/// Whether a value is a date (a time of day) where the compare mode says it must be one:
+/// `Err` says why not. Other modes take any value.
+pub fn temporal(v: &Value, how: CompareAs) -> Result<(), String> {
+    let text = match v {
+        Value::Str(s) => s.as_str(),
+        other => &other.display(),
+    };
+    match how {
+        CompareAs::Date => crate::date::Date::parse(text).map(|_| ()),
+        CompareAs::Time => crate::date::Time::parse(text).map(|_| ()),
+        _ => Ok(()),
+    }
+}
+
+/// Order two values: numbers numerically, strings as text (or both as versions, dates or
+/// times of day; a value that is not one does not order).
 pub fn order(a: &Value, b: &Value, how: CompareAs) -> Option<Ordering> {
-    if how == CompareAs::Version {
-        return Some(Version::from_value(a)?.cmp(&Version::from_value(b)?));
+    let text = |v: &Value| match v {
+        Value::Str(s) => Some(s.clone()),
+        _ => None,
+    };
+    match how {
+        CompareAs::Version => {
+            return Some(Version::from_value(a)?.cmp(&Version::from_value(b)?));
+        }
+        CompareAs::Date => {
+            let d = |v: &Value| crate::date::Date::parse(&text(v)?).ok();
+            return Some(d(a)?.cmp(&d(b)?));
+        }
+        CompareAs::Time => {
+            let t = |v: &Value| crate::date::Time::parse(&text(v)?).ok();
+            return Some(t(a)?.cmp(&t(b)?));
+        }
+        CompareAs::Value | CompareAs::Caseless => {}
     }
     match (a, b) {
         (Value::Str(x), Value::Str(y)) if how == CompareAs::Caseless => {
@@ -288,7 +365,7 @@ pub fn order(a: &Value, b: &Value, how: CompareAs) -> Option<Ordering> {
 
 /// Equality as a rule author expects it: `2` = `2.0`, and a number equals its text.
 pub fn loose_eq(a: &Value, b: &Value, how: CompareAs) -> bool {
-    if how == CompareAs::Version {
+    if matches!(how, CompareAs::Version | CompareAs::Date | CompareAs::Time) {
         return order(a, b, how) == Some(Ordering::Equal);
     }
     match (a, b) {
