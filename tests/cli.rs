@@ -2599,3 +2599,102 @@ fn graph_draws_a_reference_as_a_dotted_edge() {
         "{out}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Every construct of the rule language's part 3 in one pack, run with no rebuild (issue 22)
+
+#[test]
+fn a_pack_using_every_part_3_construct_passes_its_tests_and_fires_next_to_the_bundled_rules() {
+    let pack = fixture("pack-part3");
+    // The retirement rule's third case runs on the run's today: 2026-06-01 is after its date.
+    let (exit, out, err) = kbcheck(&["test", "--today", "2026-06-01", &pack]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    for line in [
+        "ok   CONTOSO-BLANK-ADMD (3 cases)",
+        "ok   CONTOSO-DIRSYNC-UNSERIALED-ROUTE (2 cases)",
+        "ok   CONTOSO-RETIRED-GATEWAY (3 cases)",
+        "ok   CONTOSO-SENDS-IN-MAINTENANCE (3 cases)",
+        "4 passed, 0 failed",
+    ] {
+        assert!(out.contains(line), "no `{line}` in:\n{out}");
+    }
+    // A today before that date fails exactly that case.
+    let (exit, out, _) = kbcheck(&["test", "--today", "2025-12-31", &pack]);
+    assert_eq!(exit, Exit::Findings, "{out}");
+    assert!(out.contains("FAIL CONTOSO-RETIRED-GATEWAY"), "{out}");
+    assert!(out.contains("3 passed, 1 failed"), "{out}");
+
+    // One topology that holds the bundled node kind `dirsync-requestor` and the pack's link kind
+    // of that name, checked with the bundled rules and the pack together.
+    let scratch = Scratch::new("pack-part3-check");
+    let topo = scratch.write(
+        "t.yaml",
+        "version: 1
+nodes:
+  - {id: S, kind: server, maintenance-windows: ['23:00-01:00']}
+  - {id: G, kind: contoso-gateway, host: S, retired: 2026-01-01,
+     address-spaces: ['SMTP:*@contoso.com', 'X400:c=us;a=  ;p=contoso;'], send-windows: ['00:15-00:45']}
+  - {id: OK, kind: contoso-gateway, host: S, retired: 2027-01-01,
+     address-spaces: ['X400:c=us;a= ;p=contoso;'], send-windows: ['01:00-02:00']}
+  - {id: P1, kind: postoffice, serial: 22-1}
+  - {id: P2, kind: postoffice}
+  - {id: H1, kind: postoffice, serial: 22-3}
+  - {id: D, kind: dirsync-server, parent: H1}
+  - {id: R1, kind: dirsync-requestor, parent: P1}
+links:
+  - {id: REQ, kind: dirsync-requestor, from: P1, to: D, via: P2}
+",
+    );
+    let (exit, out, err) = kbcheck(&[
+        "check",
+        &topo,
+        "--rules",
+        &pack,
+        "--today",
+        "2026-06-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(exit, Exit::Findings, "{out}{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut got: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"].as_str().unwrap().starts_with("CONTOSO-"))
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "CONTOSO-BLANK-ADMD gateway `G` writes an X.400 ADMD of several spaces: \
+             [SMTP:*@contoso.com, X400:c=us;a=  ;p=contoso;]",
+            "CONTOSO-DIRSYNC-UNSERIALED-ROUTE Dir-Sync requests of `P1` pass `P2`, which has no \
+             serial number",
+            "CONTOSO-RETIRED-GATEWAY gateway `G` was retired on 2026-01-01, 151 days ago, and still \
+             routes mail",
+            "CONTOSO-SENDS-IN-MAINTENANCE gateway `G` sends at [00:15-00:45] while `S` is down \
+             at [23:00-01:00]",
+        ]
+    );
+    // A reference to a node of another kind is refused with its place, pack and bundled
+    // vocabulary loaded together.
+    let bad = scratch.write(
+        "bad.yaml",
+        "version: 1\nnodes:\n  - {id: P, kind: postoffice}\n  - {id: G, kind: contoso-gateway, host: P}\n",
+    );
+    let (exit, _, err) = kbcheck(&["check", &bad, "--rules", &pack]);
+    assert_eq!(exit, Exit::Invalid, "{err}");
+    assert!(
+        has(&err, "kbcheck::topology::wrong_reference_kind"),
+        "{err}"
+    );
+    assert!(has(&err, "bad.yaml:4:42"), "{err}");
+}
