@@ -435,7 +435,12 @@ fn bundled_vocabulary_validates() {
     assert!(!files.is_empty(), "no vocabulary files found");
     // The packs the tests load bring vocabularies too (references, dates, lists).
     for pack in ["pack-lists", "pack-refs", "pack-part3"] {
-        files.push(root().join("tests/fixtures").join(pack).join("vocabulary.yaml"));
+        files.push(
+            root()
+                .join("tests/fixtures")
+                .join(pack)
+                .join("vocabulary.yaml"),
+        );
     }
     for path in &files {
         let name = shown(path);
