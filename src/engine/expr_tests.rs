@@ -43,8 +43,18 @@ fn loaded(rule: &str, topo: &str) -> (crate::lang::RuleSet, crate::topology::Top
     (set, topology)
 }
 
+/// The entity ids and values the derivation `rule` gives on `topo`.
+pub(super) fn derived(rule: &str, topo: &str) -> Vec<(String, String)> {
+    let (set, topology) = loaded(rule, topo);
+    let store = crate::engine::derive(&set, &topology);
+    store
+        .all()
+        .map(|(i, d)| (topology.entity(i).id.clone(), d.value.display()))
+        .collect()
+}
+
 /// The messages of the findings `rule` gives on `topo`.
-fn messages(rule: &str, topo: &str) -> Vec<String> {
+pub(super) fn messages(rule: &str, topo: &str) -> Vec<String> {
     let (set, topology) = loaded(rule, topo);
     crate::engine::evaluate(&set, &topology)
         .into_iter()
@@ -341,13 +351,10 @@ fn groups_by_computed_keys_and_show_them() {
 fn derivations_copy_from_relatives_and_look_up() {
     let copy = "{id: D, title: t, select: {kind: postoffice}, derive: {set: {product: {field: product, of: parent}}}}";
     let topo = "version: 1\nnodes:\n  - {id: S, kind: server, product: exchange}\n  - {id: T, kind: server}\n  - {id: P1, kind: postoffice, parent: S}\n  - {id: P2, kind: postoffice, parent: S, product: msmail}\n  - {id: P3, kind: postoffice, parent: T}\n";
-    let (set, topology) = loaded(copy, topo);
-    let store = crate::engine::derive(&set, &topology);
-    let derived: Vec<(String, String)> = store
-        .all()
-        .map(|(i, d)| (topology.entity(i).id.clone(), d.value.display()))
-        .collect();
-    assert_eq!(derived, [("P1".to_owned(), "exchange".to_owned())]);
+    assert_eq!(
+        derived(copy, topo),
+        [("P1".to_owned(), "exchange".to_owned())]
+    );
     let lookup = "{id: D, title: t, select: {kind: external}, derive: {set: {drive-letters: {lookup: {field: instance-type}, table: {single-postoffice: 1, multiple-postoffice: 3}}}}}";
     assert!(compile(lookup).is_ok());
     assert_eq!(

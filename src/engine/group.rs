@@ -49,6 +49,7 @@ pub fn grouping_key(rule: &Rule) -> Option<String> {
                 &rule.select.cond,
                 &spec.by,
                 &spec.each,
+                &spec.element_keys,
                 &spec.within
             )
         )),
@@ -300,8 +301,11 @@ fn group(
                 Out::Value(v) if v != Value::Null => {
                     match (v, spec.each.get(n).copied().unwrap_or(false)) {
                         (Value::List(items), true) => {
-                            let mut vs: Vec<String> =
-                                items.iter().map(|x| x.value.display()).collect();
+                            let key = spec.element_keys.get(n).and_then(Option::as_ref);
+                            let mut vs: Vec<String> = items
+                                .iter()
+                                .filter_map(|x| element_key(key, &env, &x.value))
+                                .collect();
                             vs.sort();
                             vs.dedup();
                             vs
@@ -429,6 +433,27 @@ fn undecided_members(
                 .collect(),
             group: Some((key.clone(), members)),
         });
+    }
+}
+
+/// The key one element of an `each` list gives: the element itself, or the value its
+/// `value:` expression computes from it (none when that is unknown or has no value: the
+/// element joins no group).
+fn element_key(
+    key: Option<&crate::lang::expr::Expr>,
+    env: &Env<'_>,
+    element: &Value,
+) -> Option<String> {
+    let Some(key) = key else {
+        return Some(element.display());
+    };
+    let at = Env {
+        element: Some(element),
+        ..*env
+    };
+    match key.eval(&at) {
+        Out::Value(v) if v != Value::Null => Some(v.display()),
+        _ => None,
     }
 }
 

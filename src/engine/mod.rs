@@ -410,6 +410,8 @@ pub fn group_message(rule: &Rule, env: &Env<'_>, members: &[String], key: &str) 
 }
 
 #[cfg(test)]
+mod aggregate_tests;
+#[cfg(test)]
 mod date_tests;
 #[cfg(test)]
 mod expr_tests;

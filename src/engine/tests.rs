@@ -93,7 +93,7 @@ pub(crate) fn fire_or_not_with(
     (findings, undecided)
 }
 
-const ROUTES: &str = "version: 1
+pub(crate) const ROUTES: &str = "version: 1
 nodes:
   - {id: A, kind: postoffice}
   - {id: B, kind: postoffice}

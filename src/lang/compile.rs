@@ -136,14 +136,31 @@ pub fn compile_named(
             kinds: s.kinds.clone(),
         },
     );
-    let cx = CondCx {
+    let no_lets = Vec::new();
+    let base = CondCx {
         file,
         vocab,
         subject: scope.clone(),
         max_regex_bytes: limits.max_regex_bytes,
         named,
         element: false,
+        lets: &no_lets,
+        let_names: &[],
     };
+    // `let:` first, so conditions, keys and values can read its names as `{let: NAME}`.
+    let (let_table, let_names) = match r.take("let") {
+        Some(n) => super::lets::compile(&base, n, &scope, diags),
+        None => (Vec::new(), Vec::new()),
+    };
+    let cx = CondCx {
+        lets: &let_table,
+        let_names: &let_names,
+        ..base
+    };
+    let lets: Lets = let_table
+        .iter()
+        .map(|(name, e, _)| (name.clone(), Arc::clone(e)))
+        .collect();
     let s_where_given = select.as_ref().is_some_and(|(_, w)| w.is_some());
     let select = select.map(|(sel, where_node)| {
         let cond = where_node.and_then(|w| cx.cond(w, &scope, diags));
@@ -206,10 +223,6 @@ pub fn compile_named(
             ));
             None
         }
-    };
-    let lets = match r.take("let") {
-        Some(n) => lets(&cx, n, &scope, diags),
-        None => Vec::new(),
     };
     // A selection or condition that did not compile declares nothing that can be checked:
     // trust `report` then, rather than pile errors on the one already given.
@@ -283,44 +296,6 @@ pub fn compile_named(
         file: file.clone(),
         pos,
     })
-}
-
-/// Read `let: {NAME: EXPR, ...}`: values the message prints as `{NAME}`, computed on the
-/// selected entity (a group's first member). A name may not hide a field or a group value.
-fn lets(cx: &CondCx<'_>, node: &Node, scope: &Scope, diags: &mut Diags) -> Lets {
-    let Some(r) = MapReader::new(cx.file, node, "rule", "`let`", diags) else {
-        return Vec::new();
-    };
-    let mut out: Lets = Vec::new();
-    for (k, v) in r.rest() {
-        let name = k.name.as_str();
-        let fields = cx.vocab.known_paths(scope.class, &scope.kinds);
-        let clash = [
-            "id", "kind", "parent", "tags", "from", "to", "members", "count", "key",
-        ]
-        .contains(&name)
-            || fields.iter().any(|f| f == name);
-        if clash || name.is_empty() || name.contains([':', '{', '}', ' ']) {
-            cx.error(
-                diags,
-                k.pos,
-                "bad_let",
-                if clash {
-                    format!(
-                        "`{name}` is already a field or a placeholder; a `let` name may not hide it"
-                    )
-                } else {
-                    format!("`{name}` is not a name a placeholder can print")
-                },
-                "choose another name, e.g. `name-length`".into(),
-            );
-            continue;
-        }
-        if let Some(e) = crate::lang::expr::compile(cx, v, scope, diags) {
-            out.push((name.to_owned(), Arc::new(e)));
-        }
-    }
-    out
 }
 
 fn texts(r: &mut MapReader<'_>, key: &str, diags: &mut Diags) -> Vec<String> {

@@ -23,6 +23,7 @@ pub fn compile(
     let mut r = MapReader::new(cx.file, node, "rule", "`group`", diags)?;
     let mut by = Vec::new();
     let mut each = Vec::new();
+    let mut element_keys = Vec::new();
     // Without `by`, the selected entities of each scope are one group ("more than one
     // Dir-Sync server in a network"), with no key to invent.
     if let Some(b) = r.take("by") {
@@ -39,11 +40,11 @@ pub fn compile(
                     (Expr::Field(field_of(path)), false)
                 }
                 Value::Map(_) if item.value.get("each").is_some() => {
-                    let mut er = MapReader::new(cx.file, item, "rule", "a `by` entry", diags)?;
-                    let (text, pos) = er.required_string("each", "a `by` entry", diags)?;
-                    er.finish(&["each"], "a `by` entry", diags);
-                    let path = cx.check_path(text, pos, scope, diags)?;
-                    (Expr::Field(field_of(path)), true)
+                    let (path, key) = each_key(cx, item, scope, diags)?;
+                    element_keys.push(key);
+                    by.push(Expr::Field(field_of(path)));
+                    each.push(true);
+                    continue;
                 }
                 Value::Map(_) => (expr::compile(cx, item, scope, diags)?, false),
                 other => {
@@ -62,6 +63,7 @@ pub fn compile(
             };
             by.push(expr);
             each.push(is_each);
+            element_keys.push(None);
         }
     }
     let within = match r.take("within") {
@@ -79,10 +81,46 @@ pub fn compile(
     Some(GroupSpec {
         by,
         each,
+        element_keys,
         within: within?,
         min,
         max,
     })
+}
+
+/// `{each: path}` or `{each: path, value: EXPR}`: the list field, and the key computed from
+/// each element (`{element: true}` in `EXPR`), if given.
+fn each_key(
+    cx: &CondCx<'_>,
+    item: &Node,
+    scope: &Scope,
+    diags: &mut Diags,
+) -> Option<(Vec<String>, Option<Expr>)> {
+    if let Some(n) = item.value.get("each")
+        && matches!(n.value, Value::Map(_))
+    {
+        cx.error(
+            diags,
+            expr::whole(cx.file, n),
+            "wrong_type",
+            "`each` names the list field; an expression over its elements goes in `value`".into(),
+            "write `{each: address-spaces, value: {upper: {element: true}}}`".into(),
+        );
+        return None;
+    }
+    let mut er = MapReader::new(cx.file, item, "rule", "a `by` entry", diags)?;
+    let (text, pos) = er.required_string("each", "a `by` entry", diags)?;
+    let value = er.take("value");
+    er.finish(&["each", "value"], "a `by` entry", diags);
+    let path = cx.check_path(text, pos, scope, diags)?;
+    let key = match value {
+        None => None,
+        Some(v) => {
+            let element_cx = cx.with_element(true);
+            Some(expr::compile(&element_cx, v, scope, diags)?)
+        }
+    };
+    Some((path, key))
 }
 
 /// A field of the entity itself.

@@ -17,6 +17,7 @@ pub mod env;
 pub mod expr;
 pub mod group;
 pub mod known;
+pub mod lets;
 pub mod load;
 pub mod named;
 pub mod operators;
@@ -108,6 +109,9 @@ pub struct GroupSpec {
     /// For each `by` entry: whether it was written `{each: path}`, so an entity joins one
     /// group per element of that list field.
     pub each: Vec<bool>,
+    /// For each `by` entry: with `{each: path, value: EXPR}`, the key computed from each
+    /// element (`{element: true}` reads it), e.g. the element ignoring case.
+    pub element_keys: Vec<Option<crate::lang::expr::Expr>>,
     pub within: Within,
     pub min: u64,
     pub max: Option<u64>,

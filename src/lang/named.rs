@@ -154,6 +154,8 @@ impl CondCx<'_> {
             max_regex_bytes: self.max_regex_bytes,
             named: self.named,
             element: self.element,
+            lets: self.lets,
+            let_names: self.let_names,
         };
         let before = diags.0.len();
         let out = inner.cond(&entry.node, scope, diags);

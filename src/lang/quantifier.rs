@@ -267,14 +267,7 @@ pub fn compile(
             (quant, qarg)
         }
     };
-    let element_cx = CondCx {
-        file: cx.file,
-        vocab: cx.vocab,
-        subject: cx.subject.clone(),
-        max_regex_bytes: cx.max_regex_bytes,
-        named: cx.named,
-        element: true,
-    };
+    let element_cx = cx.with_element(true);
     let inner = element_cx.cond(inner_node, scope, diags)?;
     Some(Cond::Each(Box::new(Quantified {
         list,

@@ -31,13 +31,27 @@ pub struct CondCx<'a> {
     pub named: &'a crate::lang::named::Named,
     /// Inside a list quantifier: `{element: true}` reads the element tested.
     pub element: bool,
+    /// The rule's `let:` names compiled so far, which `{let: NAME}` reads.
+    pub lets: &'a crate::lang::expr::LetTable,
+    /// Every name the rule's `let:` declares (compiled or not), so a use of one that did not
+    /// compile is not also called unknown.
+    pub let_names: &'a [String],
 }
 
 pub const SHAPES: &[&str] = &[
     "all", "any", "not", "field", "value", "tag", "kind", "related", "use",
 ];
 
-impl CondCx<'_> {
+impl<'a> CondCx<'a> {
+    /// The same context, where `{element: true}` reads a list element (`element`) or not.
+    pub fn with_element(&self, element: bool) -> CondCx<'a> {
+        CondCx {
+            subject: self.subject.clone(),
+            element,
+            ..*self
+        }
+    }
+
     pub fn error(&self, diags: &mut Diags, pos: Pos, code: &str, message: String, help: String) {
         diags.push(
             Diag::error(&format!("rule::{code}"), message)

@@ -143,6 +143,11 @@ impl Cond {
                     .filter(|r| !is_in(handled, r))
                     .collect();
                 missing_of(env, &refs, out);
+                // Values read on other entities: an aggregate's, a `let` name's.
+                expr.missing_elsewhere(env, out);
+                if let Some(e) = op.operand_expr() {
+                    e.missing_elsewhere(env, out);
+                }
             }
             Cond::Field { field, op, handled } => {
                 missing_of(

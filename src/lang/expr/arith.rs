@@ -59,7 +59,7 @@ pub fn compile(
 }
 
 /// A number as a whole number when it is one.
-fn whole(x: f64) -> Value {
+pub(super) fn whole(x: f64) -> Value {
     #[expect(
         clippy::cast_possible_truncation,
         reason = "checked to be whole and in range"

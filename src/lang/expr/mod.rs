@@ -15,16 +15,20 @@
 //! division by zero, a regex that does not match). A condition on no value is false; no value
 //! beats unknown, as false beats unknown in `all`.
 
+mod aggregate;
 mod arith;
 mod capture;
 mod date;
 mod element;
+mod let_ref;
+
+pub use let_ref::{LetTable, let_refs};
 mod lookup;
 mod number;
 mod text;
 
 use crate::diagnostic::{Diag, Diags, suggestion_help};
-use crate::lang::cond::{CondCx, FieldRef, Scope, Target};
+use crate::lang::cond::{CondCx, FieldRef, Missing, Scope, Target, missing_of};
 use crate::lang::env::Env;
 use crate::value::{Node, Pos, Value};
 use crate::vocabulary::Class;
@@ -53,11 +57,14 @@ pub const FUNCTIONS: &[&str] = &[
     "days-since",
     "days-between",
     "add-days",
+    "sum",
+    "let",
 ];
 
 /// Keys that go with a function key: `of` (with `field`), `extract` (with `number` and
-/// `capture`), `group` (with `capture`), `table` and `default` (with `lookup`).
-const MODIFIERS: &[&str] = &["of", "extract", "group", "table", "default"];
+/// `capture`), `group` (with `capture`), `table` and `default` (with `lookup`), `over` (with
+/// `count`, `sum`, `min` and `max`: an aggregate over a relation).
+const MODIFIERS: &[&str] = &["of", "extract", "group", "table", "default", "over"];
 
 /// What an expression evaluates to.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,6 +138,10 @@ pub trait Function: Debug + Send + Sync {
     fn args(&self) -> Vec<&Expr>;
     /// The function in plain words, e.g. `length(`name`)`.
     fn describe(&self) -> String;
+    /// The unset values it reads on other entities than `env.current` (an aggregate's
+    /// reached entities, the subject a `let` name is computed on), which [`Function::args`]
+    /// leaves out.
+    fn missing_elsewhere(&self, _env: &Env<'_>, _out: &mut Vec<Missing>) {}
 }
 
 /// A compiled expression.
@@ -163,6 +174,26 @@ impl Expr {
                 }
             }
             Expr::Call(f) => f.args().into_iter().for_each(|a| a.unset_fields(env, out)),
+        }
+    }
+
+    /// The missing values that make the expression unknown on `env.current`: its unset
+    /// fields, and those it reads on other entities.
+    pub fn missing(&self, env: &Env<'_>, out: &mut Vec<Missing>) {
+        let mut refs = Vec::new();
+        self.unset_fields(env, &mut refs);
+        missing_of(env, &refs, out);
+        self.missing_elsewhere(env, out);
+    }
+
+    /// The unset values read on other entities than `env.current` (see
+    /// [`Function::missing_elsewhere`]), at any depth.
+    pub fn missing_elsewhere(&self, env: &Env<'_>, out: &mut Vec<Missing>) {
+        if let Expr::Call(f) = self {
+            f.missing_elsewhere(env, out);
+            f.args()
+                .into_iter()
+                .for_each(|a| a.missing_elsewhere(env, out));
         }
     }
 
@@ -323,6 +354,10 @@ impl Cx<'_, '_> {
             "number" => &["number", "extract"],
             "capture" => &["capture", "extract", "group"],
             "lookup" => &["lookup", "table", "default"],
+            "count" => &["count", "over"],
+            "sum" => &["sum", "over"],
+            "min" => &["min", "over"],
+            "max" => &["max", "over"],
             other => &[other],
         };
         if let Some((k, _)) = entries
@@ -335,7 +370,9 @@ impl Cx<'_, '_> {
                     format!("unexpected key `{}` in a `{name}` expression", k.name),
                 )
                 .at(self.cond.file, k.pos, "does not belong here")
-                .help(if k.name == "extract" || k.name == "group" {
+                .help(if k.name == "over" {
+                    "`over` goes with `count`, `sum`, `min` or `max`: `{sum: drive-letters, over: {via: children, kind: external}}`".to_owned()
+                } else if k.name == "extract" || k.name == "group" {
                     "`extract` goes with `number` or `capture`, `group` with `capture`: `{capture: {field: address}, extract: '^([^:]+):', group: 1}`".to_owned()
                 } else {
                     format!("`{name}` takes {}", allowed.join(", "))
@@ -349,7 +386,22 @@ impl Cx<'_, '_> {
             let ty = self.field_type(&r);
             return Some((Expr::Field(r), ty));
         }
+        if let Some(over) = node.value.get("over") {
+            return aggregate::compile(self, name, arg, over, diags)
+                .map(|(f, ty)| (Expr::Call(f), ty));
+        }
         let (f, ty) = match *name {
+            "sum" => {
+                self.error(
+                    diags,
+                    node.pos,
+                    "bad_expression",
+                    "`sum` adds up a value over a relation and needs `over`".into(),
+                    "write `{sum: drive-letters, over: {via: children, kind: external}}`; add the values of one entity with `{add: [...]}`".into(),
+                );
+                return None;
+            }
+            "let" => let_ref::compile(self, arg, diags)?,
             "add" | "sub" | "mul" | "div" | "min" | "max" => {
                 arith::compile(self, name, arg, diags)?
             }

@@ -471,6 +471,8 @@ pub mod testing {
                 max_regex_bytes: 1 << 20,
                 named: &Default::default(),
                 element: false,
+                lets: &Vec::new(),
+                let_names: &[],
             };
             let scope = cx.subject.clone();
             let operand_ref = |n: &Node, d: &mut Diags| cx.field_ref(n, &scope, d);

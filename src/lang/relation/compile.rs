@@ -349,6 +349,24 @@ fn count_range(
     scope: &Scope,
     diags: &mut Diags,
 ) -> Option<(Bound, Option<Bound>)> {
+    // Strict and decimal bounds are comparisons of a value: the aggregate expression.
+    if let Value::Map(entries) = &n.value
+        && let Some((k, _)) = entries
+            .iter()
+            .find(|(k, _)| ["gt", "gte", "lt", "lte"].contains(&k.name.as_str()))
+    {
+        cx.error(
+            diags,
+            k.pos,
+            "bad_argument",
+            format!("`count` takes `min` and `max` (whole numbers, inclusive), not `{}`", k.name),
+            format!(
+                "compare the count or sum as a value: `{{value: {{count: true, over: {{via: children, kind: postoffice}}}}, {}: 500}}` (or `{{sum: FIELD, over: ...}}`)",
+                k.name
+            ),
+        );
+        return None;
+    }
     let mut r = MapReader::new(cx.file, n, "rule", "`count`", diags)?;
     let mut bound = |key: &str, diags: &mut Diags| -> Option<Option<Bound>> {
         match r.take(key) {
@@ -366,7 +384,7 @@ fn count_range(
                     crate::lang::expr::compile(cx, v, scope, diags).map(|e| Some(Bound::Expr(e)))
                 }
                 _ => {
-                    cx.error(diags, v.pos, "bad_argument", format!("`{key}` of `count` takes a whole number >= 0, `{{field: ...}}` or an expression"), format!("write `count: {{{key}: 2}}` or `count: {{{key}: {{field: free-drive-letters}}}}`"));
+                    cx.error(diags, v.pos, "bad_argument", format!("`{key}` of `count` takes a whole number >= 0, `{{field: ...}}` or an expression"), format!("write `count: {{{key}: 2}}` or `count: {{{key}: {{field: free-drive-letters}}}}`; to compare with a decimal, test the aggregate as a value: `{{value: {{sum: FIELD, over: {{via: children}}}}, gt: 2.5}}`"));
                     None
                 }
             },

@@ -98,9 +98,7 @@ impl Bound {
                 Out::Invalid(_) => Bounded::NotANumber,
                 Out::Unknown => {
                     if let Some(out) = why {
-                        let mut refs = Vec::new();
-                        e.unset_fields(env, &mut refs);
-                        crate::lang::cond::missing_of(env, &refs, out);
+                        e.missing(env, out);
                     }
                     Bounded::Unset
                 }
