@@ -114,9 +114,11 @@ pub fn reads_subject(c: &Cond) -> bool {
                 || r.sum.as_ref().is_some_and(|f| f.target == Target::Subject)
                 || match &r.quantifier {
                     Quantifier::Count { min, max } => {
-                        [Some(min), max.as_ref()].into_iter().flatten().any(
-                            |b| matches!(b, super::Bound::Field(f) if f.target == Target::Subject),
-                        )
+                        // A computed bound may read the subject (`of: subject`, `{let: NAME}`).
+                        [Some(min), max.as_ref()].into_iter().flatten().any(|b| {
+                            matches!(b, super::Bound::Field(f) if f.target == Target::Subject)
+                                || matches!(b, super::Bound::Expr(_))
+                        })
                     }
                     _ => false,
                 }
