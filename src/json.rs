@@ -24,6 +24,11 @@ struct Parser<'a> {
     col_cache: (usize, u32),
     depth: usize,
     max_depth: usize,
+    /// Items and entries of the lists and maps being read, innermost last: each list or
+    /// map is copied out into a vector of its exact size when it closes, so the tree holds
+    /// no spare capacity and grows no vector item by item.
+    items: Vec<Node>,
+    entries: Vec<(Key, Node)>,
 }
 
 /// Parse a JSON document. `max_depth` bounds nesting of arrays and objects.
@@ -37,6 +42,8 @@ pub fn parse(text: &str, max_depth: usize) -> Result<Node, JsonError> {
         col_cache: (0, 1),
         depth: 0,
         max_depth,
+        items: Vec::new(),
+        entries: Vec::new(),
     };
     p.skip_ws();
     let node = p.value()?;
@@ -227,13 +234,20 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             let run_start = self.i;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
+            let run = self
+                .bytes
+                .get(run_start..)
+                .unwrap_or_default()
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+            self.i = run.map_or(self.bytes.len(), |n| run_start + n);
+            let text = self.text.get(run_start..self.i).unwrap_or("");
+            // The usual string, without escapes: one allocation of its exact size.
+            if out.is_empty() && self.peek() == Some(b'"') {
                 self.i += 1;
+                return Ok(text.to_owned());
             }
-            out.push_str(self.text.get(run_start..self.i).unwrap_or(""));
+            out.push_str(text);
             match self.peek() {
                 Some(b'"') => {
                     self.i += 1;
@@ -365,14 +379,15 @@ impl Parser<'_> {
         let pos = self.pos(start, start + 1);
         self.enter()?;
         self.i += 1;
-        let mut items = Vec::new();
+        let first = self.items.len();
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.i += 1;
         } else {
             loop {
                 self.skip_ws();
-                items.push(self.value()?);
+                let item = self.value()?;
+                self.items.push(item);
                 self.skip_ws();
                 match self.peek() {
                     Some(b',') => self.i += 1,
@@ -385,6 +400,7 @@ impl Parser<'_> {
             }
         }
         self.depth -= 1;
+        let items: Vec<Node> = self.items.drain(first..).collect();
         Ok(Node {
             value: Value::List(items),
             pos,
@@ -396,7 +412,7 @@ impl Parser<'_> {
         let pos = self.pos(start, start + 1);
         self.enter()?;
         self.i += 1;
-        let mut entries: Vec<(Key, Node)> = Vec::with_capacity(8);
+        let first = self.entries.len();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.i += 1;
@@ -410,7 +426,8 @@ impl Parser<'_> {
                 let name = self.string()?;
                 let kpos = self.pos(kstart, self.i);
                 // Small maps: a linear scan beats hashing for duplicate detection.
-                if entries.iter().any(|(k, _)| k.name == name) {
+                let siblings = self.entries.get(first..).unwrap_or_default();
+                if siblings.iter().any(|(k, _)| k.name == name) {
                     return Err(JsonError {
                         code: "parse::duplicate_key",
                         message: format!("duplicate mapping key: {name}"),
@@ -424,7 +441,7 @@ impl Parser<'_> {
                 self.i += 1;
                 self.skip_ws();
                 let v = self.value()?;
-                entries.push((Key { name, pos: kpos }, v));
+                self.entries.push((Key { name, pos: kpos }, v));
                 self.skip_ws();
                 match self.peek() {
                     Some(b',') => self.i += 1,
@@ -437,6 +454,7 @@ impl Parser<'_> {
             }
         }
         self.depth -= 1;
+        let entries: Vec<(Key, Node)> = self.entries.drain(first..).collect();
         Ok(Node {
             value: Value::Map(entries),
             pos,

@@ -14,7 +14,7 @@ pub struct MapReader<'a> {
     pub file: &'a SourceFile,
     pub node: &'a Node,
     entries: &'a [(Key, Node)],
-    used: Vec<bool>,
+    used: Used,
     /// Diagnostic code area, e.g. `rule` or `topology`.
     area: &'static str,
 }
@@ -33,7 +33,7 @@ impl<'a> MapReader<'a> {
                 file,
                 node,
                 entries,
-                used: vec![false; entries.len()],
+                used: Used::new(entries.len()),
                 area,
             }),
             other => {
@@ -55,9 +55,7 @@ impl<'a> MapReader<'a> {
         let entries = self.entries;
         for (i, (k, v)) in entries.iter().enumerate() {
             if k.name == key {
-                if let Some(u) = self.used.get_mut(i) {
-                    *u = true;
-                }
+                self.used.set(i);
                 return Some(v);
             }
         }
@@ -122,8 +120,8 @@ impl<'a> MapReader<'a> {
 
     /// Report every key that was not taken, suggesting the closest known key.
     pub fn finish(self, known: &[&str], what: &str, diags: &mut Diags) {
-        for ((k, _), used) in self.entries.iter().zip(&self.used) {
-            if !used {
+        for (i, (k, _)) in self.entries.iter().enumerate() {
+            if !self.used.get(i) {
                 diags.push(
                     Diag::error(
                         &format!("{}::unknown_key", self.area),
@@ -140,9 +138,53 @@ impl<'a> MapReader<'a> {
     pub fn rest(&self) -> impl Iterator<Item = &'a (Key, Node)> + '_ {
         self.entries
             .iter()
-            .zip(&self.used)
-            .filter(|(_, u)| !**u)
-            .map(|(e, _)| e)
+            .enumerate()
+            .filter(|(i, _)| !self.used.get(*i))
+            .map(|(_, e)| e)
+    }
+}
+
+/// Which entries of a map were taken: bits for the usual small map (no allocation per
+/// map read, which matters for the entities of a large topology), a list past 64 keys.
+enum Used {
+    Bits(u64),
+    Many(Vec<bool>),
+}
+
+impl Used {
+    fn new(len: usize) -> Used {
+        if len <= 64 {
+            Used::Bits(0)
+        } else {
+            Used::Many(vec![false; len])
+        }
+    }
+
+    fn set(&mut self, i: usize) {
+        match self {
+            Used::Bits(b) => {
+                *b |= 1u64
+                    .checked_shl(u32::try_from(i).unwrap_or(u32::MAX))
+                    .unwrap_or(0)
+            }
+            Used::Many(v) => {
+                if let Some(u) = v.get_mut(i) {
+                    *u = true;
+                }
+            }
+        }
+    }
+
+    fn get(&self, i: usize) -> bool {
+        match self {
+            Used::Bits(b) => {
+                let bit = 1u64
+                    .checked_shl(u32::try_from(i).unwrap_or(u32::MAX))
+                    .unwrap_or(0);
+                *b & bit != 0
+            }
+            Used::Many(v) => v.get(i).copied().unwrap_or(false),
+        }
     }
 }
 

@@ -453,67 +453,103 @@ impl Loader<'_> {
             );
         }
         let kind = r.required_string("kind", what, self.diags);
-        let tags = r
+        let has_tags = r
             .take("tags")
             .and_then(|t| string_list(file, t, "topology", "tags", self.diags))
-            .map(|t| self.checked_tags(t));
+            .map(|t| self.check_tags(&t))
+            .is_some();
         let refs: &[&'static str] = match class {
             Class::Node => &["parent"],
             Class::Link => &["from", "to"],
         };
-        for role in refs {
+        // Which references hold a string (the others were reported): their text is moved
+        // out of the tree below.
+        let mut has_ref = [false; 2];
+        for (slot, role) in has_ref.iter_mut().zip(refs) {
             let required = class == Class::Link;
             let value = if required {
                 r.required_string(role, what, self.diags)
             } else {
                 r.string(role, self.diags)
             };
-            if let Some((target, pos)) = value {
-                pending.push(PendingRef {
-                    entity: i,
-                    role,
-                    id: target.to_owned(),
-                    pos,
-                });
-            }
+            *slot = value.is_some();
         }
         let kind_ok = kind.is_some_and(|(k, pos)| self.check_kind(k, pos, class));
-        let kind_name = kind.map(|k| k.0).unwrap_or_default();
         // An entity of an unknown kind stays (rules may select it, `graph` draws it); its
         // attributes have no vocabulary to be checked against.
-        if kind_ok {
+        if kind_ok && let Some((kind_name, _)) = kind {
             for (k, v) in r.rest() {
                 self.vocab
                     .check_attribute(file, class, kind_name, k, v, self.diags);
             }
         }
         let label_pos = id.or(kind).map_or(node.pos, |(_, p)| p);
-        let id = id.map_or_else(String::new, |(s, _)| s.to_owned());
-        let kind_name = kind_name.to_owned();
+        let (has_id, has_kind) = (id.is_some(), kind.is_some());
         let pos = node.pos;
-        let reserved = match class {
-            Class::Node => crate::vocabulary::NODE_RESERVED,
-            Class::Link => crate::vocabulary::LINK_RESERVED,
-        };
-        let attrs = match node.value {
-            Value::Map(entries) => entries
-                .into_iter()
-                .filter(|(k, _)| !reserved.contains(&k.name.as_str()))
-                .collect(),
+        drop(r);
+        // Every string the entity keeps is moved out of the tree, never copied; the map's
+        // other entries become the attributes, in a list cut to their number.
+        let entries = match node.value {
+            Value::Map(entries) => entries,
             _ => Vec::new(),
         };
+        let mut taken = Taken::default();
+        let mut refs_found: [Option<(String, Pos)>; 2] = [None, None];
+        let mut attrs = entries;
+        attrs.retain_mut(|(k, v)| {
+            let text = |v: &mut Node| match &mut v.value {
+                Value::Str(s) => Some(std::mem::take(s)),
+                _ => None,
+            };
+            match k.name.as_str() {
+                "id" if has_id => taken.id = text(v),
+                "kind" if has_kind => taken.kind = text(v),
+                "tags" if has_tags => taken.tags = Some(tag_texts(v)),
+                name => match refs.iter().position(|r| *r == name) {
+                    Some(at) => {
+                        if let Some(slot) = refs_found.get_mut(at)
+                            && has_ref.get(at) == Some(&true)
+                        {
+                            *slot = text(v).map(|s| (s, v.pos));
+                        }
+                    }
+                    None => return !is_reserved(class, name),
+                },
+            }
+            false
+        });
+        attrs.shrink_to_fit();
+        for (role, found) in refs.iter().zip(refs_found) {
+            if let Some((id, pos)) = found {
+                pending.push(PendingRef {
+                    entity: i,
+                    role,
+                    id,
+                    pos,
+                });
+            }
+        }
         Some(Entity {
             class,
-            id,
-            kind: kind_name,
+            id: taken.id.unwrap_or_default(),
+            kind: taken.kind.unwrap_or_default(),
             parent: None,
             from: None,
             to: None,
-            tags,
+            tags: taken.tags,
             attrs,
             pos,
             label_pos,
         })
+    }
+
+    /// Report each tag the vocabulary does not declare.
+    fn check_tags(&mut self, tags: &[(&str, Pos)]) {
+        for (t, pos) in tags {
+            if !self.vocab.tag_known(t) {
+                self.diags.push(self.vocab.unknown_tag(self.file, t, *pos));
+            }
+        }
     }
 
     /// Tags as written, each one the vocabulary does not declare reported.
@@ -767,6 +803,37 @@ impl Loader<'_> {
             }
         }
     }
+}
+
+/// The texts an entity keeps, moved out of its map.
+#[derive(Default)]
+struct Taken {
+    id: Option<String>,
+    kind: Option<String>,
+    tags: Option<Vec<String>>,
+}
+
+/// The strings of a `tags` value (one string or a list; other items were reported).
+fn tag_texts(v: &mut Node) -> Vec<String> {
+    match &mut v.value {
+        Value::Str(s) => vec![std::mem::take(s)],
+        Value::List(items) => items
+            .iter_mut()
+            .filter_map(|item| match &mut item.value {
+                Value::Str(s) => Some(std::mem::take(s)),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn is_reserved(class: Class, key: &str) -> bool {
+    let reserved = match class {
+        Class::Node => crate::vocabulary::NODE_RESERVED,
+        Class::Link => crate::vocabulary::LINK_RESERVED,
+    };
+    reserved.contains(&key)
 }
 
 fn idx(i: usize) -> Idx {

@@ -221,6 +221,8 @@ impl<'de> Visitor<'de> for ValueVisitor {
         while let Some(item) = seq.next_element::<Node>()? {
             items.push(item);
         }
+        // No spare capacity kept in the tree (a topology holds one list or map per entity).
+        items.shrink_to_fit();
         Ok(Value::List(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
@@ -228,6 +230,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
         while let Some((k, v)) = map.next_entry::<Key, Node>()? {
             entries.push((k, v));
         }
+        entries.shrink_to_fit();
         Ok(Value::Map(entries))
     }
 }
