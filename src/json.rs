@@ -485,6 +485,31 @@ mod tests {
         assert_eq!(b.value.get("d").unwrap().value, Value::Bool(true));
     }
 
+    /// Lists and maps are kept at their exact size, nested or not.
+    #[test]
+    fn lists_and_maps_hold_no_spare_capacity() {
+        fn exact(n: &Node) {
+            match &n.value {
+                Value::List(items) => {
+                    assert_eq!(items.capacity(), items.len());
+                    items.iter().for_each(exact);
+                }
+                Value::Map(entries) => {
+                    assert_eq!(entries.capacity(), entries.len());
+                    entries.iter().for_each(|(_, v)| exact(v));
+                }
+                _ => {}
+            }
+        }
+        let text = r#"{"a": [1, [2, 3, {"b": [], "c": {}}], 4, 5, 6], "d": {"e": "f\"g", "h": [{"i": 1}]}}"#;
+        let n = parse(text, 64).unwrap();
+        exact(&n);
+        assert_eq!(
+            n.value.get("d").unwrap().value.get("e").unwrap().value,
+            Value::Str("f\"g".into())
+        );
+    }
+
     #[test]
     fn columns_count_characters() {
         let n = parse("{\"é\": \"ü\", \"k\": 1}", 64).unwrap();

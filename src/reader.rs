@@ -231,3 +231,29 @@ pub fn string_list<'a>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keys taken are remembered both in a small map and in one past 64 keys: the rest and
+    /// the unknown keys are exactly those not taken.
+    #[test]
+    fn keys_not_taken_are_the_rest_in_small_and_large_maps() {
+        for count in [3usize, 64, 65, 70] {
+            let text: String = (0..count).map(|i| format!("k{i}: {i}\n")).collect();
+            let file = SourceFile::new("t.yaml", text);
+            let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
+            let mut diags = Diags::default();
+            let mut r = MapReader::new(&file, &tree, "topology", "a map", &mut diags).unwrap();
+            let last = format!("k{}", count - 1);
+            assert!(r.take("k0").is_some());
+            assert!(r.take(&last).is_some());
+            let rest: Vec<&str> = r.rest().map(|(k, _)| k.name.as_str()).collect();
+            assert_eq!(rest.len(), count - 2);
+            assert!(!rest.contains(&"k0") && !rest.contains(&last.as_str()));
+            r.finish(&[], "a map", &mut diags);
+            assert_eq!(diags.0.len(), count - 2, "{count} keys");
+        }
+    }
+}

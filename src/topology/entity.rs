@@ -166,3 +166,55 @@ fn is_reserved(class: Class, key: &str) -> bool {
     };
     reserved.contains(&key)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::lang::operators::testing::vocab;
+    use crate::source::SourceFile;
+    use crate::topology::Topology;
+    use crate::vocabulary::Class;
+
+    fn load(name: &str, text: &str) -> Topology {
+        let file = SourceFile::new(name, text.to_owned());
+        let tree = crate::parse::parse_document(&file, &Default::default()).unwrap();
+        let (topo, diags) = Topology::load(&file, tree, &vocab());
+        assert!(!diags.has_errors(), "{diags:?}");
+        topo.unwrap()
+    }
+
+    /// What an entity keeps is the same whichever format it comes from: its texts moved out
+    /// of the map, its attributes without the reserved keys and without spare capacity.
+    #[test]
+    fn entities_keep_their_texts_and_only_their_attributes() {
+        let yaml = "version: 1\nnodes:\n  - {id: S1, kind: server, product: exchange, version: \"4.0\", tags: production}\n  - {id: P1, kind: postoffice, parent: S1, serial: 12-34567, tags: [test, production], install: {source: retail, disk: 1}}\nlinks:\n  - {to: P1, from: S1, kind: msmail-connector}\n";
+        let json = r#"{"version": 1, "nodes": [{"id": "S1", "kind": "server", "product": "exchange", "version": "4.0", "tags": "production"}, {"id": "P1", "kind": "postoffice", "parent": "S1", "serial": "12-34567", "tags": ["test", "production"], "install": {"source": "retail", "disk": 1}}], "links": [{"to": "P1", "from": "S1", "kind": "msmail-connector"}]}"#;
+        for topo in [load("t.yaml", yaml), load("t.json", json)] {
+            let names = |i: u32| -> Vec<&str> {
+                topo.entity(i)
+                    .attrs
+                    .iter()
+                    .map(|(k, _)| k.name.as_str())
+                    .collect()
+            };
+            let s = topo.entity(0);
+            assert_eq!((s.id.as_str(), s.kind.as_str()), ("S1", "server"));
+            assert_eq!(s.tags.as_deref(), Some(&["production".to_owned()][..]));
+            assert_eq!(names(0), ["product", "version"]);
+            let p = topo.entity(1);
+            assert_eq!((p.id.as_str(), p.parent), ("P1", Some(0)));
+            assert_eq!(
+                p.tags.as_deref(),
+                Some(&["test".to_owned(), "production".to_owned()][..])
+            );
+            assert_eq!(names(1), ["serial", "install"]);
+            let l = topo.entity(2);
+            assert_eq!(l.class, Class::Link);
+            assert_eq!((l.from, l.to), (Some(0), Some(1)));
+            assert_eq!(l.id, "msmail-connector:S1->P1");
+            assert!(names(2).is_empty());
+            for e in &topo.entities {
+                assert_eq!(e.attrs.capacity(), e.attrs.len(), "{}", e.id);
+            }
+        }
+    }
+}
