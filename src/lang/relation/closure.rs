@@ -76,12 +76,14 @@ fn fits(rel: &Relation) -> bool {
     rel.max_hops.is_none()
         && rel.min_hops <= 1
         && rel.sum.is_none()
-        // Paths of steps, `through`, link counts and bindings walk as before: the closure
-        // answers plain reachability over one step set only.
+        // Paths of steps, `through` and link counts walk as before: the closure answers plain
+        // reachability over one step set only. A binding does not stop it: the closure gives
+        // the relation's truth, and the bound entities (with their paths) are found by walking
+        // from the subjects where the rule surely fires only (`lang::binding`), so a subject
+        // that reaches nothing matching no longer walks its whole reach.
         && rel.steps.is_empty()
         && rel.through.is_empty()
         && !rel.count_links
-        && rel.bind.is_none()
         && matches!(
             rel.quantifier,
             Quantifier::Any | Quantifier::All | Quantifier::None
@@ -446,6 +448,8 @@ mod tests {
             "direction: any, kind: postoffice, where: {field: serial, equals: '21-4'}",
             "links: [external-postoffice], direction: out, link-where: {field: route, equals: direct}, where: {field: serial, equals: '21-3'}",
             "direction: out, hops: {min: 1}, quantifier: all, kind: postoffice",
+            // A binding leaves the truth to the closure (its entities are walked for later).
+            "where: {field: serial, equals: '21-3'}, bind: far",
         ];
         let mut built = 0;
         for (n, shape) in shapes.iter().enumerate() {
