@@ -196,6 +196,7 @@ fn render(set: &RuleSet, topology: Topology, results: kbcheck::engine::Results) 
         show_inconclusive: true,
         config: None,
         max_diagnostics: 0,
+        max_per_rule: 0,
         markdown_max_chars: 60_000,
     };
     for format in [

@@ -6,6 +6,7 @@
 //! or `unchanged`); the findings only OLD has are kept, with OLD's locations, as `resolved`.
 
 use crate::finding::Status;
+use crate::fingerprint::Fingerprint;
 use crate::gate::Checked;
 use std::collections::HashSet;
 
@@ -15,25 +16,21 @@ pub struct Diff {
     /// The base topology; its findings are the resolved ones only.
     pub base: Checked,
     /// Fingerprints, in the order of the findings (rule id, then entity ids).
-    pub introduced: Vec<String>,
-    pub unchanged: Vec<String>,
-    pub resolved: Vec<String>,
+    pub introduced: Vec<Fingerprint>,
+    pub unchanged: Vec<Fingerprint>,
+    pub resolved: Vec<Fingerprint>,
 }
 
 /// Compare `base` with the new topologies, setting the status of every finding.
 pub fn compare(mut base: Checked, new: &mut [Checked]) -> Diff {
-    let before: HashSet<String> = base
-        .findings
-        .iter()
-        .map(|f| f.fingerprint.clone())
-        .collect();
-    let after: HashSet<String> = new
+    let before: HashSet<Fingerprint> = base.findings.iter().map(|f| f.fingerprint).collect();
+    let after: HashSet<Fingerprint> = new
         .iter()
         .flat_map(|c| &c.findings)
-        .map(|f| f.fingerprint.clone())
+        .map(|f| f.fingerprint)
         .collect();
-    let mut introduced = Vec::new();
-    let mut unchanged = Vec::new();
+    let mut introduced = Listed::default();
+    let mut unchanged = Listed::default();
     for f in new.iter_mut().flat_map(|c| c.findings.iter_mut()) {
         let (status, list) = if before.contains(&f.fingerprint) {
             (Status::Unchanged, &mut unchanged)
@@ -41,24 +38,33 @@ pub fn compare(mut base: Checked, new: &mut [Checked]) -> Diff {
             (Status::Introduced, &mut introduced)
         };
         f.status = Some(status);
-        push_once(list, &f.fingerprint);
+        list.push_once(f.fingerprint);
     }
     base.findings.retain(|f| !after.contains(&f.fingerprint));
-    let mut resolved = Vec::new();
+    let mut resolved = Listed::default();
     for f in &mut base.findings {
         f.status = Some(Status::Resolved);
-        push_once(&mut resolved, &f.fingerprint);
+        resolved.push_once(f.fingerprint);
     }
     Diff {
         base,
-        introduced,
-        unchanged,
-        resolved,
+        introduced: introduced.list,
+        unchanged: unchanged.list,
+        resolved: resolved.list,
     }
 }
 
-fn push_once(list: &mut Vec<String>, fp: &str) {
-    if !list.iter().any(|x| x == fp) {
-        list.push(fp.to_owned());
+/// Fingerprints in the order first seen, each once.
+#[derive(Default)]
+struct Listed {
+    list: Vec<Fingerprint>,
+    seen: HashSet<Fingerprint>,
+}
+
+impl Listed {
+    fn push_once(&mut self, fp: Fingerprint) {
+        if self.seen.insert(fp) {
+            self.list.push(fp);
+        }
     }
 }

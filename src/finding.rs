@@ -1,34 +1,43 @@
 //! Findings: what a rule reports about a topology. Plain data that reporters render.
 
 use crate::date::Date;
+use crate::fingerprint::Fingerprint;
+pub use crate::lang::RuleName;
 use crate::lang::env::DerivedUse;
 use crate::lang::{Level, Rule};
 use crate::topology::{Idx, Topology};
 use serde::Serialize;
+use std::cmp::Ordering;
+use std::sync::Arc;
 
 /// One finding of one rule about one entity or one group of entities.
+///
+/// Compact by design (a run may hold millions): the rule is a pointer shared by all its
+/// findings, entities are indices into the topology, the fingerprint is 8 bytes, and a
+/// waiver is shared by every finding it covers. Locations, entity ids and the fingerprint's
+/// text are computed when a report is written.
 #[derive(Debug, Clone)]
 pub struct Finding {
-    pub rule: String,
-    pub kb: Vec<String>,
+    /// The rule's id and KB articles, one allocation per rule.
+    pub rule: Arc<RuleName>,
     pub severity: Level,
-    pub message: String,
-    /// Entities involved: the selected entity, or every member of a group.
-    pub entities: Vec<Idx>,
-    /// Nodes a group's key refers to (the postoffice of `serves` links grouped by `to`):
-    /// named and located beside the members, but not members (nor part of the fingerprint).
-    pub key_entities: Vec<Idx>,
-    /// Derived values the finding rests on.
-    pub derived: Vec<DerivedUse>,
-    /// Stable identity from the rule id and the sorted entity ids (see [`crate::fingerprint`]);
-    /// empty until [`identify`] runs after evaluation.
-    pub fingerprint: String,
-    /// The waiver that covers the finding: still reported, but not counted by `--fail-on`.
-    pub waiver: Option<Waived>,
     /// With `--base`: whether the change introduced, left or resolved the finding.
     pub status: Option<Status>,
+    /// Stable identity from the rule id and the sorted entity ids (see [`crate::fingerprint`]);
+    /// zero until [`identify`] runs after evaluation.
+    pub fingerprint: Fingerprint,
+    pub message: Box<str>,
+    /// Entities involved: the selected entity, or every member of a group.
+    pub entities: Box<[Idx]>,
+    /// Nodes a group's key refers to (the postoffice of `serves` links grouped by `to`):
+    /// named and located beside the members, but not members (nor part of the fingerprint).
+    pub key_entities: Box<[Idx]>,
+    /// Derived values the finding rests on.
+    pub derived: Box<[DerivedUse]>,
+    /// The waiver that covers the finding: still reported, but not counted by `--fail-on`.
+    pub waiver: Option<Arc<Waived>>,
     /// For bindings reached over several hops: the entities and links walked to each.
-    pub paths: Vec<Witness>,
+    pub paths: Box<[Witness]>,
 }
 
 /// How a relation reached a bound entity: the entities and links walked, in order, from the
@@ -85,49 +94,61 @@ impl Finding {
         derived: Vec<DerivedUse>,
     ) -> Finding {
         Finding {
-            rule: rule.id.clone(),
-            kb: rule.meta.kb.clone(),
+            rule: Arc::clone(&rule.name),
             severity,
-            message,
-            entities,
-            key_entities: Vec::new(),
-            derived,
-            fingerprint: String::new(),
-            waiver: None,
             status: None,
-            paths: Vec::new(),
+            fingerprint: Fingerprint::default(),
+            message: message.into_boxed_str(),
+            entities: entities.into_boxed_slice(),
+            key_entities: Box::default(),
+            derived: derived.into_boxed_slice(),
+            waiver: None,
+            paths: Box::default(),
         }
     }
 
+    /// The rule's id.
+    pub fn rule_id(&self) -> &str {
+        &self.rule.id
+    }
+
+    /// The rule's KB articles.
+    pub fn kb(&self) -> &[String] {
+        &self.rule.kb
+    }
+
     /// The ids of the entities involved, in the finding's order.
-    pub fn ids(&self, topo: &Topology) -> Vec<String> {
+    pub fn ids<'t>(&self, topo: &'t Topology) -> Vec<&'t str> {
         self.entities
             .iter()
-            .map(|&i| topo.entity(i).id.clone())
+            .map(|&i| topo.entity(i).id.as_str())
             .collect()
     }
+
+    /// The contract's order: rule id, then the ids of the entities involved (compared in
+    /// place, nothing copied).
+    pub fn order(&self, topo: &Topology, other: &Finding, other_topo: &Topology) -> Ordering {
+        self.rule.id.cmp(&other.rule.id).then_with(|| {
+            let a = self.entities.iter().map(|&i| topo_id(topo, i));
+            a.cmp(other.entities.iter().map(|&i| topo_id(other_topo, i)))
+        })
+    }
+}
+
+fn topo_id(topo: &Topology, i: Idx) -> &str {
+    topo.entity(i).id.as_str()
 }
 
 /// Give every finding its fingerprint (after evaluation, before waivers and diffs).
 pub fn identify(findings: &mut [Finding], topo: &Topology) {
     for f in findings {
-        f.fingerprint = crate::fingerprint::fingerprint(&f.rule, &f.ids(topo));
+        f.fingerprint = Fingerprint::of(&f.rule.id, &f.ids(topo));
     }
 }
 
 /// Sort by rule id, then by the ids of the entities involved.
 pub fn sort(findings: &mut [Finding], topo: &Topology) {
-    findings.sort_by(|a, b| {
-        a.rule.cmp(&b.rule).then_with(|| {
-            let ids = |f: &Finding| {
-                f.entities
-                    .iter()
-                    .map(|i| topo.entity(*i).id.clone())
-                    .collect::<Vec<_>>()
-            };
-            ids(a).cmp(&ids(b))
-        })
-    });
+    findings.sort_by(|a, b| a.order(topo, b, topo));
 }
 
 /// Counts by severity.

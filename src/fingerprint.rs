@@ -19,15 +19,56 @@ pub const LEN: usize = 16;
 
 /// The fingerprint of a finding of `rule` about `entities` (in any order, duplicates ignored).
 pub fn fingerprint<S: AsRef<str>>(rule: &str, entities: &[S]) -> String {
-    let mut ids: Vec<&str> = entities.iter().map(AsRef::as_ref).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut data = Vec::new();
-    for part in ["kbcheck-fingerprint-v1", rule].into_iter().chain(ids) {
-        data.extend_from_slice(&(part.len() as u64).to_be_bytes());
-        data.extend_from_slice(part.as_bytes());
+    Fingerprint::of(rule, entities).to_string()
+}
+
+/// A fingerprint as 8 bytes: what a finding keeps (written as 16 hex digits on output).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fingerprint(pub u64);
+
+impl Fingerprint {
+    /// The fingerprint of a finding of `rule` about `entities` (in any order, duplicates
+    /// ignored).
+    pub fn of<S: AsRef<str>>(rule: &str, entities: &[S]) -> Fingerprint {
+        let mut ids: Vec<&str> = entities.iter().map(AsRef::as_ref).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut hasher = Sha256::new();
+        for part in ["kbcheck-fingerprint-v1", rule].into_iter().chain(ids) {
+            hasher.update((part.len() as u64).to_be_bytes());
+            hasher.update(part.as_bytes());
+        }
+        let digest: [u8; 32] = hasher.finalize().into();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(digest.get(..8).unwrap_or(&[0; 8]));
+        Fingerprint(u64::from_be_bytes(first))
     }
-    hex(sha256(&data).get(..LEN / 2).unwrap_or_default())
+
+    /// The fingerprint written as `text` (16 lowercase hex digits), if it is one.
+    pub fn parse(text: &str) -> Option<Fingerprint> {
+        is_fingerprint(text)
+            .then(|| u64::from_str_radix(text, 16).ok())
+            .flatten()
+            .map(Fingerprint)
+    }
+}
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+impl serde::Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl PartialEq<str> for Fingerprint {
+    fn eq(&self, other: &str) -> bool {
+        Fingerprint::parse(other) == Some(*self)
+    }
 }
 
 /// Whether `text` has the shape of a fingerprint (16 lowercase hex digits).
@@ -38,6 +79,7 @@ pub fn is_fingerprint(text: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+#[cfg(test)]
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -85,6 +127,11 @@ mod tests {
             )
         );
         assert!(is_fingerprint(&a), "{a}");
+        let f = Fingerprint::of("KB-Q151228-DUPLICATE-SERIAL", &["PO-RED", "PO-PAR"]);
+        assert_eq!(f.to_string(), a);
+        assert_eq!(Fingerprint::parse(&a), Some(f));
+        assert_eq!(Fingerprint::parse("not-a-fingerprint"), None);
+        assert_eq!(serde_json::to_string(&f).unwrap(), format!("\"{a}\""));
         assert_ne!(
             a,
             fingerprint("KB-Q151228-TWO-DRIVES", &["PO-PAR", "PO-RED"])

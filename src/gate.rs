@@ -33,6 +33,26 @@ pub fn evaluate_with(
     rule_done: &(dyn Fn() + Sync),
 ) -> Checked {
     let results = crate::engine::evaluate_all_with(set, &topology, rule_done);
+    checked(topology, results, warnings)
+}
+
+/// [`evaluate_with`] within a budget of findings shared by the run (`--max-findings`):
+/// `None` once the budget is exceeded, when the findings are dropped unreported.
+pub fn evaluate_within(
+    set: &RuleSet,
+    topology: Topology,
+    warnings: Diags,
+    rule_done: &(dyn Fn() + Sync),
+    budget: &crate::engine::Budget,
+) -> Option<Checked> {
+    let results = crate::engine::evaluate_within(set, &topology, rule_done, budget);
+    if budget.exceeded() {
+        return None;
+    }
+    Some(checked(topology, results, warnings))
+}
+
+fn checked(topology: Topology, results: crate::engine::Results, warnings: Diags) -> Checked {
     let mut findings = results.findings;
     crate::finding::identify(&mut findings, &topology);
     Checked {

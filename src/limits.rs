@@ -53,6 +53,24 @@ impl Default for Limits {
     }
 }
 
+/// The most findings one run may hold, by default (`--max-findings`).
+pub const MAX_FINDINGS: usize = 10_000_000;
+
+/// The error of a run whose rules found more than `limit` findings in `file` and the files
+/// checked before it: nothing is reported (a partial report could pass a gate).
+pub fn too_many_findings(file: &str, limit: usize) -> Diag {
+    Diag::error(
+        "limits::too_many_findings",
+        format!(
+            "the rules found more than the limit of {limit} findings (checking `{file}`); nothing was reported"
+        ),
+    )
+    .in_file(file)
+    .help(format!(
+        "raise `--max-findings` (now {limit}), or check fewer rules or topologies at once; so many findings usually mean one systemic problem: fix it, or run one rule with `--no-default-rules --rules FILE`"
+    ))
+}
+
 /// Refuse a parsed topology with more nodes or links than the limits allow. Counting is one
 /// look at the length of two lists, so a huge topology is refused before it is validated.
 pub fn check_topology(file: &SourceFile, root: &Node, limits: &Limits) -> Result<(), Diag> {

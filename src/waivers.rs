@@ -17,7 +17,7 @@
 use crate::date::{Date, TODAY_ENV};
 use crate::diagnostic::{Diag, Diags, suggestion_help};
 use crate::finding::Waived;
-use crate::fingerprint::is_fingerprint;
+use crate::fingerprint::{Fingerprint, is_fingerprint};
 use crate::gate::Checked;
 use crate::lang::RuleSet;
 use crate::limits::Limits;
@@ -26,7 +26,9 @@ use crate::reader::{MapReader, string_list};
 use crate::source::SourceFile;
 use crate::value::{Node, Pos, Value};
 use serde::Serialize;
+use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Keys at the top of a waivers file.
 pub const FILE_KEYS: &[&str] = &["$schema", "version", "waivers"];
@@ -103,12 +105,12 @@ impl Waiver {
     }
 
     /// Whether the waiver covers a finding of `rule` with `fingerprint` about entities `ids`.
-    pub fn matches(&self, rule: &str, fingerprint: &str, ids: &[String]) -> bool {
+    pub fn matches(&self, rule: &str, fingerprint: Fingerprint, ids: &[&str]) -> bool {
         self.rule.as_deref().is_none_or(|r| r == rule)
             && self
                 .fingerprint
                 .as_deref()
-                .is_none_or(|fp| fp == fingerprint)
+                .is_none_or(|fp| fingerprint == *fp)
             && (self.entities.is_empty()
                 || ids
                     .iter()
@@ -158,7 +160,7 @@ pub struct Applied {
     pub column: u32,
     pub state: State,
     /// Fingerprints of the findings it matched (an expired waiver matches but waives nothing).
-    pub matched: Vec<String>,
+    pub matched: Vec<Fingerprint>,
     /// What it covers, in words (not serialised).
     #[serde(skip)]
     pub description: String,
@@ -504,7 +506,12 @@ impl Waivers {
     /// Mark the findings the waivers cover, and say which waivers expired or matched nothing.
     /// A finding is covered by the first waiver in force that matches it.
     pub fn apply(&self, checked: &mut [Checked], today: Date) -> Outcome {
-        let mut matched: Vec<Vec<String>> = vec![Vec::new(); self.list.len()];
+        // Fingerprints each waiver matched, in order and as a set (a waiver may match a
+        // whole rule's findings).
+        let mut matched: Vec<(Vec<Fingerprint>, HashSet<Fingerprint>)> =
+            vec![Default::default(); self.list.len()];
+        // What a waiver in force gives the findings it covers, shared by all of them.
+        let given: Vec<Arc<Waived>> = self.list.iter().map(|w| Arc::new(self.waived(w))).collect();
         // The topology files each waiver matched findings in.
         let mut files: Vec<Vec<String>> = vec![Vec::new(); self.list.len()];
         for c in checked.iter_mut() {
@@ -515,30 +522,31 @@ impl Waivers {
             let path = relative(&self.dir, &absolute(Path::new(&name)));
             for f in findings.iter_mut() {
                 let ids = f.ids(topology);
-                for ((w, m), fs) in self
+                for (((w, m), fs), given) in self
                     .list
                     .iter()
                     .zip(matched.iter_mut())
                     .zip(files.iter_mut())
+                    .zip(&given)
                 {
-                    if !w.covers_file(&path) || !w.matches(&f.rule, &f.fingerprint, &ids) {
+                    if !w.covers_file(&path) || !w.matches(&f.rule.id, f.fingerprint, &ids) {
                         continue;
                     }
-                    if !m.contains(&f.fingerprint) {
-                        m.push(f.fingerprint.clone());
+                    if m.1.insert(f.fingerprint) {
+                        m.0.push(f.fingerprint);
                     }
                     if !fs.contains(&name) {
                         fs.push(name.clone());
                     }
                     if f.waiver.is_none() && !w.expired(today) {
-                        f.waiver = Some(self.waived(w));
+                        f.waiver = Some(Arc::clone(given));
                     }
                 }
             }
         }
         let mut problems = Diags::default();
         let mut waivers = Vec::with_capacity(self.list.len());
-        for ((w, m), fs) in self.list.iter().zip(matched).zip(files) {
+        for ((w, (m, _)), fs) in self.list.iter().zip(matched).zip(files) {
             if w.files.is_empty() && fs.len() > 1 {
                 problems.push(
                     Diag::warning(
@@ -647,15 +655,19 @@ mod tests {
         let first = w.list.first().unwrap();
         assert!(first.matches(
             "KB-Q151228-CONNECTOR-BACKBONE",
-            "x",
-            &["BACKBONE-RED-PAR".into()]
+            Fingerprint(1),
+            &["BACKBONE-RED-PAR"]
         ));
         assert!(!first.matches(
             "KB-Q151228-CONNECTOR-BACKBONE",
-            "x",
-            &["BACKBONE-RED-PAR".into(), "PO-RED".into()]
+            Fingerprint(1),
+            &["BACKBONE-RED-PAR", "PO-RED"]
         ));
-        assert!(!first.matches("KB-Q151228-TWO-DRIVES", "x", &["BACKBONE-RED-PAR".into()]));
+        assert!(!first.matches(
+            "KB-Q151228-TWO-DRIVES",
+            Fingerprint(1),
+            &["BACKBONE-RED-PAR"]
+        ));
         assert!(first.expired(Date::parse("2025-06-30").unwrap()));
         assert!(!first.expired(Date::parse("2025-06-29").unwrap()));
     }

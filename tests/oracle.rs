@@ -1289,7 +1289,7 @@ fn engine(vocab: Vocabulary, t: &Topo, rules: &[Rule]) -> (Vec<Outcome>, Vocabul
                 findings: results
                     .findings
                     .iter()
-                    .filter(|f| f.rule == id)
+                    .filter(|f| f.rule.id == id)
                     .map(|f| {
                         let mut e: Vec<String> = f.entities.iter().map(|&i| ids(i)).collect();
                         e.sort();

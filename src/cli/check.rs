@@ -1,7 +1,7 @@
 //! `kbcheck check`: the main job, from flags and project config to every report format,
 //! with waivers and the comparison with a base topology (`--base`).
 
-use super::io::{write_atomically, write_failed};
+use super::io::{write_atomically, write_atomically_with, write_failed};
 use super::load::{load_one, load_sources, load_topologies, today};
 use super::{EXITING, Exit, Io, LimitArgs, RuleArgs};
 use crate::diagnostic::{Diag, Diags};
@@ -58,6 +58,14 @@ pub struct CheckArgs {
     /// List each inconclusive result (rule, entity, the values not set), not just the count.
     #[arg(long)]
     pub show_inconclusive: bool,
+    /// Human output shows at most N findings of each rule in full, then how many more
+    /// (`0` = all); the machine formats list every finding.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub max_per_rule: usize,
+    /// Most findings one run may hold: past it the run stops with an error (exit 2) and
+    /// reports nothing, rather than exhaust the memory.
+    #[arg(long, value_name = "COUNT", default_value_t = crate::limits::MAX_FINDINGS)]
+    pub max_findings: usize,
     /// Which entities a rule that needs a value not set is reported as inconclusive for:
     /// those tagged `planned` (default), or all of them.
     #[arg(long, value_enum, default_value_t = crate::lang::InconclusiveFor::Planned)]
@@ -248,15 +256,25 @@ fn run_check(a: &CheckArgs, io: &mut Io<'_>, format_out: &mut Option<Format>) ->
         return Exit::Invalid;
     }
     let mut checked = Vec::new();
+    let budget = crate::engine::Budget::new(a.max_findings);
     for (topology, warnings) in topos {
         if format == Format::Human {
             io.diags(&warnings);
         }
-        checked.push(evaluate(&set, topology, warnings, progress));
+        match evaluate(&set, topology, warnings, progress, &budget, io) {
+            Some(c) => checked.push(c),
+            None => return Exit::Invalid,
+        }
     }
-    let diff = base.map(|(topology, warnings)| {
-        crate::diff::compare(evaluate(&set, topology, warnings, progress), &mut checked)
-    });
+    let diff = match base {
+        None => None,
+        Some((topology, warnings)) => {
+            match evaluate(&set, topology, warnings, progress, &budget, io) {
+                Some(base) => Some(crate::diff::compare(base, &mut checked)),
+                None => return Exit::Invalid,
+            }
+        }
+    };
     let outcome = waivers.map(|w| w.apply(&mut checked, today));
     if format == Format::Human
         && let Some(o) = &outcome
@@ -301,25 +319,29 @@ fn run_check(a: &CheckArgs, io: &mut Io<'_>, format_out: &mut Option<Format>) ->
         show_inconclusive: a.show_inconclusive,
         config: config.as_ref().map(|c| c.file.as_str()),
         max_diagnostics: io.max_diagnostics,
+        max_per_rule: a.max_per_rule,
         markdown_max_chars: a.markdown_max_chars,
     };
-    // One evaluation, every report: the files of `--output-format`, then `--format`'s.
+    // One evaluation, every report: the files of `--output-format`, then `--format`'s,
+    // each written as it is made.
     for (extra, path) in &a.output_format {
-        let text = report::render(*extra, &report, false);
-        if let Err(e) = write_atomically(path, &text) {
+        let written = write_atomically_with(path, |w| report::write(*extra, &report, false, w));
+        if let Err(e) = written {
             io.diag(&write_failed(path, &e));
             return Exit::Invalid;
         }
     }
     let color = io.color && a.output.is_none();
-    let text = report::render(format, &report, color);
     if let Some(path) = &a.output {
-        if let Err(e) = write_atomically(path, &text) {
+        let written = write_atomically_with(path, |w| report::write(format, &report, color, w));
+        if let Err(e) = written {
             io.diag(&write_failed(path, &e));
             return Exit::Invalid;
         }
     } else {
-        let _ = io.out.write_all(text.as_bytes());
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut *io.out);
+        let _ = report::write(format, &report, color, &mut out)
+            .and_then(|()| std::io::Write::flush(&mut out));
     }
     let exit = if report.failing() > 0 {
         Exit::Findings
@@ -335,14 +357,23 @@ fn run_check(a: &CheckArgs, io: &mut Io<'_>, format_out: &mut Option<Format>) ->
     exit
 }
 
-/// Evaluate the rules over one topology, showing progress on long runs.
+/// Evaluate the rules over one topology, showing progress on long runs; `None` (the error
+/// reported) once the run holds more findings than `--max-findings`.
 fn evaluate(
     set: &RuleSet,
     topology: Topology,
     warnings: Diags,
     progress: Progress,
-) -> crate::gate::Checked {
+    budget: &crate::engine::Budget,
+    io: &mut Io<'_>,
+) -> Option<crate::gate::Checked> {
     let rules = set.rules.iter().filter(|r| !r.is_derivation()).count();
     let phase = progress.evaluating(topology.len(), rules);
-    crate::gate::evaluate_with(set, topology, warnings, &|| phase.step())
+    let file = topology.file.name().to_owned();
+    let checked = crate::gate::evaluate_within(set, topology, warnings, &|| phase.step(), budget);
+    drop(phase);
+    if checked.is_none() {
+        io.diag(&crate::limits::too_many_findings(&file, budget.max()));
+    }
+    checked
 }

@@ -71,7 +71,7 @@ pub fn findings(
         let severity = super::level(rule, &[i], env);
         let message = rule.message.render_bound(env, None, &bound);
         let mut f = Finding::new(rule, severity, message, entities, uses.borrow().clone());
-        f.paths = paths;
+        f.paths = paths.into_boxed_slice();
         out.push(f);
     }
 }

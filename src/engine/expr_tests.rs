@@ -58,7 +58,7 @@ pub(super) fn messages(rule: &str, topo: &str) -> Vec<String> {
     let (set, topology) = loaded(rule, topo);
     crate::engine::evaluate(&set, &topology)
         .into_iter()
-        .map(|f| f.message)
+        .map(|f| f.message.into())
         .collect()
 }
 

@@ -253,7 +253,7 @@ pub fn run(
         }
         let key_entities = key_nodes(topo, spec, first, &members);
         let mut f = Finding::new(rule, severity, message, members, all_uses);
-        f.key_entities = key_entities;
+        f.key_entities = key_entities.into_boxed_slice();
         out.push(f);
     }
     components.last = Some((shared, grouping));
@@ -570,12 +570,12 @@ nodes:
         let (t, _) = crate::topology::Topology::load(&file, tree, &set.vocab);
         let t = t.unwrap();
         let results = crate::engine::evaluate_all(&set, &t);
+        let ids = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         let fired: Vec<(String, Vec<String>)> = results
             .findings
             .iter()
-            .map(|f| (f.rule.clone(), f.ids(&t)))
+            .map(|f| (f.rule.id.clone(), ids(&f.ids(&t))))
             .collect();
-        let ids = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         assert_eq!(
             fired,
             vec![

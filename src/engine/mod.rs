@@ -141,6 +141,51 @@ pub fn evaluate_all_with(
     topo: &Topology,
     rule_done: &(dyn Fn() + Sync),
 ) -> Results {
+    evaluate_within(rules, topo, rule_done, &Budget::new(usize::MAX))
+}
+
+/// The most findings a run may hold (`--max-findings`), counted over every topology and
+/// thread: evaluation stops at the first rule that takes the count past it, so a run that
+/// would report too much fails closed instead of growing until the system kills it.
+#[derive(Debug)]
+pub struct Budget {
+    max: usize,
+    used: std::sync::atomic::AtomicUsize,
+}
+
+impl Budget {
+    pub fn new(max: usize) -> Budget {
+        Budget {
+            max,
+            used: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// The most findings allowed.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// Count `n` more findings.
+    fn spend(&self, n: usize) {
+        self.used.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether more findings than allowed were counted.
+    pub fn exceeded(&self) -> bool {
+        self.used.load(std::sync::atomic::Ordering::Relaxed) > self.max
+    }
+}
+
+/// [`evaluate_all_with`] within a budget of findings: once it is exceeded the remaining
+/// rules are skipped and the results are partial (the caller checks
+/// [`Budget::exceeded`] and reports nothing from them).
+pub fn evaluate_within(
+    rules: &RuleSet,
+    topo: &Topology,
+    rule_done: &(dyn Fn() + Sync),
+    budget: &Budget,
+) -> Results {
     let derived = derive(rules, topo);
     let mut checks: Vec<&Rule> = rules.rules.iter().filter(|r| r.reports()).collect();
     // Group rules that form the same groups next to each other, so each thread forms them
@@ -160,7 +205,7 @@ pub fn evaluate_all_with(
                         checks.iter().skip(t).step_by(threads).copied().collect();
                     let derived = &derived;
                     scope.spawn(move || {
-                        run_rules(&mine, topo, derived, rules.inconclusive, rule_done)
+                        run_rules(&mine, topo, derived, rules.inconclusive, rule_done, budget)
                     })
                 })
                 .collect();
@@ -168,7 +213,14 @@ pub fn evaluate_all_with(
         });
         if parts.len() != threads {
             // A thread that panicked would lose findings: fall back rather than pass.
-            run_rules(&checks, topo, &derived, rules.inconclusive, rule_done)
+            run_rules(
+                &checks,
+                topo,
+                &derived,
+                rules.inconclusive,
+                rule_done,
+                budget,
+            )
         } else {
             let mut all = Results::default();
             for p in parts {
@@ -178,8 +230,18 @@ pub fn evaluate_all_with(
             all
         }
     } else {
-        run_rules(&checks, topo, &derived, rules.inconclusive, rule_done)
+        run_rules(
+            &checks,
+            topo,
+            &derived,
+            rules.inconclusive,
+            rule_done,
+            budget,
+        )
     };
+    if budget.exceeded() {
+        return results;
+    }
     crate::finding::sort(&mut results.findings, topo);
     crate::finding::sort_inconclusive(&mut results.inconclusive, topo);
     results
@@ -194,6 +256,7 @@ fn run_rules(
     derived: &DerivedStore,
     inconclusive_for: crate::lang::InconclusiveFor,
     rule_done: &(dyn Fn() + Sync),
+    budget: &Budget,
 ) -> Results {
     let mut results = Results {
         inconclusive_for,
@@ -202,6 +265,10 @@ fn run_rules(
     let mut components = group::Components::default();
     let mut index = index::Index::default();
     for rule in rules {
+        if budget.exceeded() {
+            break;
+        }
+        let before = results.findings.len();
         run_indexed(
             rule,
             topo,
@@ -210,6 +277,7 @@ fn run_rules(
             Some(&mut index),
             &mut results,
         );
+        budget.spend(results.findings.len() - before);
         rule_done();
     }
     results

@@ -221,7 +221,7 @@ fn a_message_reads_a_field_of_the_node_a_reference_names() {
     let (set, topo) = super::tests::compiled_on_with(rule, TOPO, vocab());
     let messages: Vec<String> = crate::engine::evaluate(&set, &topo)
         .iter()
-        .map(|f| f.message.clone())
+        .map(|f| f.message.to_string())
         .collect();
     assert_eq!(messages, vec!["postoffice `A` falls back on `B` (N2)"]);
     // A list of references names no one node to read.

@@ -9,8 +9,8 @@ fn findings(rule: &str, topology: &str) -> Vec<(Vec<String>, String, Vec<Vec<Str
         .iter()
         .map(|f| {
             (
-                f.ids(&topo),
-                f.message.clone(),
+                f.ids(&topo).into_iter().map(str::to_owned).collect(),
+                f.message.to_string(),
                 f.paths
                     .iter()
                     .map(|p| {

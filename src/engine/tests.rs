@@ -386,7 +386,7 @@ fn a_written_value_wins_silently_unless_the_derivation_says_what_a_conflict_mean
     };
     assert_eq!(f.severity, crate::lang::Level::Error);
     assert_eq!(
-        f.message,
+        &*f.message,
         "writes `22-12345`, the article implies 0799-99992"
     );
 }

@@ -352,11 +352,11 @@ pub fn build(topo: &Topology, findings: &[Finding], rules: &RuleSet, opts: &Opti
     let mut marks: BTreeMap<Idx, Vec<Mark>> = BTreeMap::new();
     let mut legend = Vec::new();
     let mut sorted: Vec<&Finding> = findings.iter().collect();
-    sorted.sort_by_cached_key(|f| (f.rule.clone(), f.ids(topo)));
+    sorted.sort_by(|a, b| a.order(topo, b, topo));
     for f in sorted {
         let waived = f.waiver.is_some();
         let mark = |on_path| Mark {
-            rule: f.rule.clone(),
+            rule: f.rule.id.clone(),
             level: f.severity,
             waived,
             on_path,
@@ -371,15 +371,15 @@ pub fn build(topo: &Topology, findings: &[Finding], rules: &RuleSet, opts: &Opti
                 add_mark(marks.entry(e).or_default(), mark(true));
             }
         } else if f.entities.len() > 1 {
-            for e in group_path(topo, &f.entities, &walk_kinds(rules, &f.rule)) {
+            for e in group_path(topo, &f.entities, &walk_kinds(rules, &f.rule.id)) {
                 add_mark(marks.entry(e).or_default(), mark(true));
             }
         }
         legend.push(Legend {
-            rule: f.rule.clone(),
+            rule: f.rule.id.clone(),
             level: f.severity,
             waived,
-            entities: f.ids(topo),
+            entities: f.ids(topo).into_iter().map(str::to_owned).collect(),
         });
     }
     let keep = kept(topo, &marks, opts.neighbourhood);

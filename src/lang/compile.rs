@@ -285,6 +285,10 @@ pub fn compile_named(
     let (id, pos) = id?;
     Some(Rule {
         id: id.to_owned(),
+        name: std::sync::Arc::new(super::RuleName {
+            id: id.to_owned(),
+            kb: meta.kb.clone(),
+        }),
         meta,
         select: select?,
         logic: logic?,

@@ -194,10 +194,20 @@ pub struct TestCase {
     pub pos: Pos,
 }
 
+/// What a finding names of its rule: the id and the KB articles, shared by the rule's
+/// findings ([`Rule::name`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RuleName {
+    pub id: String,
+    pub kb: Vec<String>,
+}
+
 /// A compiled rule.
 #[derive(Debug)]
 pub struct Rule {
     pub id: String,
+    /// The id and KB articles every finding of the rule points to (one copy per rule).
+    pub name: std::sync::Arc<RuleName>,
     pub meta: Meta,
     pub select: Select,
     pub logic: Logic,
@@ -312,7 +322,11 @@ pub enum InconclusiveFor {
 
 impl RuleSet {
     pub fn get(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| r.id == id)
+        // Sorted by id when loaded: a binary search; a set built otherwise is searched.
+        match self.rules.binary_search_by(|r| r.id.as_str().cmp(id)) {
+            Ok(i) => self.rules.get(i),
+            Err(_) => self.rules.iter().find(|r| r.id == id),
+        }
     }
 
     /// Entities a rule selects, from the kind index.

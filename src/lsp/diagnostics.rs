@@ -160,7 +160,7 @@ fn topology(ws: &Workspace, uri: &Uri, name: &str, text: &str) -> Analysis {
     }
     for f in &checked.findings {
         for d in finding_diagnostics(ws, f, topo, &file, &index, uri) {
-            out.findings.push((d.range, f.rule.clone()));
+            out.findings.push((d.range, f.rule.id.clone()));
             out.diagnostics.push(d);
         }
     }
@@ -198,8 +198,8 @@ fn finding_diagnostics(
     index: &LineIndex<'_>,
     uri: &Uri,
 ) -> Vec<Diagnostic> {
-    let rule = ws.set.get(&f.rule);
-    let mut message = f.message.clone();
+    let rule = ws.set.get(&f.rule.id);
+    let mut message = f.message.to_string();
     for d in &f.derived {
         message.push_str(&format!(
             "\nrests on a derived value: `{}` of `{}` is `{}`, derived by {}",
@@ -259,8 +259,8 @@ fn finding_diagnostics(
             Diagnostic {
                 range: span_range(file, topo.entity(i).label_pos, index),
                 severity: Some(severity),
-                code: Some(NumberOrString::String(f.rule.clone())),
-                code_description: rule_link(ws, &f.rule),
+                code: Some(NumberOrString::String(f.rule.id.clone())),
+                code_description: rule_link(ws, &f.rule.id),
                 source: Some(SOURCE.to_owned()),
                 message: message.clone(),
                 related_information: (!related.is_empty()).then_some(related),

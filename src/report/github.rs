@@ -13,19 +13,24 @@ use crate::diagnostic::Diag;
 use crate::finding::Status;
 use crate::lang::Level;
 
-pub fn render(report: &Report<'_>) -> String {
+/// Write the annotations to `out`, a finding at a time.
+pub fn write(report: &Report<'_>, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut out = String::new();
     for item in report.findings() {
         annotate(&mut out, &item, report);
+        w.write_all(out.as_bytes())?;
+        out.clear();
     }
     for item in report.resolved() {
         let f = item.finding;
-        let title = format!("{} resolved", f.rule);
+        let title = format!("{} resolved", f.rule.id);
         out.push_str(&command(
             "notice",
             &[("title", title)],
             &format!("resolved by this change: {}", f.message),
         ));
+        w.write_all(out.as_bytes())?;
+        out.clear();
     }
     for u in report.undecided() {
         let mut props = Vec::new();
@@ -62,20 +67,20 @@ pub fn render(report: &Report<'_>) -> String {
     // The summary line every format shows, last.
     out.push_str(&report.tally().line());
     out.push('\n');
-    out
+    w.write_all(out.as_bytes())
 }
 
 fn annotate(out: &mut String, item: &Item<'_>, report: &Report<'_>) {
     let f = item.finding;
-    let rule = report.rules.get(&f.rule);
+    let rule = report.rules.get(&f.rule.id);
     let command_name = match (f.severity, &f.waiver) {
         (_, Some(_)) | (Level::Info, _) => "notice",
         (Level::Error, None) => "error",
         (Level::Warning, None) => "warning",
     };
     let mut title = match rule {
-        Some(r) => format!("{}: {}", f.rule, r.meta.title),
-        None => f.rule.clone(),
+        Some(r) => format!("{}: {}", f.rule.id, r.meta.title),
+        None => f.rule.id.clone(),
     };
     if f.waiver.is_some() {
         title.push_str(" (waived)");
@@ -86,14 +91,14 @@ fn annotate(out: &mut String, item: &Item<'_>, report: &Report<'_>) {
     let locations = item.locations();
     let n = locations.len();
     for (i, l) in locations.iter().enumerate() {
-        let mut message = f.message.clone();
+        let mut message = f.message.to_string();
         if n > 1 {
             message.push_str(&format!(
                 "\n\n{} `{}` is {} of {n} entities: {}",
                 l.kind,
                 l.entity,
                 i + 1,
-                item.ids.join(", ")
+                item.ids().join(", ")
             ));
         }
         if let Some(w) = &f.waiver {

@@ -286,7 +286,7 @@ fn diagrams(out: &mut String, report: &Report<'_>) {
 
 /// The KB articles of a finding, space-separated (for filtering).
 fn kbs(f: &Finding) -> String {
-    f.kb.join(" ")
+    f.rule.kb.join(" ")
 }
 
 fn table(out: &mut String, report: &Report<'_>, items: &[Item<'_>]) {
@@ -296,7 +296,7 @@ fn table(out: &mut String, report: &Report<'_>, items: &[Item<'_>]) {
     }
     let articles: BTreeSet<&str> = items
         .iter()
-        .flat_map(|i| i.finding.kb.iter().map(String::as_str))
+        .flat_map(|i| i.finding.rule.kb.iter().map(String::as_str))
         .collect();
     out.push_str("<div class=\"filters\">\n<label>Severity <select id=\"filter-severity\"><option value=\"\">all</option>");
     for level in Level::NAMES {
@@ -321,10 +321,10 @@ fn table(out: &mut String, report: &Report<'_>, items: &[Item<'_>]) {
             .iter()
             .position(|c| std::ptr::eq(&c.topology, item.topology))
             .unwrap_or(0);
-        let entities = serde_json::to_string(&item.ids).unwrap_or_default();
-        let kb_links: Vec<String> = f.kb.iter().map(|k| kb_link(report, f, k)).collect();
+        let entities = serde_json::to_string(&item.ids()).unwrap_or_default();
+        let kb_links: Vec<String> = f.rule.kb.iter().map(|k| kb_link(report, f, k)).collect();
         let ids: Vec<String> = item
-            .ids
+            .ids()
             .iter()
             .map(|i| format!("<code>{}</code>", esc(i)))
             .collect();
@@ -344,11 +344,11 @@ fn table(out: &mut String, report: &Report<'_>, items: &[Item<'_>]) {
             out,
             "<tr data-finding=\"finding-{n}\" data-severity=\"{sev}\" data-kb=\"{}\" data-waived=\"{waived}\" data-rule=\"{}\" data-entities=\"{}\" data-diagram=\"{}\"{}><td><span class=\"badge {sev}\">{sev}</span></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td>{status}<td>{gate}</td></tr>",
             esc(&kbs(f)),
-            esc(&f.rule),
+            esc(&f.rule.id),
             esc(&entities),
             diagram_id(diagram),
             if waived { " class=\"waived\"" } else { "" },
-            esc(&f.rule),
+            esc(&f.rule.id),
             kb_links.join(", "),
             ids.join(", "),
             esc(&f.message.replace('\n', " ")),
@@ -428,7 +428,7 @@ fn article<'a>(
     sources: &mut Sources<'a>,
 ) {
     let f = item.finding;
-    let rule = report.rules.get(&f.rule);
+    let rule = report.rules.get(&f.rule.id);
     let sev = f.severity.word();
     let waived = f.waiver.is_some();
     let _ = writeln!(
@@ -437,7 +437,7 @@ fn article<'a>(
         if waived { " waived" } else { "" },
         esc(&kbs(f))
     );
-    let title = rule.map_or_else(|| f.rule.clone(), |r| r.meta.title.clone());
+    let title = rule.map_or_else(|| f.rule.id.clone(), |r| r.meta.title.clone());
     let mut badges = format!("<span class=\"badge {sev}\">{sev}</span>");
     if waived {
         badges.push_str(" <span class=\"badge waived\">waived</span>");
@@ -453,12 +453,12 @@ fn article<'a>(
             let _ = writeln!(out, "<dt>{name}</dt><dd>{html}</dd>");
         }
     };
-    row("Rule", format!("<code>{}</code>", esc(&f.rule)));
-    let kb: Vec<String> = f.kb.iter().map(|k| kb_link(report, f, k)).collect();
+    row("Rule", format!("<code>{}</code>", esc(&f.rule.id)));
+    let kb: Vec<String> = f.rule.kb.iter().map(|k| kb_link(report, f, k)).collect();
     row("KB article", kb.join(", "));
     row(
         "Fingerprint",
-        format!("<code>{}</code>", esc(&f.fingerprint)),
+        format!("<code>{}</code>", esc(&f.fingerprint.to_string())),
     );
     if let Some(r) = rule {
         let m = &r.meta;

@@ -37,10 +37,10 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
     };
     match report.diff {
         None => {
-            let mut shown = Capped::new(max);
+            let mut shown = Capped::per_code(max, report.max_per_rule);
             for c in report.checked {
                 for f in &c.findings {
-                    shown.push(&f.rule, || show(f, &c.topology, rules));
+                    shown.push(&f.rule.id, || show(f, &c.topology, rules));
                 }
             }
             out.push_str(&shown.finish());
@@ -50,11 +50,11 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
                 (Status::Introduced, "introduced by this change"),
                 (Status::Unchanged, "left unchanged by this change"),
             ] {
-                let mut section = Capped::new(max);
+                let mut section = Capped::per_code(max, report.max_per_rule);
                 let mut n = 0;
                 for c in report.checked {
                     for f in c.findings.iter().filter(|f| f.status == Some(status)) {
-                        section.push(&f.rule, || show(f, &c.topology, rules));
+                        section.push(&f.rule.id, || show(f, &c.topology, rules));
                         n += 1;
                     }
                 }
@@ -74,9 +74,9 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
                 plural(n),
                 diff.base.topology.file.name()
             ));
-            let mut resolved = Capped::new(max);
+            let mut resolved = Capped::per_code(max, report.max_per_rule);
             for f in &diff.base.findings {
-                resolved.push(&f.rule, || show(f, &diff.base.topology, rules));
+                resolved.push(&f.rule.id, || show(f, &diff.base.topology, rules));
             }
             out.push_str(&resolved.finish());
         }
@@ -180,7 +180,7 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
 
 /// A finding as a diagnostic pointing into the topology file.
 pub fn finding_diag(f: &Finding, topo: &Topology, rules: &RuleSet) -> Diag {
-    let rule = rules.get(&f.rule);
+    let rule = rules.get(&f.rule.id);
     let quiet = f.waiver.is_some() || f.status == Some(Status::Resolved);
     let mut d = match f.severity {
         Level::Error if !quiet => Diag::error("x", f.message.clone()),
@@ -190,9 +190,9 @@ pub fn finding_diag(f: &Finding, topo: &Topology, rules: &RuleSet) -> Diag {
             ..Diag::error("x", f.message.clone())
         },
     };
-    d.code = f.rule.clone();
+    d.code = f.rule.id.clone();
     // A finding's message is the rule's, as written: not shortened like an input error's.
-    d.message = f.message.clone();
+    d.message = f.message.to_string();
     for &i in &f.entities {
         let e = topo.entity(i);
         d = d.at(

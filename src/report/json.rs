@@ -14,19 +14,32 @@
 //! finding whose rule reports bindings reached over several hops (each with `binding`, `entity`
 //! and the ids `walked` from where the relation started to the bound entity, links included).
 
+use super::stream::Lazy;
 use super::{Item, Report};
-use crate::finding::{Finding, Inconclusive, Summary};
+use crate::finding::{Inconclusive, Summary};
 use crate::topology::Topology;
 use crate::waivers::Outcome;
 use serde_json::{Value, json};
 
+/// The report as one string (tests, small outputs); [`write`] streams it.
 pub fn render(report: &Report<'_>) -> String {
+    let mut out = Vec::new();
+    // Writing to memory fails only if memory does.
+    let _ = write(report, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Write the report to `out`, each finding made as it is written.
+pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let items = report.findings();
+    let resolved = report.resolved();
+    let lazy = Lazy::new();
     let mut warnings = Vec::new();
     for c in report.checked {
         warnings.extend(c.warnings.iter().map(warning));
     }
     warnings.extend(report.waiver_problems().map(warning));
-    let all: Vec<&Finding> = report.checked.iter().flat_map(|c| &c.findings).collect();
+    let all = report.checked.iter().flat_map(|c| &c.findings);
     let mut summary = serde_json::to_value(Summary::of(all)).unwrap_or_default();
     if let Some(map) = summary.as_object_mut() {
         let tally = report.tally();
@@ -41,7 +54,7 @@ pub fn render(report: &Report<'_>) -> String {
         );
     }
     let mut doc = json!({
-        "findings": report.findings().iter().map(|i| finding(i, report)).collect::<Vec<_>>(),
+        "findings": lazy.list(items.iter().map(|i| finding(i, report))),
         "summary": summary,
         "fail_on": report.fail_on_word(),
         "fail_on_inconclusive": report.gate.inconclusive,
@@ -69,14 +82,12 @@ pub fn render(report: &Report<'_>) -> String {
                     "introduced": diff.introduced,
                     "unchanged": diff.unchanged,
                     "resolved": diff.resolved,
-                    "resolved_findings": report.resolved().iter().map(|i| finding(i, report)).collect::<Vec<_>>(),
+                    "resolved_findings": lazy.list(resolved.iter().map(|i| finding(i, report))),
                 }),
             );
         }
     }
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    out.push('\n');
-    out
+    lazy.write(&doc, out)
 }
 
 fn warning(w: &crate::diagnostic::Diag) -> Value {
@@ -86,13 +97,13 @@ fn warning(w: &crate::diagnostic::Diag) -> Value {
 
 fn finding(item: &Item<'_>, report: &Report<'_>) -> Value {
     let (f, topo) = (item.finding, item.topology);
-    let rule = report.rules.get(&f.rule);
+    let rule = report.rules.get(&f.rule.id);
     let mut v = json!({
-        "rule": f.rule,
-        "kb": f.kb,
+        "rule": f.rule.id,
+        "kb": f.rule.kb,
         "severity": f.severity,
         "message": f.message,
-        "entities": item.ids,
+        "entities": item.ids(),
         "locations": item.locations().iter().map(|l| {
             json!({"entity": l.entity, "file": l.file, "line": l.line, "column": l.column})
         }).chain(item.key_locations().iter().map(|l| {
@@ -113,7 +124,7 @@ fn finding(item: &Item<'_>, report: &Report<'_>) -> Value {
         // topology are another finding (waivers say which files they are for).
         "topology": topo.name.clone().unwrap_or_else(|| topo.file.name().to_owned()),
         "waived": f.waiver.is_some(),
-        "waiver": f.waiver,
+        "waiver": f.waiver.as_deref(),
         "failing": report.gate.fails(f),
     });
     if let (Some(status), Some(map)) = (f.status, v.as_object_mut()) {

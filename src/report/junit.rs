@@ -37,41 +37,44 @@ struct Case {
     outcome: Outcome,
 }
 
-struct Suite {
+/// A suite: the cases of its rule's findings (made as they are written), then the resolved
+/// ones, then cases made beforehand.
+struct Suite<'r, 'a> {
     name: String,
     properties: Vec<(&'static str, String)>,
+    findings: &'r [Item<'a>],
+    resolved: &'r [Item<'a>],
     cases: Vec<Case>,
 }
 
-pub fn render(report: &Report<'_>) -> String {
+/// The findings of `rule` in a list sorted by rule id.
+fn of_rule<'r, 'a>(items: &'r [Item<'a>], rule: &str) -> &'r [Item<'a>] {
+    let start = items.partition_point(|i| i.finding.rule.id.as_str() < rule);
+    let len = items
+        .get(start..)
+        .unwrap_or_default()
+        .partition_point(|i| i.finding.rule.id == rule);
+    items.get(start..start + len).unwrap_or_default()
+}
+
+/// Write the JUnit XML to `out`, each finding's case made as it is written.
+pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let items = report.findings();
     let resolved = report.resolved();
     let several = report.checked.len() > 1;
-    let mut suites: Vec<Suite> = report
+    // The rules with findings, per topology.
+    let fired: Vec<std::collections::HashSet<&str>> = report
+        .checked
+        .iter()
+        .map(|c| c.findings.iter().map(|f| f.rule.id.as_str()).collect())
+        .collect();
+    let mut suites: Vec<Suite<'_, '_>> = report
         .reporting_rules()
         .into_iter()
         .map(|rule| {
-            let mut cases: Vec<Case> = items
-                .iter()
-                .filter(|i| i.finding.rule == rule.id)
-                .map(|i| finding_case(i, report, several))
-                .collect();
-            cases.extend(
-                resolved
-                    .iter()
-                    .filter(|i| i.finding.rule == rule.id)
-                    .map(|i| {
-                        let mut c = finding_case(i, report, several);
-                        c.outcome = Outcome::Pass(Some(format!(
-                            "resolved by this change: {}\n{}",
-                            i.finding.message,
-                            body(i, report)
-                        )));
-                        c
-                    }),
-            );
-            for c in report.checked {
-                if !c.findings.iter().any(|f| f.rule == rule.id) {
+            let mut cases = Vec::new();
+            for (c, fired) in report.checked.iter().zip(&fired) {
+                if !fired.contains(rule.id.as_str()) {
                     let file = c.topology.file.name();
                     cases.push(Case {
                         name: if several {
@@ -88,6 +91,8 @@ pub fn render(report: &Report<'_>) -> String {
             Suite {
                 name: rule.id.clone(),
                 properties: properties(rule),
+                findings: of_rule(&items, &rule.id),
+                resolved: of_rule(&resolved, &rule.id),
                 cases,
             }
         })
@@ -132,6 +137,8 @@ pub fn render(report: &Report<'_>) -> String {
         suites.push(Suite {
             name: "kbcheck inconclusive".to_owned(),
             properties: Vec::new(),
+            findings: &[],
+            resolved: &[],
             cases: undecided,
         });
     }
@@ -151,6 +158,8 @@ pub fn render(report: &Report<'_>) -> String {
         suites.push(Suite {
             name: "kbcheck warnings".to_owned(),
             properties: Vec::new(),
+            findings: &[],
+            resolved: &[],
             cases: warnings,
         });
     }
@@ -190,6 +199,8 @@ pub fn render(report: &Report<'_>) -> String {
         suites.push(Suite {
             name: "kbcheck waivers".to_owned(),
             properties: vec![("file", w.file.clone())],
+            findings: &[],
+            resolved: &[],
             cases,
         });
     }
@@ -204,14 +215,36 @@ pub fn render(report: &Report<'_>) -> String {
             ("warnings", tally.warnings.to_string()),
             ("summary", tally.line()),
         ],
+        findings: &[],
+        resolved: &[],
         cases: Vec::new(),
     });
-    write(&suites)
+    write_suites(&suites, report, several, out)
+}
+
+/// A resolved finding's case: passing, with the name its failure had.
+fn resolved_case(item: &Item<'_>, report: &Report<'_>, several: bool) -> Case {
+    let mut c = finding_case(item, report, several);
+    c.outcome = Outcome::Pass(Some(format!(
+        "resolved by this change: {}\n{}",
+        item.finding.message,
+        body(item, report)
+    )));
+    c
+}
+
+/// What a finding's case will be, without making it: failure, skipped or passing.
+fn finding_outcome(item: &Item<'_>, report: &Report<'_>) -> (bool, bool) {
+    let f = item.finding;
+    (
+        f.waiver.is_none() && report.gate.fails(f),
+        f.waiver.is_some(),
+    )
 }
 
 fn finding_case(item: &Item<'_>, report: &Report<'_>, several: bool) -> Case {
     let f = item.finding;
-    let ids = item.ids.join(", ");
+    let ids = item.ids().join(", ");
     let file = item.topology.file.name();
     let first_line = item.locations().first().map_or(1, |l| l.line);
     let body = body(item, report);
@@ -222,7 +255,7 @@ fn finding_case(item: &Item<'_>, report: &Report<'_>, several: bool) -> Case {
         },
         None if report.gate.fails(f) => Outcome::Failure {
             kind: f.severity.word().to_owned(),
-            message: f.message.clone(),
+            message: f.message.to_string(),
             body,
         },
         // Reported, but below the gate: a passing case that carries the finding.
@@ -239,7 +272,7 @@ fn finding_case(item: &Item<'_>, report: &Report<'_>, several: bool) -> Case {
         } else {
             ids
         },
-        classname: f.rule.clone(),
+        classname: f.rule.id.clone(),
         file: Some((file.to_owned(), first_line)),
         outcome,
     }
@@ -249,7 +282,7 @@ fn finding_case(item: &Item<'_>, report: &Report<'_>, several: bool) -> Case {
 fn body(item: &Item<'_>, report: &Report<'_>) -> String {
     let f = item.finding;
     let mut lines = vec![
-        format!("{} ({}): {}", f.rule, f.severity.word(), f.message),
+        format!("{} ({}): {}", f.rule.id, f.severity.word(), f.message),
         "entities:".to_owned(),
     ];
     for l in item.locations() {
@@ -258,7 +291,7 @@ fn body(item: &Item<'_>, report: &Report<'_>) -> String {
             l.kind, l.entity, l.file, l.line, l.column
         ));
     }
-    if let Some(rule) = report.rules.get(&f.rule) {
+    if let Some(rule) = report.rules.get(&f.rule.id) {
         if !rule.meta.resolution.is_empty() {
             lines.push(format!("resolution: {}", rule.meta.resolution));
         }
@@ -300,65 +333,94 @@ fn properties(rule: &Rule) -> Vec<(&'static str, String)> {
     p
 }
 
-fn write(suites: &[Suite]) -> String {
-    let count =
-        |s: &Suite, f: fn(&Outcome) -> bool| s.cases.iter().filter(|c| f(&c.outcome)).count();
+fn write_suites(
+    suites: &[Suite<'_, '_>],
+    report: &Report<'_>,
+    several: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let is_failure = |o: &Outcome| matches!(o, Outcome::Failure { .. });
     let is_skipped = |o: &Outcome| matches!(o, Outcome::Skipped { .. });
-    let tests: usize = suites.iter().map(|s| s.cases.len()).sum();
-    let failures: usize = suites.iter().map(|s| count(s, is_failure)).sum();
-    let skipped: usize = suites.iter().map(|s| count(s, is_skipped)).sum();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    out.push_str(&format!("<testsuites name=\"kbcheck\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n"));
-    for s in suites {
-        out.push_str(&format!(
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n",
+    // (tests, failures, skipped) of a suite, its findings' outcomes told without making them.
+    let count = |s: &Suite<'_, '_>| {
+        let mut n = (s.findings.len() + s.resolved.len() + s.cases.len(), 0, 0);
+        for (failure, skipped) in s.findings.iter().map(|i| finding_outcome(i, report)) {
+            n.1 += usize::from(failure);
+            n.2 += usize::from(skipped);
+        }
+        n.1 += s.cases.iter().filter(|c| is_failure(&c.outcome)).count();
+        n.2 += s.cases.iter().filter(|c| is_skipped(&c.outcome)).count();
+        n
+    };
+    let counts: Vec<(usize, usize, usize)> = suites.iter().map(count).collect();
+    let tests: usize = counts.iter().map(|c| c.0).sum();
+    let failures: usize = counts.iter().map(|c| c.1).sum();
+    let skipped: usize = counts.iter().map(|c| c.2).sum();
+    out.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
+    writeln!(
+        out,
+        "<testsuites name=\"kbcheck\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">"
+    )?;
+    for (s, (tests, failures, skipped)) in suites.iter().zip(counts) {
+        writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
             attr(&s.name),
-            s.cases.len(),
-            count(s, is_failure),
-            count(s, is_skipped),
-        ));
+        )?;
         if !s.properties.is_empty() {
-            out.push_str("    <properties>\n");
+            out.write_all(b"    <properties>\n")?;
             for (k, v) in &s.properties {
-                out.push_str(&format!(
-                    "      <property name=\"{k}\" value=\"{}\"/>\n",
-                    attr(v)
-                ));
+                writeln!(out, "      <property name=\"{k}\" value=\"{}\"/>", attr(v))?;
             }
-            out.push_str("    </properties>\n");
+            out.write_all(b"    </properties>\n")?;
+        }
+        let made = s.findings.iter().map(|i| finding_case(i, report, several));
+        let resolved = s.resolved.iter().map(|i| resolved_case(i, report, several));
+        for c in made.chain(resolved) {
+            write_case(&c, out)?;
         }
         for c in &s.cases {
-            let mut open = format!(
-                "    <testcase name=\"{}\" classname=\"{}\"",
-                attr(&c.name),
-                attr(&c.classname)
-            );
-            if let Some((file, line)) = &c.file {
-                open.push_str(&format!(" file=\"{}\" line=\"{line}\"", attr(file)));
-            }
-            match &c.outcome {
-                Outcome::Pass(None) => out.push_str(&format!("{open}/>\n")),
-                Outcome::Pass(Some(text)) => {
-                    out.push_str(&format!("{open}>\n      <system-out>{}</system-out>\n    </testcase>\n", text_node(text)));
-                }
-                Outcome::Failure { kind, message, body } => out.push_str(&format!(
-                    "{open}>\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>\n",
-                    attr(kind),
-                    attr(message),
-                    text_node(body)
-                )),
-                Outcome::Skipped { message, body } => out.push_str(&format!(
-                    "{open}>\n      <skipped message=\"{}\"/>\n      <system-out>{}</system-out>\n    </testcase>\n",
-                    attr(message),
-                    text_node(body)
-                )),
-            }
+            write_case(c, out)?;
         }
-        out.push_str("  </testsuite>\n");
+        out.write_all(b"  </testsuite>\n")?;
     }
-    out.push_str("</testsuites>\n");
-    out
+    out.write_all(b"</testsuites>\n")
+}
+
+fn write_case(c: &Case, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut open = format!(
+        "    <testcase name=\"{}\" classname=\"{}\"",
+        attr(&c.name),
+        attr(&c.classname)
+    );
+    if let Some((file, line)) = &c.file {
+        open.push_str(&format!(" file=\"{}\" line=\"{line}\"", attr(file)));
+    }
+    match &c.outcome {
+        Outcome::Pass(None) => writeln!(out, "{open}/>"),
+        Outcome::Pass(Some(text)) => writeln!(
+            out,
+            "{open}>\n      <system-out>{}</system-out>\n    </testcase>",
+            text_node(text)
+        ),
+        Outcome::Failure {
+            kind,
+            message,
+            body,
+        } => writeln!(
+            out,
+            "{open}>\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
+            attr(kind),
+            attr(message),
+            text_node(body)
+        ),
+        Outcome::Skipped { message, body } => writeln!(
+            out,
+            "{open}>\n      <skipped message=\"{}\"/>\n      <system-out>{}</system-out>\n    </testcase>",
+            attr(message),
+            text_node(body)
+        ),
+    }
 }
 
 /// Characters XML 1.0 cannot carry at all are replaced.

@@ -102,16 +102,16 @@ pub fn render(report: &Report<'_>) -> String {
         out.push_str("\n| KB article | findings | rules |\n|---|--:|---|\n");
         let mut by_kb: BTreeMap<String, (usize, Vec<String>, Option<String>)> = BTreeMap::new();
         for f in &all {
-            let kbs = if f.kb.is_empty() {
+            let kbs = if f.rule.kb.is_empty() {
                 vec!["(none)".to_owned()]
             } else {
-                f.kb.clone()
+                f.rule.kb.clone()
             };
             for kb in kbs {
                 let e = by_kb.entry(kb.clone()).or_default();
                 e.0 += 1;
-                if !e.1.contains(&f.rule) {
-                    e.1.push(f.rule.clone());
+                if !e.1.contains(&f.rule.id) {
+                    e.1.push(f.rule.id.clone());
                 }
                 if e.2.is_none() {
                     e.2 = report.article_url(f, &kb);
@@ -329,8 +329,8 @@ fn finding(item: &Item<'_>, report: &Report<'_>) -> String {
     let mut out = String::new();
     let out = &mut out;
     let f = item.finding;
-    let rule = report.rules.get(&f.rule);
-    let title = rule.map_or_else(|| f.rule.clone(), |r| r.meta.title.clone());
+    let rule = report.rules.get(&f.rule.id);
+    let title = rule.map_or_else(|| f.rule.id.clone(), |r| r.meta.title.clone());
     let tag = if f.status == Some(Status::Resolved) {
         format!("resolved {}", f.severity.word())
     } else if f.waiver.is_some() {
@@ -339,12 +339,12 @@ fn finding(item: &Item<'_>, report: &Report<'_>) -> String {
         f.severity.word().to_owned()
     };
     out.push_str(&format!("\n#### {tag}: {}\n\n", escape(&title)));
-    let mut meta = vec![format!("`{}`", f.rule)];
+    let mut meta = vec![format!("`{}`", f.rule.id)];
     if let Some(u) = rule.and_then(crate::lang::Rule::url) {
-        let name = if f.kb.is_empty() {
+        let name = if f.rule.kb.is_empty() {
             "article".to_owned()
         } else {
-            format!("KB {}", f.kb.join(", "))
+            format!("KB {}", f.rule.kb.join(", "))
         };
         meta.push(format!("[{}]({u})", escape(&name)));
     }

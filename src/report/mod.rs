@@ -12,6 +12,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
+pub mod stream;
 
 use crate::diff::Diff;
 use crate::finding::Finding;
@@ -54,6 +55,9 @@ pub struct Report<'a> {
     pub config: Option<&'a str>,
     /// `--max-diagnostics`: findings human output renders before counting the rest (0 = all).
     pub max_diagnostics: usize,
+    /// `--max-per-rule`: findings of one rule human output renders before counting the rest
+    /// (0 = all).
+    pub max_per_rule: usize,
     /// `--markdown-max-chars`: the most characters of a Markdown report.
     pub markdown_max_chars: usize,
 }
@@ -62,8 +66,6 @@ pub struct Report<'a> {
 pub struct Item<'a> {
     pub topology: &'a Topology,
     pub finding: &'a Finding,
-    /// Entity ids, in the finding's order.
-    pub ids: Vec<String>,
 }
 
 /// Where one entity of a finding is written.
@@ -78,7 +80,12 @@ pub struct Location {
     pub end_column: Option<u32>,
 }
 
-impl Item<'_> {
+impl<'a> Item<'a> {
+    /// Entity ids, in the finding's order.
+    pub fn ids(&self) -> Vec<&'a str> {
+        self.finding.ids(self.topology)
+    }
+
     /// The locations of every entity involved, the first entity first.
     pub fn locations(&self) -> Vec<Location> {
         self.locate(&self.finding.entities)
@@ -173,11 +180,11 @@ impl<'a> Report<'a> {
                 c.findings.iter().map(|f| Item {
                     topology: &c.topology,
                     finding: f,
-                    ids: f.ids(&c.topology),
                 })
             })
             .collect();
-        items.sort_by(|a, b| (&a.finding.rule, &a.ids).cmp(&(&b.finding.rule, &b.ids)));
+        // Each topology's findings are sorted already: the sort merges their runs.
+        items.sort_by(|a, b| a.finding.order(a.topology, b.finding, b.topology));
         items
     }
 
@@ -193,7 +200,6 @@ impl<'a> Report<'a> {
             .map(|f| Item {
                 topology,
                 finding: f,
-                ids: f.ids(topology),
             })
             .collect()
     }
@@ -274,8 +280,8 @@ impl<'a> Report<'a> {
     /// other article.
     pub fn article_url(&self, f: &Finding, kb: &str) -> Option<String> {
         crate::kb::archive_url(kb).or_else(|| {
-            (f.kb.len() == 1)
-                .then(|| self.rules.get(&f.rule).and_then(crate::lang::Rule::url))
+            (f.rule.kb.len() == 1)
+                .then(|| self.rules.get(&f.rule.id).and_then(crate::lang::Rule::url))
                 .flatten()
         })
     }
@@ -286,16 +292,32 @@ impl<'a> Report<'a> {
     }
 }
 
-/// Render a report in a format.
+/// Render a report in a format, as one string (see [`write`]).
 pub fn render(format: Format, report: &Report<'_>, color: bool) -> String {
+    let mut out = Vec::new();
+    // Writing to memory fails only if memory does.
+    let _ = write(format, report, color, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Write a report in a format to `out`. JSON, SARIF, JUnit and GitHub output are written as
+/// they are made, a finding at a time, so their size never multiplies memory; human and
+/// Markdown output are bounded (`--max-diagnostics`, `--max-per-rule`,
+/// `--markdown-max-chars`); HTML is one page made whole.
+pub fn write(
+    format: Format,
+    report: &Report<'_>,
+    color: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     match format {
-        Format::Human => human::render(report, color),
-        Format::Json => json::render(report),
-        Format::Sarif => sarif::render(report),
-        Format::Junit => junit::render(report),
-        Format::Markdown => markdown::render(report),
-        Format::Github => github::render(report),
-        Format::Html => html::render(report),
+        Format::Human => out.write_all(human::render(report, color).as_bytes()),
+        Format::Json => json::write(report, out),
+        Format::Sarif => sarif::write(report, out),
+        Format::Junit => junit::write(report, out),
+        Format::Markdown => out.write_all(markdown::render(report).as_bytes()),
+        Format::Github => github::write(report, out),
+        Format::Html => out.write_all(html::render(report).as_bytes()),
     }
 }
 
@@ -394,20 +416,31 @@ pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// Human output bounded to the first `max` diagnostics (0 = all), then one line per code
-/// saying how many more were left out. Diagnostics past the bound are counted, not rendered.
+/// Human output bounded to the first `max` diagnostics (0 = all) and, for findings, the
+/// first `per_code` of each rule (0 = all), then one line per code saying how many more
+/// were left out. Diagnostics past the bounds are counted, not rendered.
 pub struct Capped {
     max: usize,
+    per_code: usize,
     shown: usize,
+    /// How many of each code were shown, when `per_code` bounds them.
+    shown_of: std::collections::HashMap<String, usize>,
     hidden: std::collections::BTreeMap<String, usize>,
     out: String,
 }
 
 impl Capped {
     pub fn new(max: usize) -> Capped {
+        Capped::per_code(max, 0)
+    }
+
+    /// Findings: at most `max` in all and `per_code` of each rule (`--max-per-rule`).
+    pub fn per_code(max: usize, per_code: usize) -> Capped {
         Capped {
             max,
+            per_code,
             shown: 0,
+            shown_of: std::collections::HashMap::new(),
             hidden: std::collections::BTreeMap::new(),
             out: String::new(),
         }
@@ -415,7 +448,7 @@ impl Capped {
 
     /// Add one diagnostic with this code; `render` runs only if it is shown.
     pub fn push(&mut self, code: &str, render: impl FnOnce() -> String) {
-        if self.max == 0 || self.shown < self.max {
+        if (self.max == 0 || self.shown < self.max) && self.room_for(code) {
             self.shown += 1;
             self.out.push_str(&render());
         } else if let Some(n) = self.hidden.get_mut(code) {
@@ -425,12 +458,34 @@ impl Capped {
         }
     }
 
+    /// Whether another diagnostic of `code` may be shown (counting it if so).
+    fn room_for(&mut self, code: &str) -> bool {
+        if self.per_code == 0 {
+            return true;
+        }
+        match self.shown_of.get_mut(code) {
+            Some(n) if *n >= self.per_code => false,
+            Some(n) => {
+                *n += 1;
+                true
+            }
+            None => {
+                self.shown_of.insert(code.to_owned(), 1);
+                true
+            }
+        }
+    }
+
     /// The rendered diagnostics, then a line per code left out, codes in order.
     pub fn finish(mut self) -> String {
+        let how = if self.per_code == 0 {
+            "--max-diagnostics 0 shows all"
+        } else {
+            "--max-diagnostics 0 --max-per-rule 0 shows all; --format json lists every finding"
+        };
         for (code, n) in &self.hidden {
-            self.out.push_str(&format!(
-                "note: {n} more {code} not shown (--max-diagnostics 0 shows all)\n"
-            ));
+            self.out
+                .push_str(&format!("note: {n} more {code} not shown ({how})\n"));
         }
         self.out
     }

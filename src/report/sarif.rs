@@ -12,6 +12,7 @@
 //! run names the repository and commit (`versionControlProvenance`), read with `git` when it
 //! is installed; without git, or outside a work tree, that part is left out.
 
+use super::stream::Lazy;
 use super::{Item, Location, Report};
 use crate::diagnostic::Diag;
 use crate::finding::Status;
@@ -29,12 +30,13 @@ pub const SCHEMA_URI: &str =
 /// the current folder.
 pub const SRCROOT: &str = "%SRCROOT%";
 
-pub fn render(report: &Report<'_>) -> String {
+/// Write the SARIF log of a run to `out`, each result made as it is written.
+pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let here = std::env::current_dir().ok();
     let git = here.as_deref().and_then(Git::read);
     let root = git.as_ref().map(|g| g.top.clone()).or_else(|| here.clone());
     let places = Places::new(root.as_deref(), here.as_deref());
-    render_at(report, &places, git.as_ref())
+    write_at(report, &places, git.as_ref(), out)
 }
 
 /// The SARIF log of a run that could not check (exit 2): no results, the invocation not
@@ -69,29 +71,40 @@ pub fn render_failed(errors: &[Diag]) -> String {
     text
 }
 
-/// Render with the files placed by `places` and the given git details (whose work tree is
+/// Write with the files placed by `places` and the given git details (whose work tree is
 /// `%SRCROOT%`).
-fn render_at(report: &Report<'_>, places: &Places, git: Option<&Git>) -> String {
+fn write_at(
+    report: &Report<'_>,
+    places: &Places,
+    git: Option<&Git>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    // Every file a result can name is placed first: whether the repository can be named
+    // depends on all of them, and results are made only while the log is written.
+    for c in report.checked.iter().chain(report.diff.map(|d| &d.base)) {
+        places.artifact(c.topology.file.name());
+    }
+    if let Some(w) = report.waivers {
+        places.artifact(&w.file);
+    }
+    let items = report.findings();
+    let resolved = report.resolved();
+    let undecided = report.undecided();
     let rules = report.reporting_rules();
     let index: HashMap<&str, usize> = rules
         .iter()
         .enumerate()
         .map(|(i, r)| (r.id.as_str(), i))
         .collect();
-    let mut results: Vec<Value> = report
-        .findings()
+    let lazy = Lazy::new();
+    let index = &index;
+    let results = items
         .iter()
-        .map(|i| result(i, report, &index, places))
-        .collect();
-    results.extend(
-        report
-            .resolved()
-            .iter()
-            .map(|i| result(i, report, &index, places)),
-    );
+        .chain(&resolved)
+        .map(|i| result(i, report, index, places));
     // Rules that could not be decided: results to review, failing only with
     // `--fail-on-inconclusive`.
-    results.extend(report.undecided().iter().map(|u| {
+    let results = results.chain(undecided.iter().map(|u| {
         let mut r = json!({
             "ruleId": u.result.rule,
             "kind": "review",
@@ -155,7 +168,7 @@ fn render_at(report: &Report<'_>, places: &Places, git: Option<&Git>) -> String 
             "toolConfigurationNotifications": configuration,
         }],
         "columnKind": "unicodeCodePoints",
-        "results": results,
+        "results": lazy.list(results),
         "properties": properties,
     });
     if let Some(map) = run.as_object_mut() {
@@ -183,9 +196,7 @@ fn render_at(report: &Report<'_>, places: &Places, git: Option<&Git>) -> String 
         "version": "2.1.0",
         "runs": [run],
     });
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    out.push('\n');
-    out
+    lazy.write(&doc, out)
 }
 
 /// A SARIF level for a kbcheck severity.
@@ -279,7 +290,7 @@ fn result(
         .collect();
     let resolved = f.status == Some(Status::Resolved);
     let mut r = json!({
-        "ruleId": f.rule,
+        "ruleId": f.rule.id,
         "level": if resolved { "none" } else { level(f.severity) },
         "kind": if resolved { "pass" } else { "fail" },
         "message": {"text": f.message},
@@ -287,15 +298,15 @@ fn result(
         "partialFingerprints": {SARIF_KEY: f.fingerprint},
         "properties": {
             "severity": f.severity.word(),
-            "entities": item.ids,
-            "kb": f.kb,
+            "entities": item.ids(),
+            "kb": f.rule.kb,
             "failing": report.gate.fails(f),
         },
     });
     let Some(map) = r.as_object_mut() else {
         return r;
     };
-    if let Some(i) = index.get(f.rule.as_str()) {
+    if let Some(i) = index.get(f.rule.id.as_str()) {
         map.insert("ruleIndex".to_owned(), json!(i));
     }
     if !related.is_empty() {
@@ -373,6 +384,9 @@ struct Places {
     here: Option<PathBuf>,
     /// Whether some file was outside the root.
     outside: std::cell::Cell<bool>,
+    /// The artifact location of each file placed so far (a report names few files, each
+    /// many times).
+    placed: std::cell::RefCell<HashMap<String, Value>>,
 }
 
 impl Places {
@@ -382,6 +396,7 @@ impl Places {
             canonical_root: root.and_then(|r| r.canonicalize().ok()),
             here: here.map(Path::to_path_buf),
             outside: std::cell::Cell::new(false),
+            placed: std::cell::RefCell::default(),
         }
     }
 
@@ -389,6 +404,15 @@ impl Places {
     /// absolute `file://` URI (a relative URI with a leading slash or `..` cannot be placed
     /// by consumers). Relative names are relative to the current folder.
     fn artifact(&self, name: &str) -> Value {
+        if let Some(v) = self.placed.borrow().get(name) {
+            return v.clone();
+        }
+        let v = self.place(name);
+        self.placed.borrow_mut().insert(name.to_owned(), v.clone());
+        v
+    }
+
+    fn place(&self, name: &str) -> Value {
         let path = Path::new(name);
         let (Some(root), Some(here)) = (&self.root, &self.here) else {
             self.outside.set(true);
