@@ -219,3 +219,21 @@ pub fn sort_inconclusive(list: &mut [Inconclusive], topo: &Topology) {
             .then_with(|| topo.entity(a.entity).id.cmp(&topo.entity(b.entity).id))
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_finding_is_compact() {
+        // A run may hold millions: the struct stays within two cache lines, its rule and
+        // waiver are shared pointers, and an empty list costs no allocation.
+        assert!(
+            std::mem::size_of::<Finding>() <= 128,
+            "{}",
+            std::mem::size_of::<Finding>()
+        );
+        let empty: Box<[Idx]> = Box::default();
+        assert_eq!(std::mem::size_of_val(&*empty), 0);
+    }
+}

@@ -520,16 +520,20 @@ impl Waivers {
             } = c;
             let name = topology.file.name().to_owned();
             let path = relative(&self.dir, &absolute(Path::new(&name)));
+            // Whether each waiver is for this file: once per file, not per finding.
+            let covers: Vec<bool> = self.list.iter().map(|w| w.covers_file(&path)).collect();
             for f in findings.iter_mut() {
                 let ids = f.ids(topology);
-                for (((w, m), fs), given) in self
+                for ((((w, m), fs), given), _) in self
                     .list
                     .iter()
                     .zip(matched.iter_mut())
                     .zip(files.iter_mut())
                     .zip(&given)
+                    .zip(&covers)
+                    .filter(|(_, covers)| **covers)
                 {
-                    if !w.covers_file(&path) || !w.matches(&f.rule.id, f.fingerprint, &ids) {
+                    if !w.matches(&f.rule.id, f.fingerprint, &ids) {
                         continue;
                     }
                     if m.1.insert(f.fingerprint) {

@@ -16,9 +16,12 @@
 
 use super::stream::Lazy;
 use super::{Item, Report};
-use crate::finding::{Inconclusive, Summary};
+use crate::finding::{Inconclusive, Status, Summary};
+use crate::fingerprint::Fingerprint;
+use crate::lang::Level;
 use crate::topology::Topology;
 use crate::waivers::Outcome;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// The report as one string (tests, small outputs); [`write`] streams it.
@@ -95,53 +98,111 @@ fn warning(w: &crate::diagnostic::Diag) -> Value {
     json!({"code": w.code, "message": w.message, "help": w.help, "file": file, "line": line, "column": column})
 }
 
-fn finding(item: &Item<'_>, report: &Report<'_>) -> Value {
+/// One finding as the contract writes it. The fields are in sorted order, as `serde_json`
+/// writes a map's keys, so the output is the one a `Value` would give, made without one.
+#[derive(Serialize)]
+struct FindingOut<'a> {
+    derived: Vec<Value>,
+    entities: Vec<&'a str>,
+    failing: bool,
+    fingerprint: Fingerprint,
+    kb: &'a [String],
+    key_entities: Vec<&'a str>,
+    locations: Vec<LocationOut>,
+    message: &'a str,
+    /// Only findings whose bindings were reached over several hops carry `paths`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    paths: Option<Vec<Value>>,
+    resolution: Option<&'a str>,
+    rule: &'a str,
+    severity: Level,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<Status>,
+    title: Option<&'a str>,
+    /// A finding's identity is its topology and its fingerprint: the same ids in another
+    /// topology are another finding (waivers say which files they are for).
+    topology: &'a str,
+    url: Option<String>,
+    waived: bool,
+    waiver: Option<Value>,
+}
+
+/// Where one entity is written (fields sorted, as in [`FindingOut`]).
+#[derive(Serialize)]
+struct LocationOut {
+    column: u32,
+    entity: String,
+    file: String,
+    /// Only on the nodes a group's key refers to.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    key: bool,
+    line: u32,
+}
+
+fn finding<'a>(item: &Item<'a>, report: &'a Report<'_>) -> FindingOut<'a> {
     let (f, topo) = (item.finding, item.topology);
     let rule = report.rules.get(&f.rule.id);
-    let mut v = json!({
-        "rule": f.rule.id,
-        "kb": f.rule.kb,
-        "severity": f.severity,
-        "message": f.message,
-        "entities": item.ids(),
-        "locations": item.locations().iter().map(|l| {
-            json!({"entity": l.entity, "file": l.file, "line": l.line, "column": l.column})
-        }).chain(item.key_locations().iter().map(|l| {
-            json!({"entity": l.entity, "file": l.file, "line": l.line, "column": l.column, "key": true})
-        })).collect::<Vec<_>>(),
-        "key_entities": f.key_entities.iter().map(|&i| topo.entity(i).id.clone()).collect::<Vec<_>>(),
-        "title": rule.map(|r| r.meta.title.clone()),
-        "url": rule.and_then(crate::lang::Rule::url),
-        "resolution": rule.map(|r| r.meta.resolution.clone()),
-        "derived": f.derived.iter().map(|u| json!({
-            "entity": topo.entity(u.entity).id,
-            "field": u.path.join("."),
-            "value": u.value.to_json(),
-            "rule": u.rule,
-        })).collect::<Vec<_>>(),
-        "fingerprint": f.fingerprint,
-        // A finding's identity is its topology and its fingerprint: the same ids in another
-        // topology are another finding (waivers say which files they are for).
-        "topology": topo.name.clone().unwrap_or_else(|| topo.file.name().to_owned()),
-        "waived": f.waiver.is_some(),
-        "waiver": f.waiver.as_deref(),
-        "failing": report.gate.fails(f),
-    });
-    if let (Some(status), Some(map)) = (f.status, v.as_object_mut()) {
-        map.insert("status".to_owned(), json!(status));
-    }
-    // Only findings whose bindings were reached over several hops carry `paths`.
-    if let (false, Some(map)) = (f.paths.is_empty(), v.as_object_mut()) {
-        let paths = f.paths.iter().map(|p| {
-            json!({
-                "binding": p.binding,
-                "entity": topo.entity(p.entity).id,
-                "walked": p.walked.iter().map(|&i| topo.entity(i).id.clone()).collect::<Vec<_>>(),
+    let located = |key: bool| {
+        move |l: super::Location| LocationOut {
+            column: l.column,
+            entity: l.entity,
+            file: l.file,
+            key,
+            line: l.line,
+        }
+    };
+    let mut locations: Vec<LocationOut> =
+        item.locations().into_iter().map(located(false)).collect();
+    locations.extend(item.key_locations().into_iter().map(located(true)));
+    FindingOut {
+        derived: f
+            .derived
+            .iter()
+            .map(|u| {
+                json!({
+                    "entity": topo.entity(u.entity).id,
+                    "field": u.path.join("."),
+                    "value": u.value.to_json(),
+                    "rule": u.rule,
+                })
             })
-        });
-        map.insert("paths".to_owned(), paths.collect::<Vec<_>>().into());
+            .collect(),
+        entities: item.ids(),
+        failing: report.gate.fails(f),
+        fingerprint: f.fingerprint,
+        kb: &f.rule.kb,
+        key_entities: f
+            .key_entities
+            .iter()
+            .map(|&i| topo.entity(i).id.as_str())
+            .collect(),
+        locations,
+        message: &f.message,
+        paths: (!f.paths.is_empty()).then(|| {
+            f.paths
+                .iter()
+                .map(|p| {
+                    json!({
+                        "binding": p.binding,
+                        "entity": topo.entity(p.entity).id,
+                        "walked": p.walked.iter().map(|&i| topo.entity(i).id.as_str()).collect::<Vec<_>>(),
+                    })
+                })
+                .collect()
+        }),
+        resolution: rule.map(|r| r.meta.resolution.as_str()),
+        rule: &f.rule.id,
+        severity: f.severity,
+        status: f.status,
+        title: rule.map(|r| r.meta.title.as_str()),
+        topology: topo.name.as_deref().unwrap_or_else(|| topo.file.name()),
+        url: rule.and_then(crate::lang::Rule::url),
+        waived: f.waiver.is_some(),
+        waiver: f
+            .waiver
+            .as_deref()
+            .map(|w| serde_json::to_value(w).unwrap_or_default()),
     }
-    v
 }
 
 fn inconclusive(r: &Inconclusive, topo: &Topology) -> Value {

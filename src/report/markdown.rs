@@ -321,7 +321,12 @@ fn section_refs(
 ) {
     out.push_str(&format!("\n### {heading} ({})\n", items.len()));
     for item in items {
-        budget.add(out, &finding(item, report));
+        // Once one item did not fit none is added: the rest are counted, not rendered.
+        if budget.omitted > 0 {
+            budget.omitted += 1;
+        } else {
+            budget.add(out, &finding(item, report));
+        }
     }
 }
 

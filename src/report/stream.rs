@@ -11,25 +11,34 @@ use serde_json::Value;
 use std::cell::RefCell;
 use std::io::Write;
 
-/// The lists a document's placeholders stand for, taken (and consumed) when written.
-#[derive(Default)]
-pub struct Lazy<'a> {
-    lists: RefCell<Vec<Option<Items<'a>>>>,
+/// The lists a document's placeholders stand for, taken (and consumed) when written; their
+/// items are `T`s (`Value`s, or a renderer's own struct whose fields are in sorted order, as
+/// a `Value`'s map would write them).
+pub struct Lazy<'a, T = Value> {
+    lists: RefCell<Vec<Option<Items<'a, T>>>>,
 }
 
-type Items<'a> = Box<dyn Iterator<Item = Value> + 'a>;
+type Items<'a, T> = Box<dyn Iterator<Item = T> + 'a>;
+
+impl<T> Default for Lazy<'_, T> {
+    fn default() -> Self {
+        Lazy {
+            lists: RefCell::default(),
+        }
+    }
+}
 
 /// The start of a placeholder string: no JSON text a rule or topology writes contains a NUL
 /// character followed by these words (a placeholder is only read where this struct put one).
 const MARK: &str = "\u{0}kbcheck-lazy-list:";
 
-impl<'a> Lazy<'a> {
-    pub fn new() -> Lazy<'a> {
+impl<'a, T: Serialize> Lazy<'a, T> {
+    pub fn new() -> Lazy<'a, T> {
         Lazy::default()
     }
 
     /// A placeholder for a list whose items `items` makes while the document is written.
-    pub fn list(&self, items: impl Iterator<Item = Value> + 'a) -> Value {
+    pub fn list(&self, items: impl Iterator<Item = T> + 'a) -> Value {
         let mut lists = self.lists.borrow_mut();
         lists.push(Some(Box::new(items)));
         Value::String(format!("{MARK}{}", lists.len() - 1))
@@ -51,7 +60,7 @@ impl<'a> Lazy<'a> {
     }
 
     /// The list a placeholder stands for, if `text` is one not written yet.
-    fn take(&self, text: &str) -> Option<Items<'a>> {
+    fn take(&self, text: &str) -> Option<Items<'a, T>> {
         let i: usize = text.strip_prefix(MARK)?.parse().ok()?;
         self.lists.borrow_mut().get_mut(i)?.take()
     }
@@ -59,12 +68,12 @@ impl<'a> Lazy<'a> {
 
 /// A value of the document, serialized as `Value` serializes itself but with placeholders
 /// replaced by their lists.
-struct Node<'v, 'a> {
+struct Node<'v, 'a, T> {
     value: &'v Value,
-    lazy: &'v Lazy<'a>,
+    lazy: &'v Lazy<'a, T>,
 }
 
-impl Serialize for Node<'_, '_> {
+impl<T: Serialize> Serialize for Node<'_, '_, T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let node = |value| Node {
             value,
@@ -118,7 +127,7 @@ mod tests {
 
     #[test]
     fn text_that_only_looks_like_a_placeholder_is_written_as_text() {
-        let lazy = Lazy::new();
+        let lazy = Lazy::<Value>::new();
         let doc = json!({"a": format!("{MARK}7"), "b": "kbcheck-lazy-list:0"});
         let mut out = Vec::new();
         lazy.write(&doc, &mut out).unwrap();
