@@ -5,13 +5,16 @@
 #   bash benches/findings.sh [KBCHECK [OTHER_KBCHECK ...]]   (default: target/release/kbcheck)
 #
 # Cases (each run once per program: the big ones take minutes):
-#   bundled       the bundled rules only (the baseline the per-finding figures subtract)
+#   bundled       the bundled rules only
 #   share         + SHARE rules that fire on every postoffice (hundreds of thousands of findings)
 #   million       + MILLION such rules (about a million findings)
+#   quiet         + MILLION rules that test every postoffice the same way but never fire
+#                 (what evaluating the rules costs without their findings)
 #   variants      + the 1,000 generated rule variants (`gen_topology --rules 1000`)
 # plus the million case in SARIF and in human output. Each program runs under a virtual
 # memory limit (LIMIT_GB, default 12) so a build that would exhaust the machine aborts
-# instead. Per finding: (case - bundled) / (findings of the case - findings of bundled).
+# instead. Per finding: (million - quiet) / (findings of million - findings of quiet): the
+# cost of the findings alone; (case - bundled) / (extra findings) adds evaluating the rules.
 # NODES (default 100000), SHARE (default 8), MILLION (default 18) come from the environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,22 +33,24 @@ topo="$d/topology-$NODES.json"
 [ -s "$d/rules-1000/GEN-0999.yaml" ] || "$gen" --rules 1000 "$d/rules-1000"
 
 # Rules that fire on every postoffice (the generator names them all `PO…`).
-fire_rules() { # dir, count
+fire_rules() { # dir, count, pattern
   rm -rf "$1"
   mkdir -p "$1"
   for ((i = 0; i < $2; i++)); do
-    printf 'id: FIRE-%03d\ntitle: Fires on every postoffice\nkb: [Q%d]\nseverity: warning\nmessage: rule %d fired on `{id}` (`{name}`)\nselect: {kind: postoffice}\nwhen: {field: name, matches: "^PO"}\n' \
-      "$i" "$((900000 + i))" "$i" > "$1/FIRE-$(printf %03d "$i").yaml"
+    printf 'id: FIRE-%03d\ntitle: Fires on every postoffice\nkb: [Q%d]\nseverity: warning\nmessage: rule %d fired on `{id}` (`{name}`)\nselect: {kind: postoffice}\nwhen: {field: name, matches: "%s"}\n' \
+      "$i" "$((900000 + i))" "$i" "$3" > "$1/FIRE-$(printf %03d "$i").yaml"
   done
 }
-fire_rules "$d/fire-share" "$SHARE"
-fire_rules "$d/fire-million" "$MILLION"
+fire_rules "$d/fire-share" "$SHARE" "^PO"
+fire_rules "$d/fire-million" "$MILLION" "^PO"
+fire_rules "$d/fire-quiet" "$MILLION" "^QQ"
 
 cases=()
 args=()
 add() { cases+=("$1"); shift; args+=("$*"); }
 add "bundled, json" --format json
 add "share ($SHARE rules), json" --format json --rules "$d/fire-share"
+add "quiet ($MILLION rules, no findings), json" --format json --rules "$d/fire-quiet"
 add "million ($MILLION rules), json" --format json --rules "$d/fire-million"
 add "million ($MILLION rules), sarif" --format sarif --rules "$d/fire-million"
 add "million ($MILLION rules), human" --format human --rules "$d/fire-million"
@@ -69,7 +74,7 @@ for i in "${!cases[@]}"; do
     size=$(stat -c %s "$out" 2> /dev/null || echo 0)
     n=$(grep -m1 -o '"total": [0-9]*' "$out" 2> /dev/null | grep -o '[0-9]*$' || true)
     [ -n "$n" ] || n=$(grep -m1 -o '"line": "kbcheck [a-z]*: [0-9]* failing, [0-9]* not failing' "$out" 2> /dev/null \
-      | awk '{ print $4 + $7 }' || true)
+      | awk '{ print $4 + $6 }' || true)
     [ -n "$n" ] || n=$(grep -o '[0-9]* error[s]*, [0-9]* warning[s]*, [0-9]* info' "$out" 2> /dev/null \
       | tail -n 1 | awk '{ print $1 + $3 + $5 }' || true)
     result="exit $code"

@@ -46,8 +46,11 @@ impl<'a, T: Serialize> Lazy<'a, T> {
 
     /// Write `doc`, pretty-printed, its placeholders filled, and a final newline.
     pub fn write(&self, doc: &Value, out: &mut dyn Write) -> std::io::Result<()> {
+        // The serializer makes many small writes (an indent, a colon): a buffer of a known
+        // type takes them without a dynamic call each.
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
         let mut ser = serde_json::Serializer::with_formatter(
-            &mut *out,
+            &mut buffered,
             serde_json::ser::PrettyFormatter::new(),
         );
         Node {
@@ -56,7 +59,8 @@ impl<'a, T: Serialize> Lazy<'a, T> {
         }
         .serialize(&mut ser)
         .map_err(std::io::Error::from)?;
-        out.write_all(b"\n")
+        buffered.write_all(b"\n")?;
+        buffered.flush()
     }
 
     /// The list a placeholder stands for, if `text` is one not written yet.
