@@ -18,6 +18,7 @@ use crate::diagnostic::Diag;
 use crate::finding::Status;
 use crate::fingerprint::SARIF_KEY;
 use crate::lang::{Level, Rule};
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -101,7 +102,7 @@ fn write_at(
     let results = items
         .iter()
         .chain(&resolved)
-        .map(|i| result(i, report, index, places));
+        .map(|i| Written::Finding(Box::new(result(i, report, index, places))));
     // Rules that could not be decided: results to review, failing only with
     // `--fail-on-inconclusive`.
     let results = results.chain(undecided.iter().map(|u| {
@@ -116,7 +117,7 @@ fn write_at(
         if let (Some(i), Some(map)) = (index.get(u.result.rule.as_str()), r.as_object_mut()) {
             map.insert("ruleIndex".to_owned(), json!(i));
         }
-        r
+        Written::Value(r)
     }));
     let execution: Vec<Value> = report
         .checked
@@ -267,54 +268,136 @@ fn pascal_name(id: &str) -> String {
         .collect()
 }
 
-fn result(
-    item: &Item<'_>,
+/// A result as it is written: a finding's, made without a `Value`, or another.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Written<'a> {
+    Finding(Box<ResultOut<'a>>),
+    Value(Value),
+}
+
+/// A finding's result. Fields are in the sorted order `serde_json` writes a map's keys in,
+/// so the output is the one a `Value` would give.
+#[derive(Serialize)]
+struct ResultOut<'a> {
+    #[serde(rename = "baselineState", skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
+    kind: &'static str,
+    level: &'static str,
+    locations: Vec<LocationOut>,
+    message: Text<&'a str>,
+    #[serde(rename = "partialFingerprints")]
+    partial_fingerprints: Fingerprints,
+    properties: ResultProperties<'a>,
+    #[serde(rename = "relatedLocations", skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<LocationOut>,
+    #[serde(rename = "ruleId")]
+    rule_id: &'a str,
+    #[serde(rename = "ruleIndex", skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<Value>,
+}
+
+#[derive(Serialize)]
+struct Text<T> {
+    text: T,
+}
+
+/// `{"kbcheck/v1": FINGERPRINT}`.
+struct Fingerprints(crate::fingerprint::Fingerprint);
+
+impl Serialize for Fingerprints {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry(SARIF_KEY, &self.0)?;
+        m.end()
+    }
+}
+
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    entities: Vec<&'a str>,
+    failing: bool,
+    kb: &'a [String],
+    severity: &'static str,
+}
+
+/// One entity's location (sorted fields, as in [`ResultOut`]).
+#[derive(Serialize)]
+struct LocationOut {
+    /// Related locations only: their number, from 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
+    #[serde(rename = "logicalLocations")]
+    logical_locations: [Logical; 1],
+    message: Text<String>,
+    #[serde(rename = "physicalLocation")]
+    physical_location: Physical,
+}
+
+#[derive(Serialize)]
+struct Logical {
+    kind: &'static str,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct Physical {
+    #[serde(rename = "artifactLocation")]
+    artifact_location: Value,
+    region: Region,
+}
+
+#[derive(Serialize)]
+struct Region {
+    #[serde(rename = "endColumn", skip_serializing_if = "Option::is_none")]
+    end_column: Option<u32>,
+    #[serde(rename = "startColumn")]
+    start_column: u32,
+    #[serde(rename = "startLine")]
+    start_line: u32,
+}
+
+fn result<'a>(
+    item: &Item<'a>,
     report: &Report<'_>,
     index: &HashMap<&str, usize>,
     places: &Places,
-) -> Value {
-    let f = item.finding;
+) -> ResultOut<'a> {
+    let f: &'a crate::finding::Finding = item.finding;
     let mut locations = item.locations();
     // The nodes a group's key refers to are related locations too.
     locations.extend(item.key_locations());
-    let mut located = locations.iter().map(|l| location(l, places));
-    let primary = located.next();
-    let related: Vec<Value> = located
+    let mut located = locations
+        .into_iter()
         .enumerate()
-        .map(|(n, mut l)| {
-            if let Some(map) = l.as_object_mut() {
-                map.insert("id".to_owned(), json!(n + 1));
-            }
-            l
-        })
-        .collect();
+        .map(|(n, l)| located(l, places, (n > 0).then_some(n)));
+    let primary = located.next();
+    let related: Vec<LocationOut> = located.collect();
     let resolved = f.status == Some(Status::Resolved);
-    let mut r = json!({
-        "ruleId": f.rule.id,
-        "level": if resolved { "none" } else { level(f.severity) },
-        "kind": if resolved { "pass" } else { "fail" },
-        "message": {"text": f.message},
-        "locations": primary.into_iter().collect::<Vec<_>>(),
-        "partialFingerprints": {SARIF_KEY: f.fingerprint},
-        "properties": {
-            "severity": f.severity.word(),
-            "entities": item.ids(),
-            "kb": f.rule.kb,
-            "failing": report.gate.fails(f),
+    ResultOut {
+        baseline_state: f.status.map(|status| match status {
+            Status::Introduced => "new",
+            Status::Unchanged => "unchanged",
+            Status::Resolved => "absent",
+        }),
+        kind: if resolved { "pass" } else { "fail" },
+        level: if resolved { "none" } else { level(f.severity) },
+        locations: primary.into_iter().collect(),
+        message: Text { text: &f.message },
+        partial_fingerprints: Fingerprints(f.fingerprint),
+        properties: ResultProperties {
+            entities: item.ids(),
+            failing: report.gate.fails(f),
+            kb: &f.rule.kb,
+            severity: f.severity.word(),
         },
-    });
-    let Some(map) = r.as_object_mut() else {
-        return r;
-    };
-    if let Some(i) = index.get(f.rule.id.as_str()) {
-        map.insert("ruleIndex".to_owned(), json!(i));
-    }
-    if !related.is_empty() {
-        map.insert("relatedLocations".to_owned(), json!(related));
-    }
-    if let Some(w) = &f.waiver {
-        map.insert(
-            "suppressions".to_owned(),
+        related_locations: related,
+        rule_id: &f.rule.id,
+        rule_index: index.get(f.rule.id.as_str()).copied(),
+        suppressions: f.waiver.as_deref().map(|w| {
             json!([{
                 "kind": "external",
                 "status": "accepted",
@@ -324,30 +407,35 @@ fn result(
                     "region": {"startLine": w.line.max(1), "startColumn": w.column.max(1)},
                 }},
                 "properties": {"owner": w.owner, "expires": w.expires},
-            }]),
-        );
+            }])
+        }),
     }
-    if let Some(status) = f.status {
-        let state = match status {
-            Status::Introduced => "new",
-            Status::Unchanged => "unchanged",
-            Status::Resolved => "absent",
-        };
-        map.insert("baselineState".to_owned(), json!(state));
+}
+
+/// Where one entity is written, numbered `id` when it is a related location.
+fn located(l: Location, places: &Places, id: Option<usize>) -> LocationOut {
+    LocationOut {
+        id,
+        message: Text {
+            text: format!("{} `{}`", l.kind, l.entity),
+        },
+        logical_locations: [Logical {
+            kind: "object",
+            name: l.entity,
+        }],
+        physical_location: Physical {
+            artifact_location: places.artifact(&l.file),
+            region: Region {
+                end_column: l.end_column,
+                start_column: l.column.max(1),
+                start_line: l.line.max(1),
+            },
+        },
     }
-    r
 }
 
 fn location(l: &Location, places: &Places) -> Value {
-    let mut region = json!({"startLine": l.line.max(1), "startColumn": l.column.max(1)});
-    if let (Some(end), Some(map)) = (l.end_column, region.as_object_mut()) {
-        map.insert("endColumn".to_owned(), json!(end));
-    }
-    json!({
-        "physicalLocation": {"artifactLocation": places.artifact(&l.file), "region": region},
-        "logicalLocations": [{"name": l.entity, "kind": "object"}],
-        "message": {"text": format!("{} `{}`", l.kind, l.entity)},
-    })
+    serde_json::to_value(located(l.clone(), places, None)).unwrap_or_default()
 }
 
 fn notification(d: &Diag, places: &Places) -> Value {
