@@ -9,7 +9,7 @@ use crate::lang::cond::Truth;
 use crate::lang::env::Env;
 use crate::lang::env::{DerivedStore, DerivedUse};
 use crate::lang::expr::Out;
-use crate::lang::relation::Walk;
+use crate::lang::relation::{Step, Walk};
 use crate::lang::{GroupSpec, Rule, RuleSet, Within};
 use crate::topology::{Idx, Topology};
 use crate::value::Value;
@@ -91,50 +91,57 @@ fn union_find(topo: &Topology, derived: &DerivedStore, walk: &Walk) -> Vec<Idx> 
     let n = topo.node_count;
     let mut parent: Vec<Idx> = (0..n).filter_map(|i| Idx::try_from(i).ok()).collect();
     let mut rank = vec![0u8; n];
-    let mut neighbours = Vec::new();
-    // `child-where`: whether entity `c` may be joined to its parent (surely true only).
-    let joins = |c: Idx| {
-        walk.child_where.as_ref().is_none_or(|cond| {
-            let uses = RefCell::new(Vec::new());
-            cond.holds(&Env::new(topo, derived, c, &uses))
-        })
+    let mut union = |i: Idx, j: Idx| {
+        let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+        if a == b {
+            return;
+        }
+        let (ra, rb) = (
+            rank.get(a as usize).copied().unwrap_or(0),
+            rank.get(b as usize).copied().unwrap_or(0),
+        );
+        let (child, root) = if ra < rb { (a, b) } else { (b, a) };
+        if let Some(p) = parent.get_mut(child as usize) {
+            *p = root;
+        }
+        if ra == rb
+            && let Some(r) = rank.get_mut(root as usize)
+        {
+            *r = r.saturating_add(1);
+        }
     };
+    // `child-where` filters the containment steps only: a child joins its parent by
+    // containment where the condition surely holds on it, while the other steps (links,
+    // references) join whatever they reach, a child and its parent too.
+    let (containment, free) = match &walk.child_where {
+        None => (None, walk.clone()),
+        Some(cond) => {
+            let contains = |s: &Step| matches!(s, Step::Parent | Step::Children);
+            let free = Walk {
+                steps: walk
+                    .steps
+                    .iter()
+                    .filter(|s| !contains(s))
+                    .copied()
+                    .collect(),
+                ..walk.clone()
+            };
+            (walk.steps.iter().any(contains).then_some(cond), free)
+        }
+    };
+    let mut neighbours = Vec::new();
     for i in 0..n {
         let Ok(i) = Idx::try_from(i) else { continue };
         neighbours.clear();
-        walk.neighbours(topo, i, &mut neighbours);
-        let parent_of_i = topo.entity(i).parent;
+        free.neighbours(topo, i, &mut neighbours);
         for &j in &neighbours {
-            // A containment edge (i's parent, or i's child) is kept only where the child may
-            // join; links are never filtered here.
-            if walk.child_where.is_some() {
-                let child = if Some(j) == parent_of_i {
-                    Some(i)
-                } else if topo.entity(j).parent == Some(i) {
-                    Some(j)
-                } else {
-                    None
-                };
-                if child.is_some_and(|c| !joins(c)) {
-                    continue;
-                }
-            }
-            let (a, b) = (find(&mut parent, i), find(&mut parent, j));
-            if a == b {
-                continue;
-            }
-            let (ra, rb) = (
-                rank.get(a as usize).copied().unwrap_or(0),
-                rank.get(b as usize).copied().unwrap_or(0),
-            );
-            let (child, root) = if ra < rb { (a, b) } else { (b, a) };
-            if let Some(p) = parent.get_mut(child as usize) {
-                *p = root;
-            }
-            if ra == rb
-                && let Some(r) = rank.get_mut(root as usize)
-            {
-                *r = r.saturating_add(1);
+            union(i, j);
+        }
+        // Over `parent` or `children` alike, the edge is the child's to its parent.
+        if let (Some(cond), Some(p)) = (containment, topo.entity(i).parent) {
+            let uses = RefCell::new(Vec::new());
+            if cond.holds(&Env::new(topo, derived, i, &uses)) {
+                union(i, p);
             }
         }
     }
@@ -509,6 +516,31 @@ nodes:
         let (findings, undecided) = fire_or_not(&partner, topo);
         assert_eq!(findings, vec![vec!["A"]]);
         assert_eq!(undecided, vec![("B".to_owned(), vec!["serial".to_owned()])]);
+    }
+
+    #[test]
+    fn child_where_filters_containment_but_never_a_link() {
+        // B sits on S and also has a connector link to it: `child-where` drops the
+        // containment step (B is not `created-by: msmail-connector`), the link still joins
+        // them. (Found by the differential oracle, tests/oracle/.)
+        let rule =
+            "{id: R, title: t, select: {kind: postoffice}, severity: error, message: '{key}',
+          group: {by: [serial], size: {min: 2}, within: {component: {
+            via: [links, parent, children], links: [msmail-connector],
+            child-where: {field: created-by, equals: msmail-connector}}}}}";
+        let topo = "version: 1
+nodes:
+  - {id: S, kind: server}
+  - {id: A, kind: postoffice, parent: S, serial: '10-1', created-by: msmail-connector}
+  - {id: B, kind: postoffice, parent: S, serial: '10-1'}
+  - {id: T, kind: server}
+  - {id: C, kind: postoffice, parent: T, serial: '10-2'}
+  - {id: D, kind: postoffice, parent: T, serial: '10-2'}
+links:
+  - {kind: msmail-connector, from: B, to: S}
+";
+        // C and D only share a server, which `child-where` does not let join them.
+        assert_eq!(fire(rule, topo), vec![vec!["A", "B"]]);
     }
 
     const RULE: &str =

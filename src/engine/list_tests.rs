@@ -136,6 +136,17 @@ fn a_group_that_tests_presence_decides_an_unset_list() {
 }
 
 #[test]
+fn a_group_that_tests_presence_decides_the_element_condition_too() {
+    // NOOS has no `os`: the group tests its presence, so the element condition's test of
+    // `os` is false there, as it would be outside the quantifier, not unknown. (Found by the
+    // differential oracle, tests/oracle/.)
+    let when = "{any: [{field: os, missing: false}, {field: services, any: {value: {concat: [{element: true}, '@', {field: os}]}, equals: 'fpnw@x'}}]}";
+    let (f, u) = run(when);
+    assert_eq!(f, ["BOTH", "GATE", "NONE", "UNSET"]);
+    assert!(u.is_empty(), "{u:?}");
+}
+
+#[test]
 fn quantifiers_nest_over_the_value_of_an_expression() {
     assert_eq!(
         fired("{value: {field: services}, none: {value: {length: {element: true}}, gt: 4}}"),

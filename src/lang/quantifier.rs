@@ -310,6 +310,12 @@ impl Quantified {
         refs
     }
 
+    /// Mark the element condition's tests of `tested` fields as handled (see
+    /// [`Cond::mark_handled`]): an enclosing group tests their presence.
+    pub fn mark_inner(&mut self, tested: &[FieldRef]) {
+        self.inner.mark(tested);
+    }
+
     pub fn eval(&self, env: &Env<'_>) -> Truth {
         let items = match self.elements(env) {
             Ok(items) => items,

@@ -32,7 +32,7 @@ impl Cond {
         }
     }
 
-    fn mark(&mut self, tested: &[FieldRef]) {
+    pub(in crate::lang) fn mark(&mut self, tested: &[FieldRef]) {
         let same = |a: &FieldRef| {
             tested
                 .iter()
@@ -46,7 +46,12 @@ impl Cond {
                 handled[1] |= op.operand_field().is_some_and(same);
             }
             Cond::Value { handled, .. } => handled.extend(tested.iter().cloned()),
-            Cond::Each(q) => q.handled.extend(tested.iter().cloned()),
+            // The element condition is part of the group too: its tests of the entity's
+            // fields are handled as the group's other parts are.
+            Cond::Each(q) => {
+                q.handled.extend(tested.iter().cloned());
+                q.mark_inner(tested);
+            }
             _ => {}
         }
     }
