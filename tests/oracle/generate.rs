@@ -1,5 +1,6 @@
 //! The generators: random topologies and random rules of the shapes the oracle knows.
 
+use crate::lists::{ElemOp, Pattern};
 use crate::logic::*;
 use crate::model::*;
 use crate::relations::*;
@@ -13,6 +14,10 @@ pub fn topo_strategy() -> impl Strategy<Value = Topo> {
         0..=2i64,
         0..=SITES.len() * 2,
         proptest::option::of(0usize..8),
+        proptest::option::weighted(
+            0.75,
+            proptest::collection::vec(proptest::sample::select(ELEMS.to_vec()), 0..=3),
+        ),
     );
     let link = (0..LINK_KINDS.len(), 0usize..8, 0usize..8, 0..=2i64);
     (
@@ -24,7 +29,7 @@ pub fn topo_strategy() -> impl Strategy<Value = Topo> {
             let nodes = nodes
                 .into_iter()
                 .enumerate()
-                .map(|(i, (k, c, s, site, p))| TNode {
+                .map(|(i, (k, c, s, site, p, labels))| TNode {
                     kind: NODE_KINDS[k],
                     color: COLORS.get(c).copied(),
                     size: (s > 0).then_some(s),
@@ -32,6 +37,7 @@ pub fn topo_strategy() -> impl Strategy<Value = Topo> {
                     site: SITES.get(site).copied(),
                     // Parents come earlier in the list: no cycles.
                     parent: p.filter(|_| i > 0).map(|p| p % i.max(1)),
+                    labels,
                 })
                 .collect();
             let links = links
@@ -65,7 +71,7 @@ pub fn node_leaf() -> impl Strategy<Value = Cond> {
             .prop_map(|(a, b)| Cond::In("color", vec![Val::Text(a), Val::Text(b)])),
         (1..=2i64).prop_map(|n| Cond::Equals("size", Val::Int(n))),
         (1..=2i64).prop_map(|n| Cond::Gte("size", n)),
-        proptest::sample::select(vec!["color", "size"])
+        proptest::sample::select(vec!["color", "size", "labels"])
             .prop_flat_map(|f| any::<bool>().prop_map(move |b| Cond::Missing(f, b))),
         kinds_strategy().prop_map(Cond::Kind),
         (number_ex(), 0..=3i64).prop_map(|(e, n)| Cond::ValueGte(e, n)),
@@ -75,7 +81,51 @@ pub fn node_leaf() -> impl Strategy<Value = Cond> {
         )
             .prop_map(|(e, v)| Cond::ValueEquals(e, v)),
         text_ex().prop_map(|e| Cond::StartsWith("color", e)),
+        each_cond(),
     ]
+}
+
+/// A list quantifier over `labels`, with an element condition.
+pub fn each_cond() -> impl Strategy<Value = Cond> {
+    (quant_strategy(), elem_cond()).prop_map(|(q, c)| Cond::Each(q, Box::new(c)))
+}
+
+/// An element condition: bare operators on the element, expressions over `{element: true}`
+/// (some also reading the node's `size`, which may be unset), and tests of the node itself,
+/// under `all` / `any` / `not`.
+fn elem_cond() -> impl Strategy<Value = Cond> {
+    let elem = proptest::sample::select(ELEMS.to_vec());
+    let leaf = prop_oneof![
+        elem.clone().prop_map(|e| Cond::Elem(ElemOp::Equals(e))),
+        proptest::sample::select(vec!["p", "PQ", "Q1"])
+            .prop_map(|e| Cond::Elem(ElemOp::Caseless(e))),
+        proptest::sample::select(vec!["p", "q", "1"])
+            .prop_map(|e| Cond::Elem(ElemOp::StartsWith(e))),
+        proptest::sample::subsequence(ELEMS.to_vec(), 1..=2)
+            .prop_map(|es| Cond::Elem(ElemOp::In(es))),
+        proptest::sample::select(vec![
+            Pattern::StartsWithP,
+            Pattern::HasDigit,
+            Pattern::Lowercase
+        ])
+        .prop_map(|p| Cond::Elem(ElemOp::Matches(p))),
+        (1..=2i64).prop_map(|n| Cond::ValueGte(Ex::Length(Box::new(Ex::Element)), n)),
+        (0..=10i64).prop_map(|n| Cond::ValueGte(Ex::Number(Box::new(Ex::Element)), n)),
+        proptest::sample::select(vec!["P", "PQ", "Q1"])
+            .prop_map(|v| Cond::ValueEquals(Ex::Upper(Box::new(Ex::Element)), v)),
+        proptest::sample::select(vec!["p1", "P2", "q11"])
+            .prop_map(|v| Cond::ValueEquals(Ex::Concat(vec![Ex::Element, Ex::Field("size")]), v)),
+        (1..=2i64).prop_map(|n| Cond::Gte("size", n)),
+        any::<bool>().prop_map(|b| Cond::Missing("size", b)),
+        kinds_strategy().prop_map(Cond::Kind),
+    ];
+    leaf.prop_recursive(2, 6, 3, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 1..=3).prop_map(Cond::All),
+            proptest::collection::vec(inner.clone(), 1..=3).prop_map(Cond::Any),
+            inner.prop_map(|c| Cond::Not(Box::new(c))),
+        ]
+    })
 }
 
 /// A number-valued expression (well typed, so it loads): sizes, lengths, numbers read
@@ -290,8 +340,12 @@ pub fn group_strategy() -> impl Strategy<Value = Rule> {
         1 => Just(Within::Topology),
         1 => Just(Within::Parent),
         1 => Just(Within::Site),
-        3 => (steps_strategy(), link_kinds_strategy())
-            .prop_map(|(s, l)| Within::Component(s, l)),
+        3 => (
+            steps_strategy(),
+            link_kinds_strategy(),
+            proptest::option::weighted(0.4, node_cond())
+        )
+            .prop_map(|(s, l, w)| Within::Component(s, l, w)),
     ];
     let by = prop_oneof![
         Just(vec![Ex::Field("color")]),
@@ -314,4 +368,19 @@ pub fn group_strategy() -> impl Strategy<Value = Rule> {
             min,
             max: extra.map(|e| min + e),
         })
+}
+
+/// A check rule whose condition is about the node alone, a list quantifier half of the time.
+pub fn condition_strategy() -> impl Strategy<Value = Rule> {
+    let when = prop_oneof![
+        2 => each_cond(),
+        1 => (each_cond(), node_cond()).prop_map(|(q, c)| Cond::Any(vec![q, c])),
+        1 => (each_cond(), node_cond()).prop_map(|(q, c)| Cond::All(vec![c, q])),
+        2 => node_cond(),
+    ];
+    (select_strategy(), when).prop_map(|(select, when)| Rule::Check {
+        select,
+        when,
+        report: false,
+    })
 }

@@ -1,6 +1,7 @@
 //! Conditions on one entity, spelled out again: three-valued truth, expressions, and
 //! the evaluation of a condition with the "Missing fields" rule of docs/rules.md.
 
+use crate::lists::{ElemOp, quantify};
 use crate::model::*;
 use crate::relations::*;
 
@@ -44,6 +45,8 @@ pub fn truth(b: bool) -> T {
 #[derive(Clone, Debug)]
 pub enum Ex {
     Field(&'static str),
+    /// `{element: true}`: the element a list quantifier is testing.
+    Element,
     Int(i64),
     Text(&'static str),
     Add(Vec<Ex>),
@@ -78,6 +81,7 @@ impl Ex {
         let list = |xs: &[Ex]| xs.iter().map(Ex::yaml).collect::<Vec<_>>().join(", ");
         match self {
             Ex::Field(f) => format!("{{field: {f}}}"),
+            Ex::Element => ELEMENT.to_owned(),
             Ex::Int(n) => n.to_string(),
             Ex::Text(t) => format!("'{t}'"),
             Ex::Add(xs) => format!("{{add: [{}]}}", list(xs)),
@@ -86,6 +90,16 @@ impl Ex {
             Ex::Upper(x) => format!("{{upper: {}}}", x.yaml()),
             Ex::Concat(xs) => format!("{{concat: [{}]}}", list(xs)),
             Ex::Number(x) => format!("{{number: {}}}", x.yaml()),
+        }
+    }
+
+    /// A value read: unknown when it is not set.
+    fn read(v: Option<Val>) -> R {
+        match v {
+            None => R::Unknown,
+            Some(Val::Int(n)) => R::Num(n),
+            Some(Val::Text(t)) => R::Text(t.to_owned()),
+            Some(Val::List(_)) => unreachable!("lists are generated under quantifiers only"),
         }
     }
 
@@ -112,11 +126,8 @@ impl Ex {
                 .collect()
         };
         match self {
-            Ex::Field(f) => match value(f) {
-                None => R::Unknown,
-                Some(Val::Int(n)) => R::Num(n),
-                Some(Val::Text(t)) => R::Text(t.to_owned()),
-            },
+            Ex::Field(f) => Ex::read(value(f)),
+            Ex::Element => Ex::read(value(ELEMENT)),
             Ex::Int(n) => R::Num(*n),
             Ex::Text(t) => R::Text((*t).to_owned()),
             Ex::Add(xs) => match nums(&xs.iter().collect::<Vec<_>>()) {
@@ -156,6 +167,8 @@ impl Ex {
                     out.push(f);
                 }
             }
+            // Always there while a quantifier tests an element.
+            Ex::Element => {}
             Ex::Int(_) | Ex::Text(_) => {}
             Ex::Add(xs) | Ex::Concat(xs) => xs.iter().for_each(|x| x.unset(value, out)),
             Ex::Sub(a, b) => {
@@ -206,6 +219,11 @@ pub enum Cond {
     Any(Vec<Cond>),
     Not(Box<Cond>),
     Related(Box<Rel>),
+    /// A list quantifier over `labels`: `{field: labels, any: c}`, ..., or
+    /// `{field: labels, count: {min, max}, where: c}`.
+    Each(Quant, Box<Cond>),
+    /// A bare operator testing the element a quantifier is at (`{matches: '^p'}`).
+    Elem(ElemOp),
 }
 
 impl Cond {
@@ -233,10 +251,22 @@ impl Cond {
             ),
             Cond::Not(c) => format!("{{not: {}}}", c.yaml()),
             Cond::Related(r) => format!("{{related: {}}}", r.yaml()),
+            Cond::Each(q, c) => match q {
+                Quant::Any => format!("{{field: labels, any: {}}}", c.yaml()),
+                Quant::All => format!("{{field: labels, all: {}}}", c.yaml()),
+                Quant::None => format!("{{field: labels, none: {}}}", c.yaml()),
+                Quant::Count(min, max) => format!(
+                    "{{field: labels, count: {{min: {min}{}}}, where: {}}}",
+                    max.map(|m| format!(", max: {m}")).unwrap_or_default(),
+                    c.yaml()
+                ),
+            },
+            Cond::Elem(op) => op.yaml(),
         }
     }
 
-    /// Fields this condition tests with `missing` (or `exists`), relations excluded.
+    /// Fields this condition tests with `missing` (or `exists`), relations and quantifiers'
+    /// element conditions excluded.
     pub fn presence_tested(&self, out: &mut Vec<&'static str>) {
         match self {
             Cond::Missing(f, _) => out.push(f),
@@ -247,18 +277,21 @@ impl Cond {
     }
 }
 
-/// Where a condition is evaluated: a node or a link of the topology.
+/// Where a condition is evaluated: a node or a link of the topology, or an element of node
+/// `.0`'s list that a quantifier is testing (its fields are the node's).
 #[derive(Clone, Copy)]
 pub enum At {
     Node(usize),
     Link(usize),
+    Element(usize, &'static str),
 }
 
 /// Evaluate `c` on `at`. `handled` holds the fields whose presence an enclosing `all` / `any`
 /// group tests: for those, a test of a missing value is false instead of unknown.
 pub fn eval(t: &Topo, c: &Cond, at: At, handled: &[&'static str]) -> T {
     let value = |f: &str| match at {
-        At::Node(i) => t.node_attr(i, f),
+        At::Element(_, e) if f == ELEMENT => Some(Val::Text(e)),
+        At::Node(i) | At::Element(i, _) => t.node_attr(i, f),
         At::Link(l) => t.link_attr(l, f),
     };
     let missing = |f: &str| {
@@ -275,7 +308,7 @@ pub fn eval(t: &Topo, c: &Cond, at: At, handled: &[&'static str]) -> T {
         Cond::Gte(f, n) => match value(f) {
             None => missing(f),
             Some(Val::Int(x)) => truth(x >= *n),
-            Some(Val::Text(_)) => T::No,
+            Some(Val::Text(_) | Val::List(_)) => T::No,
         },
         Cond::Missing(f, b) => truth(value(f).is_none() == *b),
         Cond::ValueGte(e, n) => decide(
@@ -309,7 +342,7 @@ pub fn eval(t: &Topo, c: &Cond, at: At, handled: &[&'static str]) -> T {
             decide(r, &[&field, e], &value, handled)
         }
         Cond::Kind(ks) => match at {
-            At::Node(i) => truth(ks.contains(&t.nodes[i].kind)),
+            At::Node(i) | At::Element(i, _) => truth(ks.contains(&t.nodes[i].kind)),
             At::Link(l) => truth(ks.contains(&t.links[l].kind)),
         },
         Cond::All(cs) | Cond::Any(cs) => {
@@ -326,7 +359,29 @@ pub fn eval(t: &Topo, c: &Cond, at: At, handled: &[&'static str]) -> T {
         Cond::Not(sub) => not(eval(t, sub, at, handled)),
         Cond::Related(r) => match at {
             At::Node(i) => relate(t, r, i),
-            At::Link(_) => unreachable!("relations are generated on nodes only"),
+            At::Link(_) | At::Element(..) => unreachable!("relations are generated on nodes only"),
+        },
+        // An unset list is unknown (unless its absence is handled), a value that is not a list
+        // false; else each element is tested, in the group the quantifier is part of.
+        Cond::Each(q, inner) => match at {
+            At::Node(i) => match value("labels") {
+                None => missing("labels"),
+                Some(Val::List(xs)) => {
+                    let each: Vec<T> = xs
+                        .iter()
+                        .map(|&e| eval(t, inner, At::Element(i, e), handled))
+                        .collect();
+                    quantify(q, &each)
+                }
+                Some(_) => T::No,
+            },
+            At::Link(_) | At::Element(..) => {
+                unreachable!("quantifiers are generated on nodes only")
+            }
+        },
+        Cond::Elem(op) => match at {
+            At::Element(_, e) => truth(op.holds(e)),
+            At::Node(_) | At::Link(_) => unreachable!("element tests are generated in quantifiers"),
         },
     }
 }

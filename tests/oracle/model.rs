@@ -1,30 +1,36 @@
 //! The model: the generated topologies (nodes of three kinds with a few attribute values,
-//! some left out; acyclic parents; links of three kinds) and their YAML.
+//! some left out, and a list attribute; acyclic parents; links of three kinds) and their YAML.
 
 pub const NODE_KINDS: [&str; 3] = ["a", "b", "c"];
 pub const LINK_KINDS: [&str; 3] = ["red", "green", "blue"];
 pub const COLORS: [&str; 3] = ["r", "g", "b"];
 pub const SITES: [&str; 2] = ["x", "y"];
+/// The elements of the list attribute `labels`: letter case, prefixes and a number.
+pub const ELEMS: [&str; 5] = ["p", "P", "pq", "q1", "10"];
+/// What `{element: true}` reads, to the oracle's value lookup: the element a list quantifier
+/// is testing (no attribute has this name).
+pub const ELEMENT: &str = "{element: true}";
 
 /// The vocabulary the generated topologies and rules use: nothing else is known.
 pub const VOCABULARY: &str = "name: oracle
 common:
   site: {type: string}
 nodes:
-  a: {attributes: {color: {type: string}, size: {type: integer}}}
-  b: {attributes: {color: {type: string}, size: {type: integer}}}
-  c: {attributes: {color: {type: string}, size: {type: integer}}}
+  a: {attributes: {color: {type: string}, size: {type: integer}, labels: {type: array, items: {type: string}}}}
+  b: {attributes: {color: {type: string}, size: {type: integer}, labels: {type: array, items: {type: string}}}}
+  c: {attributes: {color: {type: string}, size: {type: integer}, labels: {type: array, items: {type: string}}}}
 links:
   red: {attributes: {weight: {type: integer}}}
   green: {attributes: {weight: {type: integer}}}
   blue: {attributes: {weight: {type: integer}}}
 ";
 
-/// An attribute value: text or a whole number.
+/// An attribute value: text, a whole number or a list of texts.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Val {
     Text(&'static str),
     Int(i64),
+    List(Vec<&'static str>),
 }
 
 impl Val {
@@ -32,8 +38,17 @@ impl Val {
         match self {
             Val::Text(s) => (*s).to_owned(),
             Val::Int(n) => n.to_string(),
+            Val::List(xs) => format!("[{}]", quoted(xs)),
         }
     }
+}
+
+/// Texts as a YAML flow list's items, each quoted (`10` is a text here).
+pub fn quoted(xs: &[&str]) -> String {
+    xs.iter()
+        .map(|x| format!("'{x}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[derive(Clone, Debug)]
@@ -43,6 +58,8 @@ pub struct TNode {
     pub size: Option<i64>,
     pub site: Option<&'static str>,
     pub parent: Option<usize>,
+    /// `labels`, a list (`None`: not set).
+    pub labels: Option<Vec<&'static str>>,
 }
 
 #[derive(Clone, Debug)]
@@ -72,6 +89,7 @@ impl Topo {
             "color" => n.color.map(Val::Text),
             "size" => n.size.map(Val::Int),
             "site" => n.site.map(Val::Text),
+            "labels" => n.labels.clone().map(Val::List),
             _ => None,
         }
     }
@@ -110,6 +128,9 @@ impl Topo {
             }
             if let Some(p) = n.parent {
                 s.push_str(&format!(", parent: {}", nid(p)));
+            }
+            if let Some(xs) = &n.labels {
+                s.push_str(&format!(", labels: [{}]", quoted(xs)));
             }
             s.push_str("}\n");
         }

@@ -1,9 +1,10 @@
 //! Relations, walked from scratch: adjacency by pairwise loops, breadth-first searches,
 //! hop counts and paths of steps, and the quantifiers over what a walk reached.
 
+use crate::lists::count_truth;
 use crate::logic::*;
 use crate::model::*;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Step {
@@ -435,14 +436,7 @@ pub fn relate(t: &Topo, r: &Rel, i: usize) -> T {
                     T::No => {}
                 }
             }
-            let ok = |n: u64| n >= min && max.is_none_or(|m| n <= m);
-            // The true count is somewhere in sure..=sure+maybe.
-            let outcomes: BTreeSet<bool> = (sure..=sure + maybe).map(ok).collect();
-            match (outcomes.contains(&true), outcomes.contains(&false)) {
-                (true, false) => T::Yes,
-                (false, true) => T::No,
-                _ => T::Unknown,
-            }
+            count_truth(sure, maybe, min, max)
         }
     }
 }

@@ -38,7 +38,8 @@ pub enum Within {
     Topology,
     Parent,
     Site,
-    Component(Vec<Step>, Vec<&'static str>),
+    /// `{component: {via, links, child-where}}`.
+    Component(Vec<Step>, Vec<&'static str>, Option<Cond>),
 }
 
 #[derive(Clone, Debug)]
@@ -85,7 +86,7 @@ impl Rule {
                     Within::Topology => "topology".to_owned(),
                     Within::Parent => "parent".to_owned(),
                     Within::Site => "site".to_owned(),
-                    Within::Component(steps, links) => {
+                    Within::Component(steps, links, child_where) => {
                         let steps: Vec<&str> = steps
                             .iter()
                             .map(|s| match s {
@@ -98,6 +99,9 @@ impl Rule {
                         // `links:` brings the `links` step along: only with it.
                         if !links.is_empty() && steps.contains(&"links") {
                             w.push_str(&format!(", links: [{}]", links.join(", ")));
+                        }
+                        if let Some(c) = child_where {
+                            w.push_str(&format!(", child-where: {}", c.yaml()));
                         }
                         w.push_str("}}");
                         w
@@ -187,7 +191,9 @@ pub fn oracle(t: &Topo, rule: &Rule) -> Outcome {
                         Some(s) => s.to_owned(),
                         None => continue,
                     },
-                    Within::Component(steps, links) => component(t, steps, links, i),
+                    Within::Component(steps, links, child_where) => {
+                        component(t, steps, links, child_where.as_ref(), i)
+                    }
                 };
                 // A key with no value (a color read as a number) is surely not shared; a key
                 // over an unset field may be anything.
@@ -272,8 +278,18 @@ pub fn bound(t: &Topo, when: &Cond, i: usize) -> Vec<Option<usize>> {
 }
 
 /// Node `i`'s connected component over the steps and link kinds (links in either
-/// direction), named by its smallest member: a breadth-first search from scratch.
-pub fn component(t: &Topo, steps: &[Step], links: &[&'static str], i: usize) -> String {
+/// direction), named by its smallest member: a breadth-first search from scratch. With
+/// `child-where`, a child and its parent are joined by containment only where the condition
+/// surely holds on the child; links join them regardless.
+pub fn component(
+    t: &Topo,
+    steps: &[Step],
+    links: &[&'static str],
+    child_where: Option<&Cond>,
+    i: usize,
+) -> String {
+    let joins =
+        |child: usize| child_where.is_none_or(|c| eval(t, c, At::Node(child), &[]) == T::Yes);
     let links: &[&str] = if steps.contains(&Step::Links) {
         links
     } else {
@@ -283,7 +299,8 @@ pub fn component(t: &Topo, steps: &[Step], links: &[&'static str], i: usize) -> 
         let contain = steps
             .iter()
             .any(|s| matches!(s, Step::Parent | Step::Children))
-            && (t.nodes[a].parent == Some(b) || t.nodes[b].parent == Some(a));
+            && ((t.nodes[a].parent == Some(b) && joins(a))
+                || (t.nodes[b].parent == Some(a) && joins(b)));
         let linked = steps.contains(&Step::Links)
             && t.links.iter().any(|l| {
                 (links.is_empty() || links.contains(&l.kind))
