@@ -40,6 +40,29 @@ pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Resu
     write_at(report, &places, git.as_ref(), out)
 }
 
+/// The tool's home page: Cargo.toml's `homepage`, empty while it states none.
+const HOMEPAGE: &str = env!("CARGO_PKG_HOMEPAGE");
+
+/// `tool.driver`: the name, the version, the reporting rules if given, and `informationUri`
+/// only when the package states a home page. kbcheck is not published and has no page yet;
+/// the property is optional, and an address that is not the tool's would send readers astray.
+fn driver(rules: Option<Vec<Value>>) -> Value {
+    let mut driver = json!({
+        "name": "kbcheck",
+        "version": env!("CARGO_PKG_VERSION"),
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+    });
+    if let Some(map) = driver.as_object_mut() {
+        if !HOMEPAGE.is_empty() {
+            map.insert("informationUri".to_owned(), json!(HOMEPAGE));
+        }
+        if let Some(rules) = rules {
+            map.insert("rules".to_owned(), Value::Array(rules));
+        }
+    }
+    driver
+}
+
 /// The SARIF log of a run that could not check (exit 2): no results, the invocation not
 /// successful, each error a tool execution notification at its place.
 pub fn render_failed(errors: &[Diag]) -> String {
@@ -48,12 +71,7 @@ pub fn render_failed(errors: &[Diag]) -> String {
     let root = git.as_ref().map(|g| g.top.clone()).or_else(|| here.clone());
     let places = Places::new(root.as_deref(), here.as_deref());
     let mut run = json!({
-        "tool": {"driver": {
-            "name": "kbcheck",
-            "informationUri": env!("CARGO_PKG_HOMEPAGE"),
-            "version": env!("CARGO_PKG_VERSION"),
-            "semanticVersion": env!("CARGO_PKG_VERSION"),
-        }},
+        "tool": {"driver": driver(None)},
         "invocations": [{
             "executionSuccessful": false,
             "toolExecutionNotifications": errors.iter().map(|d| notification(d, &places)).collect::<Vec<_>>(),
@@ -156,13 +174,7 @@ fn write_at(
         map.insert("base".to_owned(), json!(diff.base.topology.file.name()));
     }
     let mut run = json!({
-        "tool": {"driver": {
-            "name": "kbcheck",
-            "informationUri": env!("CARGO_PKG_HOMEPAGE"),
-            "version": env!("CARGO_PKG_VERSION"),
-            "semanticVersion": env!("CARGO_PKG_VERSION"),
-            "rules": rules.iter().map(|r| descriptor(r)).collect::<Vec<_>>(),
-        }},
+        "tool": {"driver": driver(Some(rules.iter().map(|r| descriptor(r)).collect()))},
         "invocations": [{
             "executionSuccessful": true,
             "toolExecutionNotifications": execution,
