@@ -58,7 +58,10 @@ pub fn why(rule: &Rule, set: &RuleSet, topo: &Topology, only: Option<Idx>) -> St
                     continue;
                 }
                 let ok = match cond {
-                    Some(c) => trace_root(c, topo, &derived, i, &mut out),
+                    Some(c) => {
+                        out.push("    when:".to_owned());
+                        trace_root(c, topo, &derived, i, &mut out)
+                    }
                     None => Truth::True,
                 };
                 out.push(match selected.and(ok) {
@@ -86,10 +89,10 @@ pub fn why(rule: &Rule, set: &RuleSet, topo: &Topology, only: Option<Idx>) -> St
                     continue;
                 }
                 // A derivation adds a value only where its condition surely holds.
-                let ok = spec
-                    .when
-                    .as_ref()
-                    .is_none_or(|c| trace_root(c, topo, &derived, i, &mut out).is_true());
+                let ok = spec.when.as_ref().is_none_or(|c| {
+                    out.push("    when:".to_owned());
+                    trace_root(c, topo, &derived, i, &mut out).is_true()
+                });
                 let uses = RefCell::new(Vec::new());
                 let env = Env::new(topo, &derived, i, &uses);
                 for (path, value) in &spec.set {

@@ -8,20 +8,22 @@
 /// Where the public archive of the retired Knowledge Base articles lives.
 pub const ARCHIVE: &str = "https://jeffpar.github.io/kbarchive/kb/";
 
-/// The article number of a `Q`-id (`Q142196`, `q87194`) or a bare number (`142196`).
-fn number(id: &str) -> Option<u32> {
+/// The digits of a `Q`-id (`Q142196`, `q87194`) or a bare number (`142196`), as written
+/// (leading zeros kept: the link names the id the rule gives), and the number they spell.
+fn number(id: &str) -> Option<(&str, u32)> {
     let digits = id.strip_prefix(['Q', 'q']).unwrap_or(id);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    digits.parse().ok()
+    digits.parse().ok().map(|n| (digits, n))
 }
 
-/// The archive folder of an article, relative to [`ARCHIVE`]: `Q142196` → `142/Q142196`.
-/// `None` for ids that are not Knowledge Base `Q` numbers.
+/// The archive folder of an article, relative to [`ARCHIVE`]: `Q142196` → `142/Q142196`,
+/// the thousands in three digits and then the id (`Q000001` → `000/Q000001`). `None` for
+/// ids that are not Knowledge Base `Q` numbers.
 pub fn archive_path(id: &str) -> Option<String> {
-    let n = number(id)?;
-    Some(format!("{:03}/Q{n}", n / 1000))
+    let (digits, n) = number(id)?;
+    Some(format!("{:03}/Q{digits}", n / 1000))
 }
 
 /// The page of an article in the public archive:
@@ -33,7 +35,7 @@ pub fn archive_url(id: &str) -> Option<String> {
 /// The article's original (retired) Microsoft address: `Q142196` →
 /// `https://support.microsoft.com/kb/142196`, kept as a second reference.
 pub fn support_url(id: &str) -> Option<String> {
-    number(id).map(|n| format!("https://support.microsoft.com/kb/{n}"))
+    number(id).map(|(digits, _)| format!("https://support.microsoft.com/kb/{digits}"))
 }
 
 #[cfg(test)]
@@ -50,6 +52,13 @@ mod tests {
         assert_eq!(archive_path("q87194").as_deref(), Some("087/Q87194"));
         assert_eq!(archive_path("101752").as_deref(), Some("101/Q101752"));
         assert_eq!(archive_path("Q999").as_deref(), Some("000/Q999"));
+        // The id as written, not rewritten: `Q000001` is not `Q1`.
+        assert_eq!(archive_path("Q000001").as_deref(), Some("000/Q000001"));
+        assert_eq!(archive_path("q012345").as_deref(), Some("012/Q012345"));
+        assert_eq!(
+            support_url("Q000001").as_deref(),
+            Some("https://support.microsoft.com/kb/000001")
+        );
         assert_eq!(
             support_url("Q87194").as_deref(),
             Some("https://support.microsoft.com/kb/87194")

@@ -108,7 +108,21 @@ pub struct Article {
     pub id: String,
     pub title: String,
     pub products: Vec<String>,
+    /// The article's section headings, in order (`SYMPTOMS`, `WORKAROUND`, `STATUS`).
+    pub sections: Vec<String>,
 }
+
+/// The section headings the archive's articles use.
+const SECTIONS: &[&str] = &[
+    "SUMMARY",
+    "SYMPTOMS",
+    "CAUSE",
+    "RESOLUTION",
+    "WORKAROUND",
+    "STATUS",
+    "MORE INFORMATION",
+    "REFERENCES",
+];
 
 impl Article {
     fn read(path: &Path) -> Result<Article, Diag> {
@@ -180,10 +194,18 @@ impl Article {
         if products.is_empty() {
             products.extend(field("PRODUCT").filter(|p| !p.is_empty()));
         }
+        let mut sections: Vec<String> = Vec::new();
+        for l in &lines {
+            let heading = l.trim();
+            if SECTIONS.contains(&heading) && !sections.iter().any(|s| s == heading) {
+                sections.push(heading.to_owned());
+            }
+        }
         Ok(Article {
             id,
             title,
             products,
+            sections,
         })
     }
 
@@ -207,6 +229,28 @@ fn quoted(text: &str) -> String {
 
 fn fill(what: &str) -> String {
     quoted(&format!("{PLACEHOLDER} {what}"))
+}
+
+/// Where in the article a key's text is found: the first of the `wanted` sections the article
+/// has (`CAUSE`, else ...), naming the sections it has when it lacks the first; without an
+/// article, the first.
+fn from_sections(what: &str, wanted: &[&str], article: Option<&Article>) -> String {
+    let first = wanted.first().copied().unwrap_or("SUMMARY");
+    let Some(a) = article.filter(|a| !a.sections.is_empty()) else {
+        return format!("{what}, from the article's {first} section");
+    };
+    let found = wanted.iter().find(|w| a.sections.iter().any(|s| s == *w));
+    match found {
+        Some(s) if *s == first => format!("{what}, from the article's {s} section"),
+        Some(s) => format!(
+            "{what}, from the article's {s} section (it has no {first}; its sections: {})",
+            a.sections.join(", ")
+        ),
+        None => format!(
+            "{what} (the article has no {first} section; its sections: {})",
+            a.sections.join(", ")
+        ),
+    }
 }
 
 /// The skeleton's text: every metadata key, check logic, and two test cases.
@@ -271,10 +315,27 @@ tests:
         - {{id: QUIET, kind: {quiet}}}
     expect: []
 "#,
-        symptoms = fill("what a user sees: error texts, event ids, in the article's words"),
-        cause = fill("why it happens, from the article's CAUSE section"),
-        resolution =
-            fill("what to do, from the article's RESOLUTION section (shown under every finding)"),
+        symptoms = fill(&from_sections(
+            "what a user sees: error texts, event ids, in the article's words",
+            &["SYMPTOMS", "SUMMARY"],
+            article
+        )),
+        cause = fill(&from_sections(
+            "why it happens",
+            &["CAUSE", "MORE INFORMATION", "SUMMARY"],
+            article
+        )),
+        resolution = fill(&from_sections(
+            "what to do (shown under every finding)",
+            &[
+                "RESOLUTION",
+                "WORKAROUND",
+                "STATUS",
+                "MORE INFORMATION",
+                "SUMMARY"
+            ],
+            article
+        )),
         select = fill("which entities the rule looks at, e.g. `{kind: postoffice}`"),
         when = fill(
             "when the rule fires on one of them, e.g. `{field: serial, equals: \"0799-99992\"}`"
@@ -321,6 +382,7 @@ SYMPTOMS\n\
                     "Microsoft Exchange Server, versions 5.5, 4.0, 5.0".to_owned(),
                     "Microsoft Mail for PC Networks, version 3.5".to_owned(),
                 ],
+                sections: vec!["SYMPTOMS".to_owned()],
             }
         );
         assert_eq!(
@@ -334,6 +396,34 @@ SYMPTOMS\n\
         let short = HEADER.split("=====").next().unwrap();
         let a = Article::parse(&SourceFile::new("Q151228.TXT", short.to_owned())).unwrap();
         assert_eq!(a.products, ["Microsoft Exchange"]);
+    }
+
+    #[test]
+    fn the_skeleton_names_the_sections_the_article_has() {
+        // Q178163 has SYMPTOMS, WORKAROUND and STATUS: no CAUSE, no RESOLUTION.
+        let text = HEADER.replace("SYMPTOMS\n========\n", "SYMPTOMS\n\nWORKAROUND\n\nSTATUS\n");
+        let a = Article::parse(&SourceFile::new("Q178163.TXT", text)).unwrap();
+        assert_eq!(a.sections, ["SYMPTOMS", "WORKAROUND", "STATUS"]);
+        let rule = skeleton("KB-Q178163-X", Some(&a));
+        assert!(
+            rule.contains("resolution: \"FILL IN: what to do (shown under every finding), from the article's WORKAROUND section (it has no RESOLUTION; its sections: SYMPTOMS, WORKAROUND, STATUS)\""),
+            "{rule}"
+        );
+        assert!(
+            rule.contains("cause: \"FILL IN: why it happens (the article has no CAUSE section; its sections: SYMPTOMS, WORKAROUND, STATUS)\""),
+            "{rule}"
+        );
+        assert!(
+            rule.contains("from the article's SYMPTOMS section"),
+            "{rule}"
+        );
+        // Without an article, the usual sections.
+        let rule = skeleton("X", None);
+        assert!(rule.contains("from the article's CAUSE section"), "{rule}");
+        assert!(
+            rule.contains("from the article's RESOLUTION section"),
+            "{rule}"
+        );
     }
 
     #[test]

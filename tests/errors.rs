@@ -938,6 +938,18 @@ fn docs_errors_md_lists_every_code() {
         stale.is_empty(),
         "docs/errors.md lists codes not in src: {stale:?}"
     );
+    // One row per code: two rows would say two things, and drift apart.
+    let mut rows = BTreeSet::new();
+    let twice: Vec<&str> = docs
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `kbcheck::"))
+        .filter_map(|l| l.split('`').next())
+        .filter(|c| !rows.insert(*c))
+        .collect();
+    assert!(
+        twice.is_empty(),
+        "docs/errors.md has more than one row for: {twice:?}"
+    );
 }
 
 #[test]

@@ -543,3 +543,178 @@ fn a_fresh_pack_with_date_and_window_rules_passes_its_tests_and_fires_on_today()
     assert!(has(&err, "kbcheck::topology::wrong_type"), "{err}");
     assert!(has(&err, "bad.yaml:3:43"), "{err}");
 }
+
+/// A gateway rule whose must-not-fire case is a near miss written with `NEAR_MISS`.
+fn near_miss_rule(near_miss: &str) -> String {
+    format!(
+        r#"
+id: T-PROFS-GATEWAY
+title: a PROFS gateway
+severity: warning
+select: {{kind: gateway}}
+when: {{field: type, equals: profs}}
+message: gateway `{{id}}` is a PROFS gateway
+tests:
+  - name: a PROFS gateway
+    topology: {{version: 1, nodes: [{{id: PO, kind: postoffice}}, {{id: G, kind: gateway, parent: PO, type: profs}}]}}
+    expect: [{{entities: [G]}}]
+  - name: the near miss
+    topology:
+      version: 1
+      nodes:
+        - {{id: PO, kind: postoffice}}
+        - {near_miss}
+    expect: []
+"#
+    )
+}
+
+#[test]
+fn a_case_with_a_word_the_vocabulary_does_not_know_fails_with_its_place_and_a_suggestion() {
+    let dir = Scratch::new("case-words");
+    // Before, both near misses passed: no gateway was selected, or `colour` was not read.
+    for (near_miss, says, line_col) in [
+        (
+            "{id: G, kind: gatway, parent: PO, type: snads}",
+            "unknown node kind `gatway`",
+            ":17:25:",
+        ),
+        (
+            "{id: G, kind: gateway, parent: PO, type: snads, colour: red}",
+            "unknown attribute `colour` on a `gateway`",
+            ":17:59:",
+        ),
+        (
+            "{id: G, kind: gateway, parent: PO, type: snads, version: 3}",
+            "`version` of a `gateway` has a wrong value",
+            ":17:68:",
+        ),
+    ] {
+        let rule = dir.write("rules/profs.yaml", near_miss_rule(near_miss));
+        let (exit, out, err) = kbcheck(&["test", &rule]);
+        assert_eq!(exit, Exit::Findings, "{near_miss}: {out}{err}");
+        assert!(out.contains("FAIL T-PROFS-GATEWAY"), "{out}");
+        assert!(out.contains("case `the near miss`"), "{out}");
+        assert!(out.contains("invalid topology: "), "{out}");
+        assert!(
+            out.contains(&format!("profs.yaml{line_col} {says}")),
+            "{out}"
+        );
+        assert!(out.contains("help: "), "{out}");
+    }
+    let rule = dir.write(
+        "rules/profs.yaml",
+        near_miss_rule("{id: G, kind: gatway, parent: PO, type: snads}"),
+    );
+    let (_, out, _) = kbcheck(&["test", &rule]);
+    assert!(out.contains("did you mean `gateway`?"), "{out}");
+    // `strict: false` allows words no vocabulary knows, on purpose; a wrong type still fails.
+    let lenient = near_miss_rule("{id: G, kind: gateway, parent: PO, type: snads, colour: red}")
+        .replace("expect: []", "strict: false\n    expect: []");
+    let rule = dir.write("rules/profs.yaml", lenient);
+    let (exit, out, err) = kbcheck(&["test", &rule]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+}
+
+/// A derivation in one file that another file's rule reads.
+const DERIVING_RULE: &str = r#"
+id: T-DERIVE-SERIAL
+title: a connector-made postoffice has the connector's serial
+select: {kind: postoffice}
+when: {field: created-by, equals: msmail-connector}
+derive:
+  set: {serial: "22-28798"}
+tests:
+  - name: made by the connector
+    topology: {version: 1, nodes: [{id: P, kind: postoffice, created-by: msmail-connector}]}
+    expect: [{entities: [P]}]
+  - name: made by hand
+    topology: {version: 1, nodes: [{id: P, kind: postoffice, created-by: setup}]}
+    expect: []
+"#;
+
+const READING_RULE: &str = r#"
+id: T-READ-SERIAL
+title: a postoffice with the connector's serial
+severity: warning
+select: {kind: postoffice}
+when: {field: serial, equals: "22-28798"}
+message: postoffice `{id}` has serial {serial}
+tests:
+  - name: the serial comes from the derivation in the other file
+    topology: {version: 1, nodes: [{id: P, kind: postoffice, created-by: msmail-connector}]}
+    expect: [{entities: [P]}]
+  - name: another serial
+    topology: {version: 1, nodes: [{id: P, kind: postoffice, serial: "10-1"}]}
+    expect: []
+"#;
+
+#[test]
+fn a_file_tested_alone_gets_the_derivations_of_its_folder() {
+    let dir = Scratch::new("folder-derivations");
+    dir.write("rules/derive.yaml", DERIVING_RULE);
+    let file = dir.write("rules/read.yaml", READING_RULE);
+    let (exit, folder_out, err) = kbcheck(&["test", &dir.path("rules")]);
+    assert_eq!(exit, Exit::Clean, "{folder_out}{err}");
+    // Before, the file alone lacked the derivation and its firing case failed.
+    let (exit, out, err) = kbcheck(&["test", &file]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    assert_eq!(out, "ok   T-READ-SERIAL (2 cases)\n1 passed, 0 failed\n");
+    assert!(
+        folder_out.contains("ok   T-READ-SERIAL (2 cases)"),
+        "{folder_out}"
+    );
+    // A folder that does not load adds nothing, and says so.
+    dir.write("rules/broken.yaml", "id: T-BROKEN\n");
+    let (exit, out, err) = kbcheck(&["test", &file]);
+    assert_eq!(exit, Exit::Findings, "{out}{err}");
+    assert!(out.contains("missing: expected a finding on [P]"), "{out}");
+    assert!(
+        has(&err, "the derivations of the other rule files in"),
+        "{err}"
+    );
+}
+
+#[test]
+fn explain_heads_the_when_tree_apart_from_the_selection() {
+    let dir = Scratch::new("explain-when");
+    let rule = dir.write(
+        "rules/gw.yaml",
+        near_miss_rule("{id: G, kind: gateway, parent: PO, type: snads}").replace(
+            "select: {kind: gateway}",
+            "select: {kind: gateway, where: {field: version, exists: true}}",
+        ),
+    );
+    let topo = dir.write(
+        "t.yaml",
+        "version: 1\nnodes:\n  - {id: PO, kind: postoffice}\n  - {id: G, kind: gateway, parent: PO, type: profs, version: \"3.0\"}\n",
+    );
+    let (exit, out, err) = kbcheck(&[
+        "explain",
+        "T-PROFS-GATEWAY",
+        "--no-default-rules",
+        "--rules",
+        &rule,
+        "--topology",
+        &topo,
+    ]);
+    assert_eq!(exit, Exit::Clean, "{out}{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    let select = lines
+        .iter()
+        .position(|l| *l == "    select where:")
+        .expect(&out);
+    let when = lines.iter().position(|l| *l == "    when:").expect(&out);
+    let type_test = lines
+        .iter()
+        .position(|l| l.contains("`type` is `profs`"))
+        .expect(&out);
+    let version_test = lines
+        .iter()
+        .position(|l| l.contains("`version` is set"))
+        .expect(&out);
+    assert!(
+        select < version_test && version_test < when && when < type_test,
+        "{out}"
+    );
+}

@@ -1590,7 +1590,7 @@ fn known_gaps_are_caught_by_the_loader_only() {
         (
             "a placeholder naming an unknown field",
             rule(&[("message", Some("\"{serail}\""))]),
-            "rule::unknown_field",
+            "rule::bad_message",
         ),
         (
             "max below min",

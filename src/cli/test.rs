@@ -2,8 +2,12 @@
 
 use super::load::{load_rules, today};
 use super::{Exit, Io, RuleArgs};
+use crate::lang::RuleSet;
+use crate::lang::load::{RuleSources, load};
 use crate::limits::Limits;
 use clap::Args;
+use std::collections::BTreeSet;
+use std::path::Path;
 
 #[derive(Args, Debug)]
 pub struct TestArgs {
@@ -36,7 +40,9 @@ pub fn test(a: &TestArgs, io: &mut Io<'_>) -> Exit {
         let _ = writeln!(io.err, "error: no rules to test");
         return Exit::Invalid;
     }
-    let results = crate::ruletest::run(&set);
+    let tested: BTreeSet<String> = set.rules.iter().map(|r| r.id.clone()).collect();
+    folder_derivations(&a.paths, &mut set, io);
+    let results = crate::ruletest::run_only(&set, &tested);
     let _ = io
         .out
         .write_all(crate::ruletest::render(&results).as_bytes());
@@ -45,4 +51,43 @@ pub fn test(a: &TestArgs, io: &mut Io<'_>) -> Exit {
     } else {
         Exit::Findings
     }
+}
+
+/// Derivations are rule-set wide: a rule file tested alone gets the derivations of the other
+/// rule files in its folder, so `kbcheck test FILE` gives what `kbcheck test FOLDER` gives for
+/// it. A folder that does not load adds none, with a note saying so.
+fn folder_derivations(paths: &[String], set: &mut RuleSet, io: &mut Io<'_>) {
+    let mut dirs: Vec<String> = paths
+        .iter()
+        .map(Path::new)
+        .filter(|p| p.is_file())
+        .map(|p| match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.display().to_string(),
+            _ => ".".to_owned(),
+        })
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for dir in dirs {
+        let sources = RuleSources {
+            bundled: false,
+            paths: vec![dir.clone()],
+        };
+        match load(&sources, &Limits::default()) {
+            Ok(folder) => {
+                for rule in folder.rules {
+                    if rule.is_derivation() && set.get(&rule.id).is_none() {
+                        set.rules.push(rule);
+                    }
+                }
+            }
+            Err(_) => {
+                let _ = writeln!(
+                    io.err,
+                    "note: the derivations of the other rule files in `{dir}` are not applied: the folder does not load (`kbcheck test {dir}` says why)"
+                );
+            }
+        }
+    }
+    set.rules.sort_by(|a, b| a.id.cmp(&b.id));
 }

@@ -103,7 +103,7 @@ fn binding_errors_are_load_errors() {
     );
     assert_eq!(
         bad(&SAME_NAME.replace("{twin:network}", "{twin:netwrk}")),
-        vec!["kbcheck::rule::unknown_field"]
+        vec!["kbcheck::rule::bad_message"]
     );
 }
 

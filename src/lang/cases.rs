@@ -252,6 +252,16 @@ pub fn compile(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<TestCas
             "write `todo: true` for a known gap",
             diags,
         );
+        let strict = match r.take("strict") {
+            None => true,
+            Some(n) => flag(
+                file,
+                Some(n),
+                "strict",
+                "write `strict: false` for a case that uses words no vocabulary knows on purpose",
+                diags,
+            ),
+        };
         let mut expect = Vec::new();
         match r.take("expect") {
             None => diags.push(
@@ -352,6 +362,7 @@ pub fn compile(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<TestCas
                 "inconclusive",
                 "today",
                 "todo",
+                "strict",
             ],
             "a test case",
             diags,
@@ -365,6 +376,7 @@ pub fn compile(file: &SourceFile, node: &Node, diags: &mut Diags) -> Vec<TestCas
                 inconclusive,
                 today,
                 todo,
+                strict,
                 pos: item.pos,
             });
         }

@@ -191,6 +191,9 @@ pub struct TestCase {
     /// `today: YYYY-MM-DD`: the date the case runs on, so cases about dates are deterministic.
     pub today: Option<crate::date::Date>,
     pub todo: bool,
+    /// `strict: false`: words no vocabulary knows in the case's topology are allowed (a
+    /// value written in another letter case, on purpose); by default they fail the case.
+    pub strict: bool,
     pub pos: Pos,
 }
 

@@ -239,7 +239,7 @@ pub fn compile(
                     "bad_condition",
                     "a list `count` needs `where`, the condition its elements are counted by"
                         .into(),
-                    "write `{field: address-spaces, count: {min: 2}, where: {matches: '^X400:'}}`"
+                    "write `{field: address-spaces, count: {min: 2}, where: {matches: '^X400:'}}`; to bound the number of all its elements, compare the list's length: `{value: {count: {field: address-spaces}}, gte: 2}`"
                         .into(),
                 );
                 return None;

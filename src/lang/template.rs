@@ -188,7 +188,7 @@ impl Template {
                                 class: crate::vocabulary::Class::Node,
                                 kinds,
                             };
-                            match cx.check_path(p, pos, &scope, diags) {
+                            match placeholder_path(cx, name, p, pos, &scope, diags) {
                                 Some(path) => Part::Bound(
                                     b.to_owned(),
                                     Some(FieldRef {
@@ -262,7 +262,7 @@ impl Template {
                                     kinds: Vec::new(),
                                 },
                             };
-                            match cx.check_path(path, pos, &target_scope, diags) {
+                            match placeholder_path(cx, name, path, pos, &target_scope, diags) {
                                 Some(path) => Part::Field(FieldRef { target, path }),
                                 None => {
                                     ok = false;
@@ -336,4 +336,29 @@ impl Template {
     pub fn is_empty(&self) -> bool {
         self.parts.is_empty()
     }
+}
+
+/// The path a placeholder reads, checked against the vocabulary; a field no vocabulary
+/// declares is an unknown placeholder (`rule::bad_message`), with the fields it could be.
+fn placeholder_path(
+    cx: &CondCx<'_>,
+    name: &str,
+    path: &str,
+    pos: Pos,
+    scope: &Scope,
+    diags: &mut Diags,
+) -> Option<Vec<String>> {
+    let mut found = Diags::default();
+    let checked = cx.check_path(path, pos, scope, &mut found);
+    for mut d in found.0 {
+        if d.code == "kbcheck::rule::unknown_field" {
+            d.code = "kbcheck::rule::bad_message".to_owned();
+            d.message = format!("unknown placeholder `{{{name}}}`: {}", d.message);
+            d.help = d.help.map(|h| {
+                format!("{h}; a placeholder is a field, a name from `let:` or `bind:`, or in group rules `members`, `count` or `key`")
+            });
+        }
+        diags.push(d);
+    }
+    checked
 }

@@ -376,7 +376,7 @@ fn rule_items(vocab: &Vocabulary, ctx: &Context) -> Vec<CompletionItem> {
         Some("component") => &["via", "links", "direction"],
         Some("within") => &["component"],
         Some("severity") => &["when", "level"],
-        Some("tests") => &["name", "topology", "expect", "todo"],
+        Some("tests") => &["name", "topology", "expect", "todo", "strict"],
         Some("expect") => &["entities", "severity", "at-least"],
         Some("by") => &["each"],
         _ => {
@@ -437,7 +437,7 @@ fn rule_values(vocab: &Vocabulary, ctx: &Context, key: &str) -> Vec<CompletionIt
         "direction" => w(&["out", "in", "any"]),
         "quantifier" => w(&["any", "all", "none"]),
         "within" => w(&["topology", "parent", "site"]),
-        "exists" | "missing" | "todo" => w(&["true", "false"]),
+        "exists" | "missing" | "todo" | "strict" => w(&["true", "false"]),
         op if OPERATORS.contains(&op) => {
             // The values the condition's field takes.
             let Some(field) = ctx.sibling("field") else {

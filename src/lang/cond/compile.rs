@@ -90,7 +90,15 @@ impl<'a> CondCx<'a> {
                     && !operators::NAMES.contains(&k.name.as_str())
                     && !["of", "as"].contains(&k.name.as_str())
             });
-            if let Some((k, _)) = unknown {
+            let ops: Vec<&(crate::value::Key, Node)> = entries
+                .iter()
+                .filter(|(k, _)| !["of", "as"].contains(&k.name.as_str()))
+                .collect();
+            if shapes.is_empty()
+                && let Some((message, help)) = self.expression_keys(&ops)
+            {
+                self.error(diags, node.pos, "bad_condition", message, help);
+            } else if let Some((k, _)) = unknown {
                 let mut known: Vec<&str> = SHAPES.to_vec();
                 known.extend(operators::NAMES);
                 known.extend(["of", "as"]);
@@ -125,7 +133,21 @@ impl<'a> CondCx<'a> {
         if !["field", "value"].contains(&shape) && entries.len() != 1 {
             let extra = entries.iter().find(|(k, _)| k.name != shape);
             if let Some((k, _)) = extra {
-                let help = if operators::NAMES.contains(&k.name.as_str()) {
+                let kind_of = (shape == "kind" && k.name == "of")
+                    .then(|| entries.iter().find(|(k, _)| k.name == "kind"))
+                    .flatten();
+                let help = if let (Some((_, kind)), Some((_, of))) = (kind_of, extra) {
+                    let op = if matches!(kind.value, Value::List(_)) {
+                        "in"
+                    } else {
+                        "equals"
+                    };
+                    format!(
+                        "the kind of another entity is tested as a field: `{{field: kind, of: {}, {op}: {}}}`",
+                        self.flow(of),
+                        self.flow(kind)
+                    )
+                } else if operators::NAMES.contains(&k.name.as_str()) {
                     "an operator goes with `field:`, e.g. `{field: serial, equals: ...}`".to_owned()
                 } else {
                     format!(
@@ -285,6 +307,64 @@ impl<'a> CondCx<'a> {
         }
     }
 
+    /// An expression's keys written beside the operator, where `value:` belongs
+    /// (`{capture: ..., extract: ..., equals: " "}`): the message, and the help with the
+    /// condition rewritten.
+    fn expression_keys(&self, ops: &[&(crate::value::Key, Node)]) -> Option<(String, String)> {
+        let is_expr = |k: &str| expr::FUNCTIONS.contains(&k) || expr::MODIFIERS.contains(&k);
+        let (inner, rest): (Vec<&(crate::value::Key, Node)>, Vec<_>) =
+            ops.iter().copied().partition(|(k, _)| is_expr(&k.name));
+        if inner.is_empty()
+            || !inner
+                .iter()
+                .any(|(k, _)| expr::FUNCTIONS.contains(&k.name.as_str()))
+        {
+            return None;
+        }
+        let text = |(k, v): &(crate::value::Key, Node)| format!("{}: {}", k.name, self.flow(v));
+        let inside: Vec<String> = inner.iter().map(|e| text(e)).collect();
+        let beside: Vec<String> = rest.iter().map(|e| text(e)).collect();
+        let names: Vec<&str> = inner.iter().map(|(k, _)| k.name.as_str()).collect();
+        let mut rewritten = format!("{{value: {{{}}}", inside.join(", "));
+        for b in &beside {
+            rewritten.push_str(&format!(", {b}"));
+        }
+        rewritten.push('}');
+        Some((
+            format!(
+                "an expression ({}) is written where an operator belongs",
+                names.join(", ")
+            ),
+            format!("wrap the expression in `value:`: `{rewritten}`"),
+        ))
+    }
+
+    /// A value as the rule wrote it, on one line: scalars in their source text, maps and
+    /// lists in flow style.
+    fn flow(&self, v: &Node) -> String {
+        match &v.value {
+            Value::Map(entries) => {
+                let inner: Vec<String> = entries
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", k.name, self.flow(v)))
+                    .collect();
+                format!("{{{}}}", inner.join(", "))
+            }
+            Value::List(items) => {
+                let inner: Vec<String> = items.iter().map(|i| self.flow(i)).collect();
+                format!("[{}]", inner.join(", "))
+            }
+            other => {
+                let start = v.pos.offset as usize;
+                self.file
+                    .text()
+                    .get(start..start + v.pos.len as usize)
+                    .filter(|t| !t.is_empty() && !t.contains('\n'))
+                    .map_or_else(|| other.display(), str::to_owned)
+            }
+        }
+    }
+
     /// Compile the operator of a field or value condition (with its `as:`).
     fn operator(
         &self,
@@ -325,6 +405,8 @@ impl<'a> CondCx<'a> {
                     format!("the condition on {what} has no operator"),
                     format!("add one of: {}", operators::NAMES.join(", ")),
                 );
+            } else if let Some((message, help)) = self.expression_keys(&ops) {
+                self.error(diags, node.pos, "bad_condition", message, help);
             } else {
                 let names: Vec<&str> = ops.iter().map(|(k, _)| k.name.as_str()).collect();
                 self.error(
@@ -351,21 +433,38 @@ impl<'a> CondCx<'a> {
             );
             return None;
         }
-        if matches!(how, CompareAs::Date | CompareAs::Time)
-            && !operators::TEMPORAL_MODE.contains(&key.name.as_str())
+        if let Some(n) = node.value.get("as")
+            && how != CompareAs::Value
         {
-            let mode = node.value.get("as").map_or(arg.pos, |n| n.pos);
-            self.error(
-                diags,
-                mode,
-                "bad_argument",
-                format!("`as: date` and `as: time` do not apply to `{}`", key.name),
-                format!(
-                    "compare dates and times of day with {}",
-                    operators::TEMPORAL_MODE.join(", ")
-                ),
-            );
-            return None;
+            let modes = operators::modes(&key.name);
+            if !modes.is_ok_and(|m| m.contains(&how)) {
+                let word = n.value.display();
+                let help = match modes {
+                    Ok(m) => {
+                        let words: Vec<String> =
+                            m.iter().map(|h| format!("`as: {}`", h.word())).collect();
+                        format!("`{}` takes {} or no `as`", key.name, words.join(" or "))
+                    }
+                    Err(_) if key.name == "matches" => format!(
+                        "a pattern ignores letter case with `(?i)` at its start: `matches: {}`; remove `as`",
+                        match &arg.value {
+                            Value::Str(p) => format!("'(?i){}'", p.replace('\'', "''")),
+                            _ => "'(?i)...'".to_owned(),
+                        }
+                    ),
+                    Err(instead) => instead.to_owned(),
+                };
+                diags.push(
+                    Diag::error(
+                        "rule::bad_argument",
+                        format!("`as: {word}` does not apply to `{}`", key.name),
+                    )
+                    .at(self.file, n.pos, "this compare mode")
+                    .also_at(self.file, key.pos, "is not one this operator uses")
+                    .help(help),
+                );
+                return None;
+            }
         }
         let operand_ref = |n: &Node, d: &mut Diags| self.field_ref(n, scope, d);
         let operand_expr = |n: &Node, d: &mut Diags| expr::compile(self, n, scope, d);

@@ -64,7 +64,7 @@ pub const FUNCTIONS: &[&str] = &[
 /// Keys that go with a function key: `of` (with `field`), `extract` (with `number` and
 /// `capture`), `group` (with `capture`), `table` and `default` (with `lookup`), `over` (with
 /// `count`, `sum`, `min` and `max`: an aggregate over a relation).
-const MODIFIERS: &[&str] = &["of", "extract", "group", "table", "default", "over"];
+pub const MODIFIERS: &[&str] = &["of", "extract", "group", "table", "default", "over"];
 
 /// What an expression evaluates to.
 #[derive(Debug, Clone, PartialEq)]

@@ -142,6 +142,17 @@ impl CompareAs {
         }
     }
 
+    /// The word a rule writes after `as:`.
+    pub fn word(self) -> &'static str {
+        match self {
+            CompareAs::Value => "value",
+            CompareAs::Version => "version",
+            CompareAs::Caseless => "caseless",
+            CompareAs::Date => "date",
+            CompareAs::Time => "time",
+        }
+    }
+
     pub fn parse(word: &str) -> Option<CompareAs> {
         match word {
             "value" => Some(CompareAs::Value),
@@ -151,6 +162,28 @@ impl CompareAs {
             "time" => Some(CompareAs::Time),
             _ => None,
         }
+    }
+}
+
+/// The compare modes (`as:`) an operator honours besides `value`, the default: `None` for
+/// one that `as:` would not change, with how to say what the rule means instead.
+pub fn modes(name: &str) -> Result<&'static [CompareAs], &'static str> {
+    const ALL: &[CompareAs] = &[
+        CompareAs::Version,
+        CompareAs::Caseless,
+        CompareAs::Date,
+        CompareAs::Time,
+    ];
+    match name {
+        n if TEMPORAL_MODE.contains(&n) => Ok(ALL),
+        "starts-with" | "ends-with" => Ok(&[CompareAs::Caseless]),
+        "overlaps" => Err("`overlaps` compares time windows; remove `as`"),
+        "version" => Ok(&[CompareAs::Version]),
+        "matches" => Err("a pattern ignores letter case with `(?i)` at its start; remove `as`"),
+        "exists" | "missing" => {
+            Err("`exists` and `missing` test only whether a value is set; remove `as`")
+        }
+        _ => Err("remove `as`"),
     }
 }
 

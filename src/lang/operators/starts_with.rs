@@ -41,18 +41,6 @@ pub fn compile_end(arg: &Node, cx: &mut OpCx<'_, '_>, end: End) -> Option<Box<dy
         );
         return None;
     }
-    if matches!(
-        cx.compare_as,
-        CompareAs::Version | CompareAs::Date | CompareAs::Time
-    ) {
-        cx.error(
-            arg,
-            "bad_argument",
-            format!("`{word}` compares text; `as: version`, `date` and `time` do not apply"),
-            "use `as: caseless` or no `as`",
-        );
-        return None;
-    }
     let operand = cx.operand(arg)?;
     Some(Box::new(Edge {
         end,
