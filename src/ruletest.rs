@@ -20,8 +20,9 @@ pub struct CaseResult {
     pub missing: Vec<Expected>,
     /// Found but not expected: (entities, severity).
     pub noisy: Vec<(Vec<String>, Level)>,
-    /// The case's topology did not load.
-    pub invalid: Vec<String>,
+    /// The case's topology did not load, or has words no vocabulary knows: each problem as
+    /// `FILE:LINE:COL: message`, and its help.
+    pub invalid: Vec<(String, Option<String>)>,
     /// `inconclusive:` said otherwise: (expected ids, the ids the rule could not decide).
     pub undecided: Option<(Vec<String>, Vec<String>)>,
 }
@@ -140,15 +141,16 @@ pub fn run_rule(set: &RuleSet, rule: &Rule) -> RuleResult {
     result
 }
 
-/// One problem of a case's topology: `FILE:LINE:COL: message`, and its help on the next line.
-fn invalid_text(file: &crate::source::SourceFile, d: &crate::diagnostic::Diag) -> String {
+/// One problem of a case's topology: `FILE:LINE:COL: message`, and its help.
+fn invalid_text(
+    file: &crate::source::SourceFile,
+    d: &crate::diagnostic::Diag,
+) -> (String, Option<String>) {
     let (_, line, col) = d.location.clone().unwrap_or_default();
-    let help = d
-        .help
-        .as_ref()
-        .map(|h| format!("\n         help: {h}"))
-        .unwrap_or_default();
-    format!("{}:{line}:{col}: {}{help}", file.name(), d.message)
+    (
+        format!("{}:{line}:{col}: {}", file.name(), d.message),
+        d.help.clone(),
+    )
 }
 
 /// The rule's findings on a topology, as (sorted entity ids, level). For a derivation,
@@ -255,8 +257,11 @@ pub fn render(results: &[RuleResult]) -> String {
             }
             let tag = if c.todo { "todo" } else { "case" };
             out.push_str(&format!("     {tag} `{}`:\n", c.name));
-            for i in &c.invalid {
-                out.push_str(&format!("       invalid topology: {i}\n"));
+            for (problem, help) in &c.invalid {
+                out.push_str(&format!("       invalid topology: {problem}\n"));
+                if let Some(help) = help {
+                    out.push_str(&format!("         help: {help}\n"));
+                }
             }
             for want in &c.missing {
                 let l = want

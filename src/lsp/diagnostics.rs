@@ -458,8 +458,9 @@ fn rule(ws: &Workspace, uri: &Uri, path: PathBuf, text: &str) -> Analysis {
                 level.word()
             ));
         }
-        for why in &res.invalid {
-            parts.push(format!("its topology is invalid: {why}"));
+        for (why, help) in &res.invalid {
+            let help = help.as_ref().map(|h| format!(" ({h})")).unwrap_or_default();
+            parts.push(format!("its topology is invalid: {why}{help}"));
         }
         out.diagnostics.push(test_diagnostic(
             first_line(span_range(file, case.pos, &index)),
