@@ -197,6 +197,16 @@ pub fn evaluate_within(
         .map_or(1, usize::from)
         .min(checks.len())
         .max(1);
+    let serial = || {
+        run_rules(
+            &checks,
+            topo,
+            &derived,
+            rules.inconclusive,
+            rule_done,
+            budget,
+        )
+    };
     let mut results = if threads > 1 && topo.len() >= PARALLEL_FROM {
         let parts: Vec<Results> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
@@ -213,14 +223,7 @@ pub fn evaluate_within(
         });
         if parts.len() != threads {
             // A thread that panicked would lose findings: fall back rather than pass.
-            run_rules(
-                &checks,
-                topo,
-                &derived,
-                rules.inconclusive,
-                rule_done,
-                budget,
-            )
+            serial()
         } else {
             let mut all = Results::default();
             for p in parts {
@@ -230,14 +233,7 @@ pub fn evaluate_within(
             all
         }
     } else {
-        run_rules(
-            &checks,
-            topo,
-            &derived,
-            rules.inconclusive,
-            rule_done,
-            budget,
-        )
+        serial()
     };
     if budget.exceeded() {
         return results;
