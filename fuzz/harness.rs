@@ -88,15 +88,13 @@ fn refused(diags: &Diags) -> Outcome {
 pub fn load_topology(name: &str, data: &[u8]) -> Result<(Topology, Diags), Outcome> {
     let limits = limits();
     let file = decode(name.to_owned(), data.to_vec()).map_err(|d| refused(&d.into()))?;
-    let tree = parse_document(&file, &limits).map_err(|d| refused(&d.into()))?;
-    kbcheck::limits::check_topology(&file, &tree, &limits).map_err(|d| refused(&d.into()))?;
-    match Topology::load(&file, tree, &bundled().vocab) {
-        (Some(t), warnings) => {
+    match kbcheck::inputs::topology_from_text(&file, bundled(), &limits) {
+        Ok((t, warnings)) => {
             assert!(!warnings.has_errors(), "a topology came back with errors");
             warnings.iter().for_each(assert_clean);
             Ok((t, warnings))
         }
-        (None, diags) => Err(refused(&diags)),
+        Err(diags) => Err(refused(&diags)),
     }
 }
 

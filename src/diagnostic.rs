@@ -240,6 +240,56 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+/// [`did_you_mean`] over a large set of candidates (every id of a topology), within a budget
+/// of comparisons for one file: each distinct unknown word is compared once, and once the
+/// budget is spent the rest get no suggestion. A file with thousands of unknown ids then costs
+/// what its size says, never the product of its errors and its ids.
+#[derive(Debug)]
+pub struct Suggester {
+    comparisons_left: usize,
+    memo: std::collections::HashMap<String, Option<String>>,
+}
+
+impl Default for Suggester {
+    fn default() -> Self {
+        Suggester::new(Suggester::BUDGET)
+    }
+}
+
+impl Suggester {
+    /// Comparisons per file: about a second of suggestions at most.
+    pub const BUDGET: usize = 2_000_000;
+
+    pub fn new(budget: usize) -> Suggester {
+        Suggester {
+            comparisons_left: budget,
+            memo: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The closest of `count` candidates to `word`, if the budget allows the comparison.
+    /// `scope` names the set of candidates (answers are remembered per scope and word).
+    pub fn did_you_mean<'a>(
+        &mut self,
+        scope: &str,
+        word: &str,
+        count: usize,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Option<String> {
+        let key = format!("{scope}\u{0}{word}");
+        if let Some(known) = self.memo.get(&key) {
+            return known.clone();
+        }
+        if count > self.comparisons_left {
+            return None;
+        }
+        self.comparisons_left -= count;
+        let found = did_you_mean(word, candidates).map(str::to_owned);
+        self.memo.insert(key, found.clone());
+        found
+    }
+}
+
 fn parts(word: &str) -> Vec<&str> {
     word.split(['-', '_', '.']).collect()
 }
@@ -317,6 +367,32 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+
+    /// Suggestions stop once the budget of comparisons is spent; a word asked again is
+    /// answered from memory, without spending more.
+    #[test]
+    fn suggestions_stay_within_their_budget() {
+        let ids: Vec<String> = (0..100).map(|i| format!("server-{i:03}")).collect();
+        let all = || ids.iter().map(String::as_str);
+        let mut s = Suggester::new(250);
+        assert_eq!(
+            s.did_you_mean("ids", "server-0O1", 100, all()).as_deref(),
+            Some("server-001")
+        );
+        assert_eq!(
+            s.did_you_mean("ids", "server-0O2", 100, all()).as_deref(),
+            Some("server-002")
+        );
+        // 50 comparisons left: not enough for another word, but the first is remembered.
+        assert_eq!(s.did_you_mean("ids", "server-0O3", 100, all()), None);
+        assert_eq!(
+            s.did_you_mean("ids", "server-0O1", 100, all()).as_deref(),
+            Some("server-001")
+        );
+        // Another scope is another question.
+        assert_eq!(s.did_you_mean("nodes", "server-0O1", 100, all()), None);
+    }
+
     use super::*;
 
     #[test]

@@ -11,9 +11,9 @@
 use crate::diagnostic::{Diag, Diags};
 use crate::lang::RuleSet;
 use crate::limits::Limits;
-use crate::parse::{parse_document, read_file};
+use crate::parse::{parse_topology, read_file};
 use crate::source::SourceFile;
-use crate::topology::Topology;
+use crate::topology::{Builder, Topology};
 use crate::value::{Node, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -156,18 +156,18 @@ fn not_a_topology(file: &SourceFile, tree: &Node, shape: Shape) -> Diag {
     }
 }
 
-/// Load one topology file named on the command line: read, parse, refuse files of other
-/// kinds, validate, index.
+/// Load one topology file named on the command line: read, parse (building entities as the
+/// items are read), refuse files of other kinds, validate, index.
 pub fn load_topology(
     path: &Path,
     set: &RuleSet,
     limits: &Limits,
 ) -> Result<(Topology, Diags), Diags> {
     let file = read_file(path, limits)?;
-    let tree = parse_document(&file, limits)?;
-    match shape(path, &tree) {
-        Shape::Topology => from_tree(&file, tree, set, limits),
-        other => Err(not_a_topology(&file, &tree, other).into()),
+    let (top, builder) = read_streamed(&file, set, limits)?;
+    match shape(path, &top) {
+        Shape::Topology => builder.finish(top),
+        other => Err(not_a_topology(&file, &top, other).into()),
     }
 }
 
@@ -177,20 +177,21 @@ pub fn topology_from_text(
     set: &RuleSet,
     limits: &Limits,
 ) -> Result<(Topology, Diags), Diags> {
-    from_tree(file, parse_document(file, limits)?, set, limits)
+    let (top, builder) = read_streamed(file, set, limits)?;
+    builder.finish(top)
 }
 
-fn from_tree(
-    file: &SourceFile,
-    tree: Node,
-    set: &RuleSet,
-    limits: &Limits,
-) -> Result<(Topology, Diags), Diags> {
-    crate::limits::check_topology(file, &tree, limits)?;
-    match Topology::load(file, tree, &set.vocab) {
-        (Some(t), warnings) => Ok((t, warnings)),
-        (None, diags) => Err(diags),
-    }
+/// Parse a file that may be a topology, each item of its `nodes` and `links` lists built
+/// into an entity as soon as it is read: the document's top-level map, and the builder that
+/// finishes the topology from it.
+fn read_streamed<'a>(
+    file: &'a SourceFile,
+    set: &'a RuleSet,
+    limits: &'a Limits,
+) -> Result<(Node, Builder<'a>), Diag> {
+    let mut builder = Builder::new(file, &set.vocab, limits);
+    let top = parse_topology(file, limits, &mut |list, item| builder.item(list, item))?;
+    Ok((top, builder))
 }
 
 /// The topologies of the arguments, and the notes on files skipped.
@@ -212,21 +213,25 @@ pub fn load_all(args: &[PathBuf], set: &RuleSet, limits: &Limits) -> Result<Load
             None => load_topology(&input.path, set, limits),
             Some(arg) => {
                 let parsed = read_file(&input.path, limits).and_then(|file| {
-                    let tree = parse_document(&file, limits)?;
-                    Ok((file, tree))
+                    let (top, builder) = read_streamed(&file, set, limits)?;
+                    let shape = shape(&input.path, &top);
+                    let result = match shape {
+                        Shape::Topology => builder.finish(top),
+                        // Not a topology: the file's kind is all that counts.
+                        _ => Err(Diags::default()),
+                    };
+                    Ok((shape, result))
                 });
                 match parsed {
                     Err(d) => Err(d.into()),
-                    Ok((file, tree)) => match shape(&input.path, &tree) {
-                        Shape::Topology => {
-                            brought.insert(arg);
-                            from_tree(&file, tree, set, limits)
-                        }
-                        other => {
-                            *skipped.entry((arg.as_str(), other)).or_default() += 1;
-                            continue;
-                        }
-                    },
+                    Ok((Shape::Topology, result)) => {
+                        brought.insert(arg);
+                        result
+                    }
+                    Ok((other, _)) => {
+                        *skipped.entry((arg.as_str(), other)).or_default() += 1;
+                        continue;
+                    }
                 }
             }
         };
@@ -388,8 +393,61 @@ mod tests {
 
     fn judge(name: &str, text: &str) -> Shape {
         let file = SourceFile::new(name, text.to_owned());
-        let tree = parse_document(&file, &Limits::default()).unwrap();
+        let tree = crate::parse::parse_document(&file, &Limits::default()).unwrap();
         shape(Path::new(name), &tree)
+    }
+
+    /// Items are built as they are read, yet a file that lists its links before its nodes
+    /// gives the same entities (nodes first) and the same diagnostics in the same order: the
+    /// top-level keys, the nodes, the links, then references.
+    #[test]
+    fn links_before_nodes_load_as_nodes_before_links() {
+        let set = crate::lang::load::load(
+            &crate::lang::load::RuleSources {
+                bundled: true,
+                paths: Vec::new(),
+            },
+            &Limits::default(),
+        )
+        .unwrap();
+        let nodes = "nodes:\n  - {id: S1, kind: server, colour: red}\n  - {id: S2, kind: servr}\n  - {id: P1, kind: postoffice, parent: S9}\n";
+        let links =
+            "links:\n  - {kind: msmail-connector, from: S1, to: S3}\n  - {kind: msmail-conector, from: S1, to: S2}\n";
+        let load = |text: String| {
+            let file = SourceFile::new("t.yaml", text);
+            let diags = topology_from_text(&file, &set, &Limits::default()).unwrap_err();
+            diags
+                .iter()
+                .map(|d| format!("{} {}", d.code, d.message))
+                .collect::<Vec<_>>()
+        };
+        let first = load(format!("version: 2\nbogus: 1\n{nodes}{links}"));
+        let second = load(format!("{links}bogus: 1\n{nodes}version: 2\n"));
+        assert_eq!(first, second);
+        let codes: Vec<&str> = first.iter().map(|d| d.split(' ').next().unwrap()).collect();
+        assert_eq!(
+            codes,
+            [
+                "kbcheck::topology::unsupported_version",
+                "kbcheck::topology::unknown_key",
+                "kbcheck::topology::unknown_attribute",
+                "kbcheck::topology::unknown_kind",
+                "kbcheck::topology::unknown_kind",
+                "kbcheck::topology::unknown_reference",
+                "kbcheck::topology::unknown_reference",
+            ],
+            "{first:#?}"
+        );
+        let ok = "version: 1\nlinks: [{kind: msmail-connector, from: S1, to: S2}]\nnodes: [{id: S1, kind: server}, {id: S2, kind: server}]\n";
+        let (topo, _) = topology_from_text(
+            &SourceFile::new("t.yaml", ok.to_owned()),
+            &set,
+            &Limits::default(),
+        )
+        .unwrap();
+        let ids: Vec<&str> = topo.entities.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["S1", "S2", "msmail-connector:S1->S2"]);
+        assert_eq!((topo.entity(2).from, topo.entity(2).to), (Some(0), Some(1)));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! JSON topologies get this small RFC 8259 parser: one pass, no backtracking, line and
 //! column tracked incrementally, duplicate keys refused, nesting bounded.
 
-use crate::value::{Key, Node, Pos, Value};
+use crate::value::{ItemSink, Key, Node, Pos, TopList, Value};
+use std::collections::HashSet;
 
 /// A JSON syntax error: what is wrong, where, and the diagnostic code.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,10 +30,26 @@ struct Parser<'a> {
     /// no spare capacity and grows no vector item by item.
     items: Vec<Node>,
     entries: Vec<(Key, Node)>,
+    /// Where the items of the root's `nodes` and `links` lists go, when they are streamed.
+    sink: Option<ItemSink<'a>>,
 }
 
 /// Parse a JSON document. `max_depth` bounds nesting of arrays and objects.
 pub fn parse(text: &str, max_depth: usize) -> Result<Node, JsonError> {
+    read(text, max_depth, None)
+}
+
+/// Parse a JSON topology, handing each item of the root's `nodes` and `links` lists to `sink`
+/// as soon as it is read; the tree keeps an empty list in their place.
+pub fn parse_streamed(text: &str, max_depth: usize, sink: ItemSink<'_>) -> Result<Node, JsonError> {
+    read(text, max_depth, Some(sink))
+}
+
+fn read<'a>(
+    text: &'a str,
+    max_depth: usize,
+    sink: Option<ItemSink<'a>>,
+) -> Result<Node, JsonError> {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
@@ -44,6 +61,7 @@ pub fn parse(text: &str, max_depth: usize) -> Result<Node, JsonError> {
         max_depth,
         items: Vec::new(),
         entries: Vec::new(),
+        sink,
     };
     p.skip_ws();
     let node = p.value()?;
@@ -374,6 +392,12 @@ impl Parser<'_> {
     }
 
     fn array(&mut self) -> Result<Node, JsonError> {
+        self.list(None)
+    }
+
+    /// A list; with `streamed`, its items go to the sink instead of into the tree.
+    fn list(&mut self, streamed: Option<(TopList, ItemSink<'_>)>) -> Result<Node, JsonError> {
+        let mut streamed = streamed;
         let start = self.i;
         // Before the items: columns are counted forward from the last position taken.
         let pos = self.pos(start, start + 1);
@@ -387,7 +411,10 @@ impl Parser<'_> {
             loop {
                 self.skip_ws();
                 let item = self.value()?;
-                self.items.push(item);
+                match &mut streamed {
+                    Some((list, sink)) => sink(*list, item),
+                    None => self.items.push(item),
+                }
                 self.skip_ws();
                 match self.peek() {
                     Some(b',') => self.i += 1,
@@ -413,6 +440,7 @@ impl Parser<'_> {
         self.enter()?;
         self.i += 1;
         let first = self.entries.len();
+        let mut seen: Option<HashSet<String>> = None;
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.i += 1;
@@ -425,9 +453,17 @@ impl Parser<'_> {
                 let kstart = self.i;
                 let name = self.string()?;
                 let kpos = self.pos(kstart, self.i);
-                // Small maps: a linear scan beats hashing for duplicate detection.
+                // Small maps: a linear scan beats hashing for duplicate detection; a large
+                // map gets a set, so no map costs the square of its keys.
                 let siblings = self.entries.get(first..).unwrap_or_default();
-                if siblings.iter().any(|(k, _)| k.name == name) {
+                if seen.is_none() && siblings.len() >= 16 {
+                    seen = Some(siblings.iter().map(|(k, _)| k.name.clone()).collect());
+                }
+                let duplicate = match &mut seen {
+                    Some(set) => !set.insert(name.clone()),
+                    None => siblings.iter().any(|(k, _)| k.name == name),
+                };
+                if duplicate {
                     return Err(JsonError {
                         code: "parse::duplicate_key",
                         message: format!("duplicate mapping key: {name}"),
@@ -440,7 +476,18 @@ impl Parser<'_> {
                 }
                 self.i += 1;
                 self.skip_ws();
-                let v = self.value()?;
+                let top = TopList::of_key(&name).filter(|_| self.depth == 1);
+                let v = match (top, self.sink.take()) {
+                    (Some(list), Some(sink)) if self.peek() == Some(b'[') => {
+                        let v = self.list(Some((list, &mut *sink)));
+                        self.sink = Some(sink);
+                        v?
+                    }
+                    (_, sink) => {
+                        self.sink = sink;
+                        self.value()?
+                    }
+                };
                 self.entries.push((Key { name, pos: kpos }, v));
                 self.skip_ws();
                 match self.peek() {

@@ -13,10 +13,12 @@
 //! 4. `diagnostic` — input errors as miette diagnostics with spans and help
 //! 5. `limits` — what one run may hold (file size, depth, nodes, links, rules, regex size)
 //! 6. `json` — JSON into the spanned tree
-//! 7. `parse` — files (YAML or JSON) into the spanned tree, within the limits
+//! 7. `parse` — files (YAML or JSON) into the spanned tree, within the limits; a topology's
+//!    `nodes` and `links` items handed to the loader one at a time as they are read
 //! 8. `reader` — reading maps of the tree with unknown-key checks
 //! 9. `vocabulary` — kinds and attributes as data (bundled plus packs)
-//! 10. `topology` — a validated topology, indexed by id, kind, containment and links
+//! 10. `topology` — a validated topology, built item by item, indexed by id, kind, containment
+//!     and links
 //! 11. `lang` — the rule language: compiled rules, conditions, operators, relations, messages
 //! 12. `finding` — findings and inconclusive results as plain data
 //! 13. `engine` — runs a rule set over a topology: derivations, dispatch, groups, results

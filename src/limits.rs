@@ -71,35 +71,42 @@ pub fn too_many_findings(file: &str, limit: usize) -> Diag {
     ))
 }
 
-/// Refuse a parsed topology with more nodes or links than the limits allow. Counting is one
-/// look at the length of two lists, so a huge topology is refused before it is validated.
-pub fn check_topology(file: &SourceFile, root: &Node, limits: &Limits) -> Result<(), Diag> {
+/// Refuse a topology with more nodes or links than the limits allow, given the number of
+/// items its `nodes` and `links` lists hold (counted as they were read) and its top-level
+/// map (for the keys' positions): a huge topology is refused before it is validated.
+pub fn check_topology(
+    file: &SourceFile,
+    root: &Node,
+    [nodes, links]: [usize; 2],
+    limits: &Limits,
+) -> Result<(), Diag> {
     let Value::Map(entries) = &root.value else {
         return Ok(());
     };
-    for (key, value) in entries {
-        let (limit, flag, what) = match key.name.as_str() {
-            "nodes" => (limits.max_nodes, "--max-nodes", "nodes"),
-            "links" => (limits.max_links, "--max-links", "links"),
+    for (key, _) in entries {
+        let (count, limit, flag, what, code) = match key.name.as_str() {
+            "nodes" => (
+                nodes,
+                limits.max_nodes,
+                "--max-nodes",
+                "nodes",
+                "limits::too_many_nodes",
+            ),
+            "links" => (
+                links,
+                limits.max_links,
+                "--max-links",
+                "links",
+                "limits::too_many_links",
+            ),
             _ => continue,
         };
-        let Value::List(items) = &value.value else {
-            continue;
-        };
-        if items.len() > limit {
-            let code = if what == "nodes" {
-                "limits::too_many_nodes"
-            } else {
-                "limits::too_many_links"
-            };
+        if count > limit {
             return Err(Diag::error(
                 code,
-                format!(
-                    "the topology has {} {what}, over the limit of {limit}",
-                    items.len()
-                ),
+                format!("the topology has {count} {what}, over the limit of {limit}"),
             )
-            .at(file, key.pos, format!("{} {what}", items.len()))
+            .at(file, key.pos, format!("{count} {what}"))
             .help(format!(
                 "split the topology, or raise the limit with `{flag}` if it is genuine"
             )));
@@ -127,7 +134,8 @@ pub fn check_rule_count(count: usize, limits: &Limits) -> Result<(), Diag> {
 mod tests {
     use super::*;
 
-    fn topo(nodes: usize, links: usize) -> (SourceFile, Node) {
+    /// A topology's file and its top-level map, with the number of its nodes and links.
+    fn topo(nodes: usize, links: usize) -> (SourceFile, Node, [usize; 2]) {
         let mut text = String::from("version: 1\nnodes:\n");
         for i in 0..nodes {
             text.push_str(&format!("  - {{id: N{i}, kind: server}}\n"));
@@ -137,31 +145,36 @@ mod tests {
             text.push_str("  - {kind: msmail-connector, from: N0, to: N1}\n");
         }
         let file = SourceFile::new("t.yaml", text);
-        let tree = crate::parse::parse_document(&file, &Limits::default()).unwrap();
-        (file, tree)
+        let mut counts = [0, 0];
+        let tree = crate::parse::parse_topology(&file, &Limits::default(), &mut |list, _| {
+            counts[list as usize] += 1;
+        })
+        .unwrap();
+        (file, tree, counts)
     }
 
     #[test]
     fn counts_nodes_and_links() {
-        let (file, tree) = topo(3, 2);
+        let (file, tree, counts) = topo(3, 2);
+        assert_eq!(counts, [3, 2]);
         let limits = Limits {
             max_nodes: 3,
             max_links: 2,
             ..Limits::default()
         };
-        assert!(check_topology(&file, &tree, &limits).is_ok());
+        assert!(check_topology(&file, &tree, counts, &limits).is_ok());
         let tight = Limits {
             max_nodes: 2,
             ..limits
         };
-        let e = check_topology(&file, &tree, &tight).unwrap_err();
+        let e = check_topology(&file, &tree, counts, &tight).unwrap_err();
         assert_eq!(e.code, "kbcheck::limits::too_many_nodes");
         assert_eq!(e.message, "the topology has 3 nodes, over the limit of 2");
         let tight = Limits {
             max_links: 1,
             ..limits
         };
-        let e = check_topology(&file, &tree, &tight).unwrap_err();
+        let e = check_topology(&file, &tree, counts, &tight).unwrap_err();
         assert_eq!(e.code, "kbcheck::limits::too_many_links");
     }
 

@@ -7,7 +7,8 @@
 use crate::diagnostic::Diag;
 use crate::limits::Limits;
 use crate::source::SourceFile;
-use crate::value::{Node, Pos};
+use crate::value::{ItemSink, Node, Pos, StreamedRoot, Value};
+use serde::de::DeserializeSeed;
 use std::path::Path;
 
 /// Read a file from disk as UTF-8 text, refusing files over the size limit.
@@ -94,6 +95,21 @@ fn too_large(name: &str, size: u64, limits: &Limits) -> Diag {
 
 /// Parse a YAML or JSON document into a spanned tree (`.json` files as JSON, others as YAML).
 pub fn parse_document(file: &SourceFile, limits: &Limits) -> Result<Node, Diag> {
+    parse(file, limits, None)
+}
+
+/// Parse a topology (or a file that may be one), handing each item of its top-level `nodes`
+/// and `links` lists to `sink` as soon as it is read: the tree returned keeps an empty list
+/// in their place, so the whole topology is never held as a tree.
+pub fn parse_topology(
+    file: &SourceFile,
+    limits: &Limits,
+    sink: ItemSink<'_>,
+) -> Result<Node, Diag> {
+    parse(file, limits, Some(sink))
+}
+
+fn parse(file: &SourceFile, limits: &Limits, sink: Option<ItemSink<'_>>) -> Result<Node, Diag> {
     let text = file.text();
     if is_blank(text) {
         return Err(
@@ -103,7 +119,11 @@ pub fn parse_document(file: &SourceFile, limits: &Limits) -> Result<Node, Diag> 
         );
     }
     if file.name().to_ascii_lowercase().ends_with(".json") {
-        return crate::json::parse(text, limits.max_depth).map_err(|e| {
+        let parsed = match sink {
+            Some(sink) => crate::json::parse_streamed(text, limits.max_depth, sink),
+            None => crate::json::parse(text, limits.max_depth),
+        };
+        return parsed.map_err(|e| {
             let help = match e.code {
                 "parse::duplicate_key" => {
                     "remove or rename one of the two keys; kbcheck will not guess which one counts"
@@ -133,8 +153,19 @@ pub fn parse_document(file: &SourceFile, limits: &Limits) -> Result<Node, Diag> 
     budget.max_recorded_anchor_events = 100_000;
     budget.max_recorded_anchor_bytes = 16 << 20;
     options.budget = Some(budget);
-    serde_saphyr::from_str_with_options::<Node>(text, options)
-        .map_err(|e| syntax_diag(file, &e, limits))
+    let Some(sink) = sink else {
+        return serde_saphyr::from_str_with_options::<Node>(text, options)
+            .map_err(|e| syntax_diag(file, &e, limits));
+    };
+    let root = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
+        StreamedRoot { sink, text }.deserialize(de)
+    })
+    .map_err(|e| syntax_diag(file, &e, limits))?;
+    match &root.value {
+        Value::Map(entries) if !entries.is_empty() => Ok(root),
+        // Not a topology's map, so nothing was streamed: read whole, for its position.
+        _ => parse(file, limits, None),
+    }
 }
 
 fn is_blank(text: &str) -> bool {
@@ -374,12 +405,93 @@ fn classify(e: &serde_saphyr::Error, message: &str) -> (&'static str, &'static s
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::TopList;
 
     fn parse(text: &str) -> Result<Node, Diag> {
         parse_document(
             &SourceFile::new("t.yaml", text.to_owned()),
             &Limits::default(),
         )
+    }
+
+    /// A topology read with its lists streamed is the tree read whole: the same root (with
+    /// its position), the same other keys, and every item of `nodes` and `links` handed over
+    /// in order, in YAML (block and flow, after comments and markers) and in JSON.
+    #[test]
+    fn streamed_topologies_are_the_whole_tree() {
+        let docs = [
+            (
+                "a.yaml",
+                "version: 1\nnodes:\n  - {id: S1, kind: server}\n  - id: S2\n    kind: server\nlinks:\n  - {kind: x400, from: S1, to: S2}\nname: n\n",
+            ),
+            (
+                "b.yaml",
+                "# a comment\n\n---\nlinks: []\nnodes: [{id: S1, kind: server}]\nversion: 1\n",
+            ),
+            (
+                "c.yaml",
+                "%YAML 1.2\n---\n{\n  version: 1, nodes: [{id: S1, kind: server}],\n  links: ~}\n",
+            ),
+            (
+                "d.yaml",
+                "  version: 1\n  nodes:\n    - {id: S1, kind: server}\n",
+            ),
+            ("e.yaml", "version: 1\nnodes: {id: S1}\n"),
+            ("f.yaml", "- id: S1\n"),
+            ("g.yaml", "{}\n"),
+            (
+                "h.json",
+                "{\"version\": 1, \"links\": [{\"kind\": \"x400\", \"from\": \"S1\", \"to\": \"S1\"}],\n \"nodes\": [{\"id\": \"S1\", \"kind\": \"server\"}, {\"nested\": {\"nodes\": [1]}}]}",
+            ),
+        ];
+        for (name, text) in docs {
+            let file = SourceFile::new(name, text.to_owned());
+            let whole = parse_document(&file, &Limits::default()).unwrap();
+            let mut items: Vec<(TopList, Node)> = Vec::new();
+            let streamed = parse_topology(&file, &Limits::default(), &mut |list, item| {
+                items.push((list, item));
+            })
+            .unwrap();
+            assert_eq!(streamed.pos, whole.pos, "{name}: the root's position");
+            let (Value::Map(s), Value::Map(w)) = (&streamed.value, &whole.value) else {
+                assert_eq!(streamed, whole, "{name}");
+                assert!(items.is_empty(), "{name}");
+                continue;
+            };
+            assert_eq!(s.len(), w.len(), "{name}");
+            let mut expected: Vec<(TopList, Node)> = Vec::new();
+            for ((sk, sv), (wk, wv)) in s.iter().zip(w) {
+                assert_eq!(sk, wk, "{name}");
+                match (TopList::of_key(&wk.name), &wv.value) {
+                    (Some(list), Value::List(all)) => {
+                        assert_eq!(sv.value, Value::List(Vec::new()), "{name}: {}", wk.name);
+                        expected.extend(all.iter().map(|n| (list, n.clone())));
+                    }
+                    _ => assert_eq!(sv.value, wv.value, "{name}: {}", wk.name),
+                }
+            }
+            expected.sort_by_key(|(l, _)| *l == TopList::Links);
+            items.sort_by_key(|(l, _)| *l == TopList::Links);
+            assert_eq!(items, expected, "{name}");
+        }
+    }
+
+    /// Duplicate keys are refused in a map of any size (a large map checks them by a set).
+    #[test]
+    fn duplicate_keys_in_large_json_maps_are_refused() {
+        for n in [3, 16, 17, 500] {
+            let mut keys: Vec<String> = (0..n).map(|i| format!("\"k{i}\": {i}")).collect();
+            keys.push(format!("\"k{}\": 0", n - 2));
+            let text = format!("{{{}}}", keys.join(", "));
+            let file = SourceFile::new("t.json", text);
+            let e = parse_document(&file, &Limits::default()).unwrap_err();
+            assert_eq!(e.code, "kbcheck::parse::duplicate_key", "{n}");
+            assert!(
+                e.message.contains(&format!("k{}", n - 2)),
+                "{n}: {}",
+                e.message
+            );
+        }
     }
 
     #[test]

@@ -5,16 +5,19 @@
 //! (by id, by kind, children, links in and out of each node) are built in the same pass
 //! so the engine never scans for pairs.
 
-use crate::diagnostic::{Diag, Diags, did_you_mean, suggestion_help};
+use crate::diagnostic::{Diag, Diags, Suggester, suggestion_help};
+use crate::limits::Limits;
 use crate::reader::{MapReader, string_list};
 use crate::source::SourceFile;
-use crate::value::{Key, Node, Pos, Value};
+use crate::value::{Key, Node, Pos, TopList, Value};
 use crate::vocabulary::{Class, Vocabulary};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
 mod entity;
+mod ids;
 mod references;
+pub use ids::Ids;
 pub use references::References;
 
 /// Index of an entity (node or link) in [`Topology::entities`].
@@ -49,7 +52,8 @@ pub struct Topology {
     /// Nodes first, then links.
     pub entities: Vec<Entity>,
     pub node_count: usize,
-    pub by_id: HashMap<String, Idx>,
+    /// Entities by the id written in the file ([`Topology::find`]).
+    pub ids: Ids,
     pub by_kind: HashMap<String, Vec<Idx>>,
     /// For each node, its children.
     pub children: Vec<Vec<Idx>>,
@@ -70,6 +74,11 @@ pub struct Topology {
 pub type Path = [String];
 
 impl Topology {
+    /// The entity with this id (as written in the file).
+    pub fn find(&self, id: &str) -> Option<Idx> {
+        self.ids.get(&self.entities, id)
+    }
+
     pub fn entity(&self, i: Idx) -> &Entity {
         // Indexes come from this topology; an out-of-range index is a bug, not input.
         #[expect(
@@ -204,20 +213,107 @@ impl Topology {
         }
     }
 
-    /// Load a topology from a parsed document. Warnings come back with the topology;
-    /// any error means no topology.
-    pub fn load(file: &SourceFile, root: Node, vocab: &Vocabulary) -> (Option<Topology>, Diags) {
-        let mut diags = Diags::default();
-        let topo = Loader {
+    /// Load a topology from a parsed document (its `nodes` and `links` lists whole). Warnings
+    /// come back with the topology; any error means no topology.
+    pub fn load(
+        file: &SourceFile,
+        mut root: Node,
+        vocab: &Vocabulary,
+    ) -> (Option<Topology>, Diags) {
+        let limits = Limits::default();
+        let mut builder = Builder::new(file, vocab, &limits);
+        if let Value::Map(entries) = &mut root.value {
+            for (k, v) in entries.iter_mut() {
+                if let (Some(list), Value::List(items)) = (TopList::of_key(&k.name), &mut v.value) {
+                    for item in std::mem::take(items) {
+                        builder.item(list, item);
+                    }
+                }
+            }
+        }
+        match builder.finish(root) {
+            Ok((topo, warnings)) => (Some(topo), warnings),
+            Err(diags) => (None, diags),
+        }
+    }
+}
+
+/// Builds a topology's entities one at a time, as the reader hands over each item of `nodes`
+/// and `links` ([`crate::parse::parse_topology`]), then checks and indexes them with the rest
+/// of the document ([`Builder::finish`]). Nodes come first whatever the file's order, and
+/// diagnostics keep the order of a whole-tree reading: the top-level keys, the nodes, the
+/// links, then references.
+pub struct Builder<'a> {
+    file: &'a SourceFile,
+    vocab: &'a Vocabulary,
+    limits: &'a Limits,
+    nodes: Built,
+    links: Built,
+}
+
+/// The entities built from one of the two lists.
+#[derive(Default)]
+struct Built {
+    /// Items read, counted past the limit (where building stops).
+    count: usize,
+    entities: Vec<Entity>,
+    pending: Vec<PendingRef>,
+    diags: Diags,
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(file: &'a SourceFile, vocab: &'a Vocabulary, limits: &'a Limits) -> Builder<'a> {
+        Builder {
             file,
             vocab,
+            limits,
+            nodes: Built::default(),
+            links: Built::default(),
+        }
+    }
+
+    /// Build the entity of one item of `nodes` or `links` (moving its texts out of it).
+    pub fn item(&mut self, list: TopList, item: Node) {
+        let (built, class, limit) = match list {
+            TopList::Nodes => (&mut self.nodes, Class::Node, self.limits.max_nodes),
+            TopList::Links => (&mut self.links, Class::Link, self.limits.max_links),
+        };
+        built.count += 1;
+        // Past the limit the topology is refused: only the count goes on.
+        if built.count > limit {
+            return;
+        }
+        let mut loader = Loader {
+            file: self.file,
+            vocab: self.vocab,
+            diags: &mut built.diags,
+        };
+        let at = built.entities.len();
+        if let Some(e) = loader.entity(item, class, at, &mut built.pending) {
+            built.entities.push(e);
+        }
+    }
+
+    /// Check the document's other keys, resolve references and index: the topology with its
+    /// warnings, or every error found. A topology over the node or link limit is refused
+    /// with that one error.
+    pub fn finish(self, root: Node) -> Result<(Topology, Diags), Diags> {
+        crate::limits::check_topology(
+            self.file,
+            &root,
+            [self.nodes.count, self.links.count],
+            self.limits,
+        )?;
+        let mut diags = Diags::default();
+        let topo = Loader {
+            file: self.file,
+            vocab: self.vocab,
             diags: &mut diags,
         }
-        .load(root);
-        if diags.has_errors() {
-            (None, diags)
-        } else {
-            (topo, diags)
+        .load(root, self.nodes, self.links);
+        match topo {
+            Some(t) if !diags.has_errors() => Ok((t, diags)),
+            _ => Err(diags),
         }
     }
 }
@@ -248,7 +344,7 @@ struct PendingRef {
 const TOP_KEYS: &[&str] = &["version", "name", "defaults", "nodes", "links", "$schema"];
 
 impl Loader<'_> {
-    fn load(&mut self, mut root: Node) -> Option<Topology> {
+    fn load(&mut self, root: Node, nodes: Built, links: Built) -> Option<Topology> {
         let file = self.file;
         let mut top = MapReader::new(file, &root, "topology", "a topology", self.diags)?;
         self.check_version(&mut top);
@@ -265,32 +361,30 @@ impl Loader<'_> {
         let _ = top.take("$schema");
         top.finish(TOP_KEYS, "the topology", self.diags);
 
-        // Move the node and link lists out of the tree: attributes are moved, never copied.
-        let (mut nodes, mut links) = (Vec::new(), Vec::new());
-        if let Value::Map(entries) = &mut root.value {
-            for (k, v) in entries.iter_mut() {
-                match k.name.as_str() {
-                    "nodes" => nodes = self.list(v, "nodes"),
-                    "links" => links = self.list(v, "links"),
-                    _ => {}
+        // The lists' items were built as they were read; what is left here is their type.
+        if let Value::Map(entries) = &root.value {
+            for (k, v) in entries {
+                if TopList::of_key(&k.name).is_some() {
+                    self.list_type(v, &k.name);
                 }
             }
         }
-        let mut entities = Vec::with_capacity(nodes.len() + links.len());
-        let mut pending = Vec::new();
-        for item in nodes {
-            if let Some(e) = self.entity(item, Class::Node, entities.len(), &mut pending) {
-                entities.push(e);
-            }
-        }
-        let node_count = entities.len();
-        for item in links {
-            if let Some(e) = self.entity(item, Class::Link, entities.len(), &mut pending) {
-                entities.push(e);
-            }
-        }
-        let by_id = self.index_ids(&entities);
-        self.resolve(&mut entities, &by_id, node_count, pending);
+        self.diags.extend(nodes.diags);
+        self.diags.extend(links.diags);
+        let node_count = nodes.entities.len();
+        // Exactly as many as there are: the lists grew by doubling as they were read.
+        let mut entities = nodes.entities;
+        entities.reserve_exact(links.entities.len());
+        entities.extend(links.entities);
+        entities.shrink_to_fit();
+        let mut pending = nodes.pending;
+        pending.extend(links.pending.into_iter().map(|p| PendingRef {
+            entity: p.entity + idx(node_count),
+            ..p
+        }));
+        let ids = self.index_ids(&entities);
+        let mut suggest = Suggester::default();
+        self.resolve(&mut entities, &ids, &mut suggest, node_count, pending);
         self.check_cycles(&entities, node_count);
         self.check_endpoints(&entities, node_count);
         if self.diags.has_errors() {
@@ -323,7 +417,7 @@ impl Loader<'_> {
             name,
             entities,
             node_count,
-            by_id,
+            ids,
             by_kind,
             children,
             out_links,
@@ -333,7 +427,7 @@ impl Loader<'_> {
             inherited: self.vocab.inherited_attributes(),
             references: References::default(),
         };
-        topo.references = references::resolve(&topo, self.vocab, self.diags);
+        topo.references = references::resolve(&topo, self.vocab, &mut suggest, self.diags);
         Some(topo)
     }
 
@@ -359,10 +453,10 @@ impl Loader<'_> {
         }
     }
 
-    fn list(&mut self, node: &mut Node, key: &str) -> Vec<Node> {
-        match &mut node.value {
-            Value::List(items) => std::mem::take(items),
-            Value::Null => Vec::new(),
+    /// Refuse a `nodes` or `links` value that is not a list (an empty one is fine).
+    fn list_type(&mut self, node: &Node, key: &str) {
+        match &node.value {
+            Value::List(_) | Value::Null => {}
             other => {
                 self.diags.push(
                     Diag::error(
@@ -378,7 +472,6 @@ impl Loader<'_> {
                         "write `{key}:` followed by `- ` entries, one per item"
                     )),
                 );
-                Vec::new()
             }
         }
     }
@@ -499,45 +592,36 @@ impl Loader<'_> {
         }
     }
 
-    /// Give links without an id a stable one, and report duplicate ids.
-    fn index_ids(&mut self, entities: &[Entity]) -> HashMap<String, Idx> {
-        let mut by_id: HashMap<String, Idx> = HashMap::with_capacity(entities.len());
-        for (i, e) in entities.iter().enumerate() {
-            // An empty id was reported as missing (nodes) or is named after resolution (links).
-            if e.id.is_empty() {
+    /// Index the ids written in the file, reporting each one reused.
+    fn index_ids(&mut self, entities: &[Entity]) -> Ids {
+        let (ids, duplicates) = Ids::build(entities);
+        for (again, first) in duplicates {
+            let (Some(e), Some(f)) = (entities.get(again as usize), entities.get(first as usize))
+            else {
                 continue;
-            }
-            match by_id.entry(e.id.clone()) {
-                std::collections::hash_map::Entry::Occupied(first) => {
-                    let first_at = entities
-                        .get(*first.get() as usize)
-                        .map_or(e.pos, |f| f.label_pos);
-                    self.diags.push(
-                        Diag::error("topology::duplicate_id", format!("duplicate id `{}`", e.id))
-                            .at(self.file, e.label_pos, "this entity reuses the id")
-                            .at(self.file, first_at, "first used here")
-                            .help("ids must be unique across nodes and links; rename one of them"),
-                    );
-                }
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(idx(i));
-                }
-            }
+            };
+            self.diags.push(
+                Diag::error("topology::duplicate_id", format!("duplicate id `{}`", e.id))
+                    .at(self.file, e.label_pos, "this entity reuses the id")
+                    .at(self.file, f.label_pos, "first used here")
+                    .help("ids must be unique across nodes and links; rename one of them"),
+            );
         }
-        by_id
+        ids
     }
 
+    /// Resolve `parent`, `from` and `to`; give links without an id a stable one.
     fn resolve(
         &mut self,
         entities: &mut [Entity],
-        by_id: &HashMap<String, Idx>,
+        ids: &Ids,
+        suggest: &mut Suggester,
         node_count: usize,
         pending: Vec<PendingRef>,
     ) {
         for p in pending {
-            match by_id
-                .get(&p.id)
-                .copied()
+            match ids
+                .get(entities, &p.id)
                 .filter(|&t| (t as usize) < node_count)
             {
                 Some(target) => {
@@ -550,8 +634,8 @@ impl Loader<'_> {
                     }
                 }
                 None => {
-                    let ids = by_id.keys().map(String::as_str);
-                    let help = match did_you_mean(&p.id, ids) {
+                    let all = entities.iter().map(|e| e.id.as_str());
+                    let help = match suggest.did_you_mean("ids", &p.id, entities.len(), all) {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => format!("`{}` must be the id of a node in `nodes`", p.role),
                     };
@@ -585,7 +669,7 @@ impl Loader<'_> {
             } else {
                 format!("{base}#{n}")
             };
-            while by_id.contains_key(&name) {
+            while ids.get(entities, &name).is_some() {
                 *n += 1;
                 name = format!("{base}#{n}");
             }

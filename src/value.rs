@@ -3,7 +3,7 @@
 //! Both topology and rule files are read into this tree first. Every node keeps its
 //! position (byte offset, length, line, column) so later stages can point at the text.
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 use std::fmt;
 
@@ -232,5 +232,206 @@ impl<'de> Visitor<'de> for ValueVisitor {
         }
         entries.shrink_to_fit();
         Ok(Value::Map(entries))
+    }
+}
+
+/// The two lists of a topology whose items are handed over one at a time as the reader
+/// finishes each (so a topology is never held twice, as a tree and as entities).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TopList {
+    Nodes,
+    Links,
+}
+
+impl TopList {
+    /// The list a top-level key names, if it is one of the two.
+    pub fn of_key(key: &str) -> Option<TopList> {
+        match key {
+            "nodes" => Some(TopList::Nodes),
+            "links" => Some(TopList::Links),
+            _ => None,
+        }
+    }
+}
+
+/// Where the items of a topology's `nodes` and `links` lists go as they are read.
+pub type ItemSink<'s> = &'s mut dyn FnMut(TopList, Node);
+
+/// A YAML document read with its top-level `nodes` and `links` lists streamed: each item goes
+/// to the sink as soon as it is read, and the tree keeps an empty list in their place (at the
+/// key's position). Everything else is the tree [`Node`] reads.
+pub struct StreamedRoot<'s, 't> {
+    pub sink: ItemSink<'s>,
+    /// The document's text: the root's own position is found from it.
+    pub text: &'t str,
+}
+
+impl<'de> DeserializeSeed<'de> for StreamedRoot<'_, '_> {
+    type Value = Node;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+        d.deserialize_any(RootVisitor(self))
+    }
+}
+
+/// The visits of every value but one kind, as [`ValueVisitor`] reads them, each result given
+/// to the visitor's `wrap`.
+macro_rules! read_as_values {
+    ($($visit:ident($($t:ty)?)),*) => {$(
+        read_as_values!(@one $visit $($t)?);
+    )*};
+    (@one $visit:ident) => {
+        fn $visit<E: de::Error>(self) -> Result<Self::Value, E> {
+            ValueVisitor.$visit().map(|v| self.wrap(v))
+        }
+    };
+    (@one $visit:ident $t:ty) => {
+        fn $visit<E: de::Error>(self, v: $t) -> Result<Self::Value, E> {
+            ValueVisitor.$visit(v).map(|v| self.wrap(v))
+        }
+    };
+}
+
+macro_rules! scalars_as_values {
+    () => {
+        read_as_values!(
+            visit_unit(),
+            visit_none(),
+            visit_bool(bool),
+            visit_i64(i64),
+            visit_u64(u64),
+            visit_i128(i128),
+            visit_u128(u128),
+            visit_f64(f64),
+            visit_str(&str),
+            visit_string(String)
+        );
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            Value::deserialize(d).map(|v| self.wrap(v))
+        }
+    };
+}
+
+struct RootVisitor<'s, 't>(StreamedRoot<'s, 't>);
+
+impl RootVisitor<'_, '_> {
+    /// A root that is not a map has nothing to stream: [`crate::parse::parse_topology`] reads
+    /// it again whole, with its position.
+    fn wrap(&self, value: Value) -> Node {
+        Node {
+            value,
+            pos: Pos::default(),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for RootVisitor<'_, '_> {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a value")
+    }
+
+    scalars_as_values!();
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Node, A::Error> {
+        ValueVisitor.visit_seq(seq).map(|v| self.wrap(v))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let StreamedRoot { sink, text } = self.0;
+        let mut entries: Vec<(Key, Node)> = Vec::new();
+        while let Some(key) = map.next_key::<Key>()? {
+            let value = match TopList::of_key(&key.name) {
+                Some(list) => Node {
+                    value: map.next_value_seed(ListSeed {
+                        sink: &mut *sink,
+                        list,
+                    })?,
+                    pos: key.pos,
+                },
+                None => map.next_value::<Node>()?,
+            };
+            entries.push((key, value));
+        }
+        entries.shrink_to_fit();
+        // An empty map is read again whole by `parse_topology`, like any other root.
+        let pos = entries
+            .first()
+            .map_or_else(Pos::default, |(k, _)| map_pos(text, k.pos));
+        Ok(Node {
+            value: Value::Map(entries),
+            pos,
+        })
+    }
+}
+
+/// The value of a top-level `nodes` or `links` key: a list's items go to the sink (the value
+/// is then an empty list); any other value is read whole, for the loader to refuse.
+struct ListSeed<'k> {
+    sink: &'k mut dyn FnMut(TopList, Node),
+    list: TopList,
+}
+
+impl<'de> DeserializeSeed<'de> for ListSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl ListSeed<'_> {
+    fn wrap(&self, value: Value) -> Value {
+        value
+    }
+}
+
+impl<'de> Visitor<'de> for ListSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list")
+    }
+
+    scalars_as_values!();
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+        ValueVisitor.visit_map(map)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        while let Some(item) = seq.next_element::<Node>()? {
+            (self.sink)(self.list, item);
+        }
+        Ok(Value::List(Vec::new()))
+    }
+}
+
+/// Where a map starts, given its first key: at the `{` before the key in flow style, at the
+/// key itself in block style.
+fn map_pos(text: &str, key: Pos) -> Pos {
+    let before = text.get(..key.offset as usize).unwrap_or("");
+    let brace = before
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !c.is_whitespace())
+        .filter(|(_, c)| *c == '{');
+    let Some((at, _)) = brace else {
+        return Pos { len: 0, ..key };
+    };
+    let between = before.get(at..).unwrap_or("");
+    let lines_between = between.bytes().filter(|&b| b == b'\n').count();
+    let line_start = before
+        .get(..at)
+        .and_then(|s| s.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let column = before.get(line_start..at).map_or(0, |s| s.chars().count()) + 1;
+    let n = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
+    Pos {
+        offset: n(at),
+        len: 1,
+        line: key.line.saturating_sub(n(lines_between)),
+        column: n(column),
     }
 }

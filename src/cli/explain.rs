@@ -54,10 +54,10 @@ pub fn explain(a: &ExplainArgs, io: &mut Io<'_>) -> Exit {
     };
     let only = match &a.entity {
         None => None,
-        Some(id) => match topo.by_id.get(id) {
-            Some(i) => Some(*i),
+        Some(id) => match topo.find(id) {
+            Some(i) => Some(i),
             None => {
-                let ids: Vec<&str> = topo.by_id.keys().map(String::as_str).collect();
+                let ids: Vec<&str> = topo.entities.iter().map(|e| e.id.as_str()).collect();
                 io.diag(
                     &Diag::error(
                         "cli::unknown_entity",

@@ -4,7 +4,7 @@
 //! attribute does not allow, is an error like a dangling `parent`.
 
 use super::{Idx, Topology};
-use crate::diagnostic::{Diag, Diags, did_you_mean};
+use crate::diagnostic::{Diag, Diags, Suggester};
 use crate::value::{Key, Node, Pos, Value};
 use crate::vocabulary::{Class, Vocabulary};
 use std::collections::{HashMap, HashSet};
@@ -54,7 +54,12 @@ impl References {
 
 /// Resolve every reference attribute value of `topo`, reporting those that name no node or a
 /// node of a kind the attribute does not allow (a value from `defaults` once).
-pub(super) fn resolve(topo: &Topology, vocab: &Vocabulary, diags: &mut Diags) -> References {
+pub(super) fn resolve(
+    topo: &Topology,
+    vocab: &Vocabulary,
+    suggest: &mut Suggester,
+    diags: &mut Diags,
+) -> References {
     let names = vocab.reference_names();
     let mut refs = References {
         out: vec![HashMap::new(); names.len()],
@@ -83,14 +88,10 @@ pub(super) fn resolve(topo: &Topology, vocab: &Vocabulary, diags: &mut Diags) ->
                 _ => continue,
             };
             for (id, pos) in ids {
-                let target = topo
-                    .by_id
-                    .get(id)
-                    .copied()
-                    .filter(|&t| (t as usize) < topo.node_count);
+                let target = topo.find(id).filter(|&t| (t as usize) < topo.node_count);
                 let Some(target) = target else {
                     if reported.insert(pos) {
-                        diags.push(dangling(topo, name, id, pos));
+                        diags.push(dangling(topo, suggest, name, id, pos));
                     }
                     continue;
                 };
@@ -112,6 +113,7 @@ pub(super) fn resolve(topo: &Topology, vocab: &Vocabulary, diags: &mut Diags) ->
                             .at(&topo.file, pos, format!("a `{kind}`"))
                             .help(kind_help(
                                 topo,
+                                suggest,
                                 name,
                                 id,
                                 &spec.kinds,
@@ -156,13 +158,13 @@ fn value_node<'t>(topo: &'t Topology, i: Idx, name: &str) -> Option<&'t Node> {
 }
 
 /// A reference naming no node, with the closest id.
-fn dangling(topo: &Topology, name: &str, id: &str, pos: Pos) -> Diag {
+fn dangling(topo: &Topology, suggest: &mut Suggester, name: &str, id: &str, pos: Pos) -> Diag {
     let nodes = topo
         .entities
         .iter()
         .take(topo.node_count)
         .map(|e| e.id.as_str());
-    let help = match did_you_mean(id, nodes) {
+    let help = match suggest.did_you_mean("nodes", id, topo.node_count, nodes) {
         Some(s) => format!("did you mean `{s}`?"),
         None => format!("`{name}` must be the id of a node in `nodes`"),
     };
@@ -175,14 +177,20 @@ fn dangling(topo: &Topology, name: &str, id: &str, pos: Pos) -> Diag {
 }
 
 /// Help for a reference to a node of the wrong kind: the closest id of an allowed kind.
-fn kind_help(topo: &Topology, name: &str, id: &str, kinds: &[String]) -> String {
+fn kind_help(
+    topo: &Topology,
+    suggest: &mut Suggester,
+    name: &str,
+    id: &str,
+    kinds: &[String],
+) -> String {
     let allowed = topo
         .entities
         .iter()
         .take(topo.node_count)
         .filter(|e| kinds.contains(&e.kind))
         .map(|e| e.id.as_str());
-    match did_you_mean(id, allowed) {
+    match suggest.did_you_mean(&kinds.join(","), id, topo.node_count, allowed) {
         Some(s) => format!(
             "did you mean `{s}`? `{name}` names a {}",
             kinds.join(" or ")
