@@ -411,8 +411,7 @@ mod tests {
         )
         .unwrap();
         let nodes = "nodes:\n  - {id: S1, kind: server, colour: red}\n  - {id: S2, kind: servr}\n  - {id: P1, kind: postoffice, parent: S9}\n";
-        let links =
-            "links:\n  - {kind: msmail-connector, from: S1, to: S3}\n  - {kind: msmail-conector, from: S1, to: S2}\n";
+        let links = "links:\n  - {kind: msmail-connector, from: S1, to: S3}\n  - {kind: msmail-conector, from: S1, to: S2}\n";
         let load = |text: String| {
             let file = SourceFile::new("t.yaml", text);
             let diags = topology_from_text(&file, &set, &Limits::default()).unwrap_err();

@@ -14,8 +14,10 @@ use crate::vocabulary::{Class, Vocabulary};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+mod adjacency;
 mod entity;
 mod ids;
+pub use adjacency::Adjacency;
 mod references;
 pub use ids::Ids;
 pub use references::References;
@@ -56,10 +58,10 @@ pub struct Topology {
     pub ids: Ids,
     pub by_kind: HashMap<String, Vec<Idx>>,
     /// For each node, its children.
-    pub children: Vec<Vec<Idx>>,
+    pub children: Adjacency,
     /// For each node, the links that start (out) and end (in) at it.
-    pub out_links: Vec<Vec<Idx>>,
-    pub in_links: Vec<Vec<Idx>>,
+    pub out_links: Adjacency,
+    pub in_links: Adjacency,
     /// Attributes from `defaults` that nodes get unless they set them.
     pub default_attrs: Vec<(Key, Node)>,
     pub default_tags: Vec<String>,
@@ -391,9 +393,6 @@ impl Loader<'_> {
             return None;
         }
         let mut by_kind: HashMap<String, Vec<Idx>> = HashMap::new();
-        let mut children = vec![Vec::new(); node_count];
-        let mut out_links = vec![Vec::new(); node_count];
-        let mut in_links = vec![Vec::new(); node_count];
         for (i, e) in entities.iter().enumerate() {
             let i = idx(i);
             match by_kind.get_mut(&e.kind) {
@@ -402,16 +401,19 @@ impl Loader<'_> {
                     by_kind.insert(e.kind.clone(), vec![i]);
                 }
             }
-            if let Some(c) = e.parent.and_then(|p| children.get_mut(p as usize)) {
-                c.push(i);
-            }
-            if let Some(l) = e.from.and_then(|f| out_links.get_mut(f as usize)) {
-                l.push(i);
-            }
-            if let Some(l) = e.to.and_then(|t| in_links.get_mut(t as usize)) {
-                l.push(i);
-            }
         }
+        let pairs = |end: fn(&Entity) -> Option<Idx>| {
+            let entities = &entities;
+            move || {
+                entities
+                    .iter()
+                    .enumerate()
+                    .filter_map(move |(i, e)| end(e).map(|n| (n, idx(i))))
+            }
+        };
+        let children = Adjacency::build(node_count, pairs(|e| e.parent));
+        let out_links = Adjacency::build(node_count, pairs(|e| e.from));
+        let in_links = Adjacency::build(node_count, pairs(|e| e.to));
         let mut topo = Topology {
             file: file.clone(),
             name,
