@@ -4,7 +4,9 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// Loading a topology makes a few small allocations per value; mimalloc serves them at a
-/// fraction of the system allocator's cost (see benches/README.md).
+/// fraction of the system allocator's cost (see benches/README.md). Its version 2 returns
+/// freed pages to the system after 10 ms (version 3 after a second: a run's peak memory then
+/// kept every item the reader had freed, 192 MB against 155 MB on the 100k benchmark).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

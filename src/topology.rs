@@ -13,6 +13,7 @@ use crate::value::{Key, Node, Pos, TopList, Value};
 use crate::vocabulary::{Class, Vocabulary};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 mod adjacency;
 mod entity;
@@ -36,8 +37,9 @@ pub struct Entity {
     /// For links: the nodes at each end.
     pub from: Option<Idx>,
     pub to: Option<Idx>,
-    /// Own tags; `None` means the topology's default tags apply.
-    pub tags: Option<Vec<String>>,
+    /// Own tags; `None` means the topology's default tags apply. Entities with the same tags
+    /// share one list.
+    pub tags: Option<Arc<[String]>>,
     /// Attributes written on the entity (reserved keys excluded).
     pub attrs: Vec<(Key, Node)>,
     /// Where the entity starts in the file.
@@ -251,6 +253,8 @@ pub struct Builder<'a> {
     limits: &'a Limits,
     nodes: Built,
     links: Built,
+    /// Each distinct list of tags, once.
+    tag_lists: entity::TagLists,
 }
 
 /// The entities built from one of the two lists.
@@ -271,6 +275,7 @@ impl<'a> Builder<'a> {
             limits,
             nodes: Built::default(),
             links: Built::default(),
+            tag_lists: HashMap::new(),
         }
     }
 
@@ -291,7 +296,8 @@ impl<'a> Builder<'a> {
             diags: &mut built.diags,
         };
         let at = built.entities.len();
-        if let Some(e) = loader.entity(item, class, at, &mut built.pending) {
+        let tag_lists = &mut self.tag_lists;
+        if let Some(e) = loader.entity(item, class, at, &mut built.pending, tag_lists) {
             built.entities.push(e);
         }
     }

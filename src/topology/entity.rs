@@ -6,6 +6,8 @@ use crate::diagnostic::Diag;
 use crate::reader::{MapReader, string_list};
 use crate::value::{Node, Pos, Value};
 use crate::vocabulary::Class;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 impl Loader<'_> {
     pub(super) fn entity(
@@ -14,6 +16,7 @@ impl Loader<'_> {
         class: Class,
         index: usize,
         pending: &mut Vec<PendingRef>,
+        tag_lists: &mut TagLists,
     ) -> Option<Entity> {
         let file = self.file;
         let what = match class {
@@ -119,7 +122,7 @@ impl Loader<'_> {
             parent: None,
             from: None,
             to: None,
-            tags: taken.tags,
+            tags: taken.tags.map(|t| shared(tag_lists, t)),
             attrs,
             pos,
             label_pos,
@@ -142,6 +145,19 @@ struct Taken {
     id: Option<String>,
     kind: Option<String>,
     tags: Option<Vec<String>>,
+}
+
+/// Each distinct list of tags a topology's entities carry, once.
+pub(super) type TagLists = HashMap<Vec<String>, Arc<[String]>>;
+
+/// The shared copy of a list of tags (most entities of a topology carry one of a few lists).
+fn shared(lists: &mut TagLists, tags: Vec<String>) -> Arc<[String]> {
+    if let Some(same) = lists.get(&tags) {
+        return same.clone();
+    }
+    let list: Arc<[String]> = Arc::from(tags.clone());
+    lists.insert(tags, list.clone());
+    list
 }
 
 /// The strings of a `tags` value (one string or a list; other items were reported).
