@@ -6,7 +6,8 @@
 #
 # Give an older build as OTHER_KBCHECK to compare before/after in the same run. Sizes come from
 # the environment: NODES (default 100000; pretty vs minified JSON), REFUSE_NODES
-# (30000) and REFUSED (10000) for the file with vocabulary errors, CHAINS ("2000 4000 8000 16000").
+# (30000) and REFUSED (10000) for the files with vocabulary errors and with references that name
+# no node, CHAINS ("2000 4000 8000 16000").
 # Inputs are generated into target/bench-data/ by examples/gen_topology.rs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,7 @@ make "$d/topology-$NODES.json" --nodes "$NODES" --seed 7 --format json
 make "$d/topology-$NODES.min.json" --nodes "$NODES" --seed 7 --format json-min
 make "$d/topology-$REFUSE_NODES.yaml" --nodes "$REFUSE_NODES" --seed 7 --format yaml
 make "$d/refused-$REFUSE_NODES-$REFUSED.yaml" --nodes "$REFUSE_NODES" --seed 7 --format yaml --vocab-errors "$REFUSED"
+make "$d/dangling-$REFUSE_NODES-$REFUSED.yaml" --nodes "$REFUSE_NODES" --seed 7 --format yaml --ref-errors "$REFUSED"
 for n in $CHAINS; do make "$d/chain-$n.yaml" --nodes "$n" --seed 7 --format yaml --shape chain; done
 
 cases=()
@@ -37,6 +39,7 @@ add "pretty JSON, $NODES nodes" check --format json --fail-on never "$d/topology
 add "minified JSON, $NODES nodes" check --format json --fail-on never "$d/topology-$NODES.min.json"
 add "valid YAML, $REFUSE_NODES nodes" check --format json --fail-on never "$d/topology-$REFUSE_NODES.yaml"
 add "YAML with $REFUSED refused values (human)" check "$d/refused-$REFUSE_NODES-$REFUSED.yaml"
+add "YAML with $REFUSED parents naming no node (human)" check "$d/dangling-$REFUSE_NODES-$REFUSED.yaml"
 for n in $CHAINS; do add "chain of $n postoffices" check --format json --fail-on never "$d/chain-$n.yaml"; done
 # The 1,000 generated rules are measured in-process by `cargo bench --bench phases` (evaluation
 # only); as a whole `check` (about 2 million findings, report included) by benches/findings.sh.

@@ -5,6 +5,7 @@
 //! Formats: `yaml`, `json` (pretty, an entity per line) and `json-min` (the whole document on
 //! one line, as tools export it). Variants:
 //! - `--vocab-errors N`: N postoffices get a serial the vocabulary refuses (`refused-K`).
+//! - `--ref-errors N`: N postoffices get a `parent` that names no node (`missing-K`).
 //! - `--shape chain` / `--shape mesh`: N postoffices joined by direct external-postoffice
 //!   links (each to the next; or each to three others at random), each with an SMTP gateway
 //!   Access link to the next, and an SMTP gateway on the last: every Access link's
@@ -210,12 +211,13 @@ fn main() {
     let mut fmt = Fmt::Yaml;
     let mut minified = false;
     let mut refused = 0usize;
+    let mut dangling = 0usize;
     let mut shape = String::from("clusters");
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     let usage = || {
         eprintln!(
-            "usage: gen_topology --nodes N --seed S --format yaml|json|json-min [--vocab-errors N] [--shape clusters|chain|mesh]\n       gen_topology --rules N DIR"
+            "usage: gen_topology --nodes N --seed S --format yaml|json|json-min [--vocab-errors N] [--ref-errors N] [--shape clusters|chain|mesh]\n       gen_topology --rules N DIR"
         );
         std::process::exit(2);
     };
@@ -233,6 +235,7 @@ fn main() {
                 minified = val == "json-min";
             }
             Some("--vocab-errors") => refused = val.parse().unwrap_or(0),
+            Some("--ref-errors") => dangling = val.parse().unwrap_or(0),
             Some("--shape") => shape = val,
             Some("--rules") => {
                 let n = val.parse().unwrap_or(1000);
@@ -253,8 +256,12 @@ fn main() {
     let stride = (nodes / 2)
         .checked_div(refused)
         .map_or(usize::MAX, |s| s.max(1));
+    let dangling_stride = (nodes / 2)
+        .checked_div(dangling)
+        .map_or(usize::MAX, |s| s.max(1));
     let mut postoffices = 0usize;
     let mut refused_made = 0usize;
+    let mut dangling_made = 0usize;
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut out = Out {
         fmt,
@@ -357,10 +364,19 @@ fn main() {
                     break;
                 }
                 let pid = format!("{sid}-PO{p}");
+                // Counted before this postoffice's own count below.
+                let parent = if dangling_made < dangling
+                    && (postoffices + 1).is_multiple_of(dangling_stride)
+                {
+                    dangling_made += 1;
+                    format!("missing-{dangling_made}")
+                } else {
+                    sid.clone()
+                };
                 let mut pairs = vec![
                     ("id", s(&pid)),
                     ("kind", s("postoffice")),
-                    ("parent", s(&sid)),
+                    ("parent", s(&parent)),
                     ("network", s(&format!("NET{cluster}"))),
                     ("name", s(&format!("PO{sidx}X{p}"))),
                 ];
