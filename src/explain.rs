@@ -405,7 +405,9 @@ fn trace(c: &Cond, env: &Env<'_>, depth: usize, out: &mut Vec<String>, first: &m
             let considered: Vec<(Idx, Truth)> = reached
                 .iter()
                 .copied()
-                .filter(|&(i, _)| r.kinds.is_empty() || r.kinds.contains(&env.topo.entity(i).kind))
+                .filter(|&(i, _)| {
+                    r.kinds.is_empty() || r.kinds.iter().any(|k| *k == env.topo.entity(i).kind)
+                })
                 .collect();
             if considered.is_empty() {
                 out.push(format!("{pad}    reached nothing"));

@@ -4,7 +4,7 @@
 //! JSON topologies get this small RFC 8259 parser: one pass, no backtracking, line and
 //! column tracked incrementally, duplicate keys refused, nesting bounded.
 
-use crate::value::{ItemSink, Key, Node, Pos, TopList, Value};
+use crate::value::{ItemSink, Key, Name, Node, Pos, TopList, Value};
 use std::collections::HashSet;
 
 /// A JSON syntax error: what is wrong, where, and the diagnostic code.
@@ -457,7 +457,7 @@ impl Parser<'_> {
                 // map gets a set, so no map costs the square of its keys.
                 let siblings = self.entries.get(first..).unwrap_or_default();
                 if seen.is_none() && siblings.len() >= 16 {
-                    seen = Some(siblings.iter().map(|(k, _)| k.name.clone()).collect());
+                    seen = Some(siblings.iter().map(|(k, _)| k.name.to_string()).collect());
                 }
                 let duplicate = match &mut seen {
                     Some(set) => !set.insert(name.clone()),
@@ -488,7 +488,13 @@ impl Parser<'_> {
                         self.value()?
                     }
                 };
-                self.entries.push((Key { name, pos: kpos }, v));
+                self.entries.push((
+                    Key {
+                        name: Name::new(&name),
+                        pos: kpos,
+                    },
+                    v,
+                ));
                 self.skip_ws();
                 match self.peek() {
                     Some(b',') => self.i += 1,

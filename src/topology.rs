@@ -9,7 +9,7 @@ use crate::diagnostic::{Diag, Diags, Suggester, suggestion_help};
 use crate::limits::Limits;
 use crate::reader::{MapReader, string_list};
 use crate::source::SourceFile;
-use crate::value::{Key, Node, Pos, TopList, Value};
+use crate::value::{Key, Name, Node, Pos, TopList, Value};
 use crate::vocabulary::{Class, Vocabulary};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -31,7 +31,7 @@ pub type Idx = u32;
 pub struct Entity {
     pub class: Class,
     pub id: String,
-    pub kind: String,
+    pub kind: Name,
     /// For nodes: the containing node.
     pub parent: Option<Idx>,
     /// For links: the nodes at each end.
@@ -119,7 +119,7 @@ impl Topology {
         };
         match first.as_str() {
             "id" => return reserved(Some(Value::Str(e.id.clone()))),
-            "kind" => return reserved(Some(Value::Str(e.kind.clone()))),
+            "kind" => return reserved(Some(Value::Str(e.kind.to_string()))),
             "tags" => {
                 let tags = self.tags(i);
                 let list = tags
@@ -401,10 +401,10 @@ impl Loader<'_> {
         let mut by_kind: HashMap<String, Vec<Idx>> = HashMap::new();
         for (i, e) in entities.iter().enumerate() {
             let i = idx(i);
-            match by_kind.get_mut(&e.kind) {
+            match by_kind.get_mut(e.kind.as_str()) {
                 Some(list) => list.push(i),
                 None => {
-                    by_kind.insert(e.kind.clone(), vec![i]);
+                    by_kind.insert(e.kind.to_string(), vec![i]);
                 }
             }
         }
@@ -500,10 +500,10 @@ impl Loader<'_> {
                 .vocab
                 .nodes
                 .iter()
-                .filter(|(_, d)| d.attributes.contains_key(&k.name))
+                .filter(|(_, d)| d.attributes.contains_key(k.name.as_str()))
                 .map(|(n, _)| n.clone())
                 .collect();
-            if declaring.is_empty() && !self.vocab.common.contains_key(&k.name) {
+            if declaring.is_empty() && !self.vocab.common.contains_key(k.name.as_str()) {
                 let kind = self
                     .vocab
                     .kind_names(Class::Node)
@@ -745,7 +745,7 @@ impl Loader<'_> {
                 if self.vocab.kind(Class::Node, &node.kind).is_none() {
                     continue;
                 }
-                if !allowed.is_empty() && !allowed.contains(&node.kind) {
+                if !allowed.is_empty() && !allowed.iter().any(|k| *k == node.kind) {
                     self.diags.push(
                         Diag::error(
                             "topology::bad_link_end",

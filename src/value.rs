@@ -5,7 +5,10 @@
 
 use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 
 /// A position in a source file: byte range plus 1-based line and column.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -40,8 +43,127 @@ pub struct Node {
 /// A mapping key with its position.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Key {
-    pub name: String,
+    pub name: Name,
     pub pos: Pos,
+}
+
+/// A map key's text, one copy shared by every key spelt the same: a topology repeats a few
+/// attribute names on every entity, so its keys cost a pointer each, not a string each.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Name(Arc<str>);
+
+/// The most distinct names shared on one thread; past it, new names get their own copy
+/// (so a file of random keys cannot grow the table without bound).
+const SHARED_NAMES: usize = 4096;
+
+thread_local! {
+    static NAMES: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+}
+
+impl Name {
+    /// The shared copy of `text`.
+    pub fn new(text: &str) -> Name {
+        NAMES.with(|names| {
+            let mut names = names.borrow_mut();
+            if let Some(shared) = names.get(text) {
+                return Name(shared.clone());
+            }
+            let name: Arc<str> = Arc::from(text);
+            if names.len() < SHARED_NAMES {
+                names.insert(name.clone());
+            }
+            Name(name)
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl From<&str> for Name {
+    fn from(text: &str) -> Name {
+        Name::new(text)
+    }
+}
+
+impl From<String> for Name {
+    fn from(text: String) -> Name {
+        Name::new(&text)
+    }
+}
+
+impl From<Name> for String {
+    fn from(name: Name) -> String {
+        name.0.to_string()
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Name {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Name> for str {
+    fn eq(&self, other: &Name) -> bool {
+        self == &*other.0
+    }
+}
+
+impl PartialEq<Name> for &str {
+    fn eq(&self, other: &Name) -> bool {
+        *self == &*other.0
+    }
+}
+
+impl PartialEq<Name> for String {
+    fn eq(&self, other: &Name) -> bool {
+        **self == *other.0
+    }
 }
 
 /// The data model shared by YAML and JSON input.
@@ -105,7 +227,7 @@ impl Value {
             Value::List(items) => items.iter().map(|n| n.value.to_json()).collect(),
             Value::Map(entries) => entries
                 .iter()
-                .map(|(k, v)| (k.name.clone(), v.value.to_json()))
+                .map(|(k, v)| (k.name.to_string(), v.value.to_json()))
                 .collect::<serde_json::Map<_, _>>()
                 .into(),
         }
@@ -158,7 +280,7 @@ impl<'de> Deserialize<'de> for Key {
         let spanned = Spanned::<KeyText>::deserialize(d)?;
         Ok(Key {
             pos: Pos::from_location(spanned.referenced),
-            name: spanned.value.0,
+            name: Name::new(&spanned.value.0),
         })
     }
 }
@@ -433,5 +555,32 @@ fn map_pos(text: &str, key: Pos) -> Pos {
         len: 1,
         line: key.line.saturating_sub(n(lines_between)),
         column: n(column),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keys spelt the same share one copy of their text, in YAML and JSON alike, and compare
+    /// equal to the text in every direction.
+    #[test]
+    fn names_are_shared() {
+        let a = Name::new("serial");
+        let b = Name::from(String::from("serial"));
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        assert!(a == "serial" && "serial" == a && a == *"serial" && String::from("serial") == a);
+        assert_eq!(a.as_str(), "serial");
+        assert_eq!(format!("{a} {a:?}"), "serial \"serial\"");
+        let node: Node = serde_saphyr::from_str("{serial: 1, name: 2}").unwrap();
+        let Value::Map(entries) = node.value else {
+            panic!("a map")
+        };
+        assert!(Arc::ptr_eq(&entries[0].0.name.0, &a.0));
+        let json = crate::json::parse("{\"x\": 1, \"serial\": 2}", 8).unwrap();
+        let Value::Map(entries) = json.value else {
+            panic!("a map")
+        };
+        assert!(Arc::ptr_eq(&entries[1].0.name.0, &a.0));
     }
 }

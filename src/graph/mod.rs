@@ -220,7 +220,7 @@ fn group_path(topo: &Topology, members: &[Idx], kinds: &[String]) -> Vec<Idx> {
     let Some((&start, rest)) = seeds.split_first() else {
         return Vec::new();
     };
-    let link_ok = |l: Idx| kinds.is_empty() || kinds.contains(&topo.entity(l).kind);
+    let link_ok = |l: Idx| kinds.is_empty() || kinds.iter().any(|k| *k == topo.entity(l).kind);
     let mut prev: HashMap<Idx, Step> = HashMap::new();
     let mut queue = VecDeque::from([start]);
     let mut seen = std::collections::HashSet::from([start]);
@@ -292,7 +292,7 @@ fn detail(topo: &Topology, i: Idx) -> String {
             .map(|v| v.display())
             .filter(|s| !s.is_empty())
     };
-    let mut s = topo.entity(i).kind.clone();
+    let mut s = topo.entity(i).kind.to_string();
     let product: Vec<String> = [field("product"), field("version")]
         .into_iter()
         .flatten()
@@ -394,7 +394,7 @@ pub fn build(topo: &Topology, findings: &[Finding], rules: &RuleSet, opts: &Opti
         index.insert(i, nodes.len());
         nodes.push(DNode {
             id: e.id.clone(),
-            kind: e.kind.clone(),
+            kind: e.kind.to_string(),
             detail: detail(topo, i),
             parent: None,
             children: Vec::new(),
@@ -433,7 +433,7 @@ pub fn build(topo: &Topology, findings: &[Finding], rules: &RuleSet, opts: &Opti
         edges.push(DEdge {
             id: e.id.clone(),
             named: named(topo, i),
-            kind: e.kind.clone(),
+            kind: e.kind.to_string(),
             from,
             to,
             marks: marks.get(&i).cloned().unwrap_or_default(),

@@ -173,7 +173,7 @@ fn append(topology: &mut Node, list: &str, made: impl Iterator<Item = Node>, at:
     if !entries.iter().any(|(k, _)| k.name == list) {
         entries.push((
             Key {
-                name: list.to_owned(),
+                name: list.into(),
                 pos: at.pos,
             },
             Node {

@@ -471,7 +471,7 @@ fn derive_spec(
             {
                 let wrapped = nest(&path, v);
                 let key = crate::value::Key {
-                    name: first.clone(),
+                    name: first.as_str().into(),
                     pos: k.pos,
                 };
                 cx.vocab
@@ -537,7 +537,7 @@ fn nest(path: &[String], v: &Node) -> Node {
         node = Node {
             value: Value::Map(vec![(
                 crate::value::Key {
-                    name: seg.clone(),
+                    name: seg.as_str().into(),
                     pos: v.pos,
                 },
                 node,

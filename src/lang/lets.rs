@@ -22,7 +22,7 @@ pub fn compile(
         return (Vec::new(), Vec::new());
     };
     let entries: Vec<(&Key, &Node)> = r.rest().map(|(k, v)| (k, v)).collect();
-    let names: Vec<String> = entries.iter().map(|(k, _)| k.name.clone()).collect();
+    let names: Vec<String> = entries.iter().map(|(k, _)| k.name.to_string()).collect();
     let mut declared: Vec<(&Key, &Node)> = Vec::new();
     for (k, v) in entries {
         if name_ok(cx, k, scope, diags) {
@@ -72,7 +72,7 @@ fn visit(
     if let Some(st) = state.get_mut(n) {
         *st = State::Open;
     }
-    chain.push(key.name.clone());
+    chain.push(key.name.to_string());
     let mut uses = Vec::new();
     let_refs(node, &mut uses);
     let mut ok = true;
@@ -102,7 +102,7 @@ fn visit(
     let Some((e, ty)) = expr::compile_typed(&inner, node, scope, diags) else {
         return false;
     };
-    table.push((key.name.clone(), Arc::new(e), ty));
+    table.push((key.name.to_string(), Arc::new(e), ty));
     true
 }
 

@@ -56,7 +56,7 @@ impl Named {
             return;
         };
         for (k, v) in lr.rest() {
-            if let Some(first) = self.entries.get(&k.name) {
+            if let Some(first) = self.entries.get(k.name.as_str()) {
                 diags.push(
                     Diag::error(
                         "rule::duplicate_condition",
@@ -88,7 +88,7 @@ impl Named {
                 continue;
             }
             self.entries.insert(
-                k.name.clone(),
+                k.name.to_string(),
                 Entry {
                     file: file.clone(),
                     node: v.clone(),

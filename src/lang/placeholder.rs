@@ -38,7 +38,7 @@ pub fn placeholders(file: &SourceFile, root: &Node, diags: &mut Diags) -> usize 
             Value::Map(entries) => {
                 for (key, value) in entries.iter().rev() {
                     let path = if path.is_empty() {
-                        key.name.clone()
+                        key.name.to_string()
                     } else {
                         format!("{path}.{}", key.name)
                     };

@@ -84,7 +84,7 @@ pub fn on_element(node: &Node) -> Node {
         pos: node.pos,
     };
     let key = |name: &str| Key {
-        name: name.to_owned(),
+        name: name.into(),
         pos: node.pos,
     };
     let element = at(Value::Map(vec![(key("element"), at(Value::Bool(true)))]));

@@ -160,7 +160,7 @@ fn locate(topology: &Topology, entities: &[crate::topology::Idx]) -> Vec<Locatio
                 });
             Location {
                 entity: e.id.clone(),
-                kind: e.kind.clone(),
+                kind: e.kind.to_string(),
                 file: topology.file.name().to_owned(),
                 line: e.pos.line,
                 column: e.pos.column,

@@ -118,7 +118,7 @@ impl Loader<'_> {
         Some(Entity {
             class,
             id: taken.id.unwrap_or_default(),
-            kind: taken.kind.unwrap_or_default(),
+            kind: taken.kind.as_deref().unwrap_or_default().into(),
             parent: None,
             from: None,
             to: None,

@@ -84,7 +84,7 @@ mod tests {
         Entity {
             class: Class::Node,
             id: id.to_owned(),
-            kind: "server".to_owned(),
+            kind: "server".into(),
             parent: None,
             from: None,
             to: None,

@@ -96,7 +96,7 @@ pub(super) fn resolve(
                     continue;
                 };
                 let kind = &topo.entity(target).kind;
-                if !spec.kinds.is_empty() && !spec.kinds.contains(kind) {
+                if !spec.kinds.is_empty() && !spec.kinds.iter().any(|k| k == kind) {
                     if reported.insert(pos) {
                         diags.push(
                             Diag::error(
@@ -188,7 +188,7 @@ fn kind_help(
         .entities
         .iter()
         .take(topo.node_count)
-        .filter(|e| kinds.contains(&e.kind))
+        .filter(|e| kinds.iter().any(|k| *k == e.kind))
         .map(|e| e.id.as_str());
     match suggest.did_you_mean(&kinds.join(","), id, topo.node_count, allowed) {
         Some(s) => format!(

@@ -81,7 +81,7 @@ impl Vocabulary {
             let pointer = err.instance_path().to_string();
             let at = node_at_pointer(value, &pointer).unwrap_or(value);
             let field = if pointer.is_empty() {
-                key.name.clone()
+                key.name.to_string()
             } else {
                 format!("{}{}", key.name, pointer.replace('/', "."))
             };
@@ -127,7 +127,10 @@ impl Vocabulary {
         match &value.value {
             Value::Map(entries) => {
                 for (k, v) in entries {
-                    if let Some(sub) = schema.get("properties").and_then(|p| p.get(&k.name)) {
+                    if let Some(sub) = schema
+                        .get("properties")
+                        .and_then(|p| p.get(k.name.as_str()))
+                    {
                         let p = format!("{path}.{}", k.name);
                         self.check_known(file, kind, &p, sub, v, diags);
                     }
@@ -242,7 +245,7 @@ fn check_nested_keys(
     };
     for (k, v) in entries {
         let full = format!("{path}.{}", k.name);
-        match props.get(&k.name) {
+        match props.get(k.name.as_str()) {
             Some(sub) => check_nested_keys(vocab, file, kind, &full, sub, v, diags),
             None => {
                 let names: Vec<&str> = props.keys().map(String::as_str).collect();

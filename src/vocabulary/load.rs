@@ -138,7 +138,7 @@ impl Vocabulary {
                     d
                 }
             };
-            let slot = self.tags.entry(name.name.clone()).or_default();
+            let slot = self.tags.entry(name.name.to_string()).or_default();
             if slot.is_empty() {
                 *slot = description;
             }
@@ -215,7 +215,7 @@ impl Vocabulary {
             }
             match jsonschema::validator_for(&schema) {
                 Ok(validator) => out.push((
-                    name.name.clone(),
+                    name.name.to_string(),
                     (
                         Attribute {
                             schema,

@@ -117,7 +117,9 @@ impl Cond {
                 }
             }
             Cond::Tag(t) => Truth::from(env.topo.tags(env.current).iter().any(|x| x == t)),
-            Cond::Kind(ks) => Truth::from(ks.contains(&env.topo.entity(env.current).kind)),
+            Cond::Kind(ks) => {
+                Truth::from(ks.iter().any(|k| *k == env.topo.entity(env.current).kind))
+            }
             Cond::Related(r) => r.eval(env),
             Cond::Each(q) => q.eval(env),
         }

@@ -71,7 +71,7 @@ pub fn compile(
     let mut ok = true;
     for (k, v) in entries {
         match scalar(v, "result", diags) {
-            Some(v) => table.push((k.name.clone(), v)),
+            Some(v) => table.push((k.name.to_string(), v)),
             None => ok = false,
         }
     }

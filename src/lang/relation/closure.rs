@@ -171,7 +171,7 @@ fn build(rel: &Relation, env: &Env<'_>) -> Option<Vec<Truth>> {
     if let Some(lc) = &rel.link_cond {
         for (l, ok) in link_ok.iter_mut().enumerate() {
             let e = topo.entity(idx(l));
-            let followed = rel.walk.links.is_empty() || rel.walk.links.contains(&e.kind);
+            let followed = rel.walk.links.is_empty() || rel.walk.links.iter().any(|k| *k == e.kind);
             if (e.from.is_none() && e.to.is_none()) || !followed {
                 continue;
             }
@@ -186,7 +186,7 @@ fn build(rel: &Relation, env: &Env<'_>) -> Option<Vec<Truth>> {
     let mut member: Vec<Option<Truth>> = Vec::with_capacity(n);
     for i in 0..n {
         let i = idx(i);
-        let kind_ok = rel.kinds.is_empty() || rel.kinds.contains(&topo.entity(i).kind);
+        let kind_ok = rel.kinds.is_empty() || rel.kinds.iter().any(|k| *k == topo.entity(i).kind);
         member.push(kind_ok.then(|| {
             rel.cond
                 .as_ref()

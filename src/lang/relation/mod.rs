@@ -286,7 +286,7 @@ impl Relation {
 
     /// Whether a reached entity is of a kind the relation considers.
     pub fn considers(&self, env: &Env<'_>, i: Idx) -> bool {
-        self.kinds.is_empty() || self.kinds.contains(&env.topo.entity(i).kind)
+        self.kinds.is_empty() || self.kinds.iter().any(|k| *k == env.topo.entity(i).kind)
     }
 
     /// Evaluate the relation on `env.current`: true, false or unknown.

@@ -179,7 +179,8 @@ impl Relation {
                         _ => Truth::True,
                     };
                     if lt == Truth::False
-                        || (!step.kinds.is_empty() && !step.kinds.contains(&topo.entity(n).kind))
+                        || (!step.kinds.is_empty()
+                            && !step.kinds.iter().any(|k| *k == topo.entity(n).kind))
                     {
                         continue;
                     }

@@ -23,7 +23,8 @@ impl Walk {
     ) {
         let e = topo.entity(i);
         let link_ok = |l: Idx| {
-            (self.links.is_empty() || self.links.contains(&topo.entity(l).kind)) && keep(l)
+            (self.links.is_empty() || self.links.iter().any(|k| *k == topo.entity(l).kind))
+                && keep(l)
         };
         for step in &self.steps {
             match step {
@@ -206,8 +207,9 @@ impl Relation {
                 follow_open
             }
         };
-        let passes =
-            |n: Idx| self.through.is_empty() || self.through.contains(&topo.entity(n).kind);
+        let passes = |n: Idx| {
+            self.through.is_empty() || self.through.iter().any(|k| *k == topo.entity(n).kind)
+        };
         let mut seen: HashSet<Idx> = HashSet::new();
         seen.insert(start);
         let mut frontier = vec![start];
