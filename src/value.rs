@@ -569,7 +569,9 @@ mod tests {
         let a = Name::new("serial");
         let b = Name::from(String::from("serial"));
         assert!(Arc::ptr_eq(&a.0, &b.0));
-        assert!(a == "serial" && "serial" == a && a == *"serial" && String::from("serial") == a);
+        assert_eq!(a, "serial");
+        assert_eq!("serial", a);
+        assert_eq!(String::from("serial"), a);
         assert_eq!(a.as_str(), "serial");
         assert_eq!(format!("{a} {a:?}"), "serial \"serial\"");
         let node: Node = serde_saphyr::from_str("{serial: 1, name: 2}").unwrap();
