@@ -14,21 +14,53 @@ use crate::lang::cond::{Cond, Target};
 use crate::lang::operators::{Lookup, index_key};
 use crate::lang::{Logic, Rule};
 use crate::topology::{Idx, Topology};
+use crate::value::Value;
 use crate::vocabulary::Class;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-/// The entities of one kind, by the key of one field's value.
+/// The entities of one kind, by the key of one field's value: sorted (key, entity) pairs, the
+/// keys borrowed from the topology where they are its own text (a hash map held a copied
+/// string and a list per distinct value, and twice their number in empty slots).
 #[derive(Debug, Default)]
-struct Values {
-    by_key: HashMap<String, Vec<Idx>>,
+struct Values<'t> {
+    keyed: Vec<(Cow<'t, str>, Idx)>,
     /// Entities whose value has no key (not set, `null`, a list or map): always tested.
     unkeyed: Vec<Idx>,
 }
 
+impl Values<'_> {
+    /// The entities whose key is `key`.
+    fn with_key<'s>(&'s self, key: &'s str) -> impl Iterator<Item = Idx> + 's {
+        let from = self.keyed.partition_point(|(k, _)| k.as_ref() < key);
+        self.keyed
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(move |(k, _)| k.as_ref() == key)
+            .map(|(_, i)| *i)
+    }
+
+    /// The entities whose key `re` matches: the pattern is tried once per distinct key.
+    fn matching(&self, re: &regex::Regex, out: &mut Vec<Idx>) {
+        let mut last: Option<(&str, bool)> = None;
+        for (k, i) in &self.keyed {
+            let hit = match last {
+                Some((prev, hit)) if prev == k.as_ref() => hit,
+                _ => re.is_match(k),
+            };
+            last = Some((k.as_ref(), hit));
+            if hit {
+                out.push(*i);
+            }
+        }
+    }
+}
+
 /// Value indexes, built on first use: (kind, field path, caseless) → values.
 #[derive(Debug, Default)]
-pub struct Index {
-    values: HashMap<(Class, String, Vec<String>, bool), Values>,
+pub struct Index<'t> {
+    values: HashMap<(Class, String, Vec<String>, bool), Values<'t>>,
 }
 
 /// One alternative under which a condition may hold: the field at `path` passes `lookup`.
@@ -63,10 +95,10 @@ fn needs(c: &Cond) -> Option<Vec<Need<'_>>> {
     }
 }
 
-impl Index {
+impl<'t> Index<'t> {
     /// The entities `rule` may fire (or be unknown) on, ascending, when its condition gives
     /// the index a handle; `None` when every selected entity must be tested.
-    pub fn candidates(&mut self, rule: &Rule, topo: &Topology) -> Option<Vec<Idx>> {
+    pub fn candidates(&mut self, rule: &Rule, topo: &'t Topology) -> Option<Vec<Idx>> {
         let Logic::Check(Some(cond)) = &rule.logic else {
             return None;
         };
@@ -85,18 +117,8 @@ impl Index {
                     .or_insert_with(|| build(topo, class, kind, need.path, caseless));
                 out.extend_from_slice(&values.unkeyed);
                 match &need.lookup {
-                    Lookup::Key { key, .. } => {
-                        if let Some(found) = values.by_key.get(key) {
-                            out.extend_from_slice(found);
-                        }
-                    }
-                    Lookup::Pattern(re) => {
-                        for (key, found) in &values.by_key {
-                            if re.is_match(key) {
-                                out.extend_from_slice(found);
-                            }
-                        }
-                    }
+                    Lookup::Key { key, .. } => out.extend(values.with_key(key)),
+                    Lookup::Pattern(re) => values.matching(re, &mut out),
                 }
             }
         }
@@ -106,14 +128,27 @@ impl Index {
     }
 }
 
-fn build(topo: &Topology, class: Class, kind: &str, path: &[String], caseless: bool) -> Values {
+fn build<'t>(
+    topo: &'t Topology,
+    class: Class,
+    kind: &str,
+    path: &[String],
+    caseless: bool,
+) -> Values<'t> {
     let mut values = Values::default();
     for &i in topo.of_kind(class, kind) {
-        match topo.get(i, path).and_then(|v| index_key(&v, caseless)) {
-            Some(key) => values.by_key.entry(key).or_default().push(i),
+        let key = topo.get(i, path).and_then(|v| match v {
+            // The topology's own text: borrowed, not copied.
+            Cow::Borrowed(Value::Str(s)) if !caseless => Some(Cow::Borrowed(s.as_str())),
+            v => index_key(&v, caseless).map(Cow::Owned),
+        });
+        match key {
+            Some(key) => values.keyed.push((key, i)),
             None => values.unkeyed.push(i),
         }
     }
+    values.keyed.sort_unstable();
+    values.keyed.shrink_to_fit();
     values
 }
 

@@ -292,12 +292,12 @@ pub fn run_rule(
 }
 
 /// [`run_rule`], testing only the entities a shared value index gives, when there is one.
-fn run_indexed(
+fn run_indexed<'t>(
     rule: &Rule,
-    topo: &Topology,
+    topo: &'t Topology,
     derived: &DerivedStore,
     components: &mut group::Components,
-    index: Option<&mut index::Index>,
+    index: Option<&mut index::Index<'t>>,
     out: &mut Results,
 ) {
     match &rule.logic {
