@@ -341,12 +341,23 @@ struct Loader<'a> {
     diags: &'a mut Diags,
 }
 
-/// A reference to a node by id, resolved after every id is known.
+/// A reference to a node by id, resolved after every id is known (one per `parent`, `from`
+/// and `to` of the file: kept small).
 struct PendingRef {
     entity: Idx,
-    role: &'static str,
-    id: String,
+    /// `parent`, `from` or `to`, by its place in [`ROLES`].
+    role: u8,
+    id: Box<str>,
     pos: Pos,
+}
+
+/// The keys that reference a node by id.
+const ROLES: [&str; 3] = ["parent", "from", "to"];
+
+impl PendingRef {
+    fn role(&self) -> &'static str {
+        ROLES.get(usize::from(self.role)).copied().unwrap_or("to")
+    }
 }
 
 const TOP_KEYS: &[&str] = &["version", "name", "defaults", "nodes", "links", "$schema"];
@@ -634,7 +645,7 @@ impl Loader<'_> {
             {
                 Some(target) => {
                     if let Some(e) = entities.get_mut(p.entity as usize) {
-                        match p.role {
+                        match p.role() {
                             "parent" => e.parent = Some(target),
                             "from" => e.from = Some(target),
                             _ => e.to = Some(target),
@@ -645,12 +656,12 @@ impl Loader<'_> {
                     let all = entities.iter().map(|e| e.id.as_str());
                     let help = match suggest.did_you_mean("ids", &p.id, entities.len(), all) {
                         Some(s) => format!("did you mean `{s}`?"),
-                        None => format!("`{}` must be the id of a node in `nodes`", p.role),
+                        None => format!("`{}` must be the id of a node in `nodes`", p.role()),
                     };
                     self.diags.push(
                         Diag::error(
                             "topology::unknown_reference",
-                            format!("`{}` names `{}`, which is not a node", p.role, p.id),
+                            format!("`{}` names `{}`, which is not a node", p.role(), p.id),
                         )
                         .at(self.file, p.pos, "no node has this id")
                         .help(help),

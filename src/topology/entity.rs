@@ -109,8 +109,12 @@ impl Loader<'_> {
             if let Some((id, pos)) = found {
                 pending.push(PendingRef {
                     entity: i,
-                    role,
-                    id,
+                    role: super::ROLES
+                        .iter()
+                        .position(|r| r == role)
+                        .and_then(|r| u8::try_from(r).ok())
+                        .unwrap_or(2),
+                    id: id.into_boxed_str(),
                     pos,
                 });
             }
