@@ -146,9 +146,125 @@ pub fn identify(findings: &mut [Finding], topo: &Topology) {
     }
 }
 
-/// Sort by rule id, then by the ids of the entities involved.
+/// Sort by rule id, then by the ids of the entities involved ([`Finding::order`]); findings
+/// equal in both keep their order.
+///
+/// A run may hold millions of findings: the ids are compared once, not at every comparison.
+/// Each distinct rule and each entity named by a finding gets its rank in id order (equal
+/// ids share a rank), and findings are sorted by those integers, then moved into place.
 pub fn sort(findings: &mut [Finding], topo: &Topology) {
-    findings.sort_by(|a, b| a.order(topo, b, topo));
+    if findings.len() < 2 {
+        return;
+    }
+    let rules = rule_ranks(findings);
+    let entities = entity_ranks(findings, topo);
+    let rank = |i: &Idx| entities.get(*i as usize).copied().unwrap_or(u32::MAX);
+    // Findings of one rule come in runs: remember the last rule's rank.
+    let mut last: Option<(*const RuleName, u64)> = None;
+    let mut keys: Vec<(u64, usize)> = Vec::with_capacity(findings.len());
+    for (n, f) in findings.iter().enumerate() {
+        let ptr = Arc::as_ptr(&f.rule);
+        let rule = match last {
+            Some((p, r)) if p == ptr => r,
+            _ => {
+                let r = rules.get(&ptr).copied().unwrap_or(u64::MAX >> 32);
+                last = Some((ptr, r));
+                r
+            }
+        };
+        // No entity sorts before any: ranks count from 1.
+        let first = f.entities.first().map_or(0, |i| u64::from(rank(i)) + 1);
+        keys.push(((rule << 32) | first, n));
+    }
+    keys.sort_unstable_by(|(ka, a), (kb, b)| {
+        ka.cmp(kb)
+            .then_with(|| {
+                let rest = |n: usize| {
+                    findings
+                        .get(n)
+                        .map_or(&[][..], |f| f.entities.get(1..).unwrap_or(&[]))
+                        .iter()
+                        .map(rank)
+                };
+                rest(*a).cmp(rest(*b))
+            })
+            .then(a.cmp(b))
+    });
+    permute(findings, keys.into_iter().map(|(_, n)| n).collect());
+}
+
+/// Each distinct rule of `findings` (by pointer) with its rank in rule id order.
+fn rule_ranks(findings: &[Finding]) -> std::collections::HashMap<*const RuleName, u64> {
+    let mut rules: Vec<&Arc<RuleName>> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for f in findings {
+        if seen.insert(Arc::as_ptr(&f.rule)) {
+            rules.push(&f.rule);
+        }
+    }
+    rules.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    let mut ranks = std::collections::HashMap::with_capacity(rules.len());
+    let mut rank = 0u64;
+    let mut prev: Option<&str> = None;
+    for r in rules {
+        if prev.is_some_and(|p| p != r.id) {
+            rank += 1;
+        }
+        prev = Some(&r.id);
+        ranks.insert(Arc::as_ptr(r), rank);
+    }
+    ranks
+}
+
+/// For each entity a finding names, its rank in id order (by entity index; others 0).
+fn entity_ranks(findings: &[Finding], topo: &Topology) -> Vec<u32> {
+    let mut named = vec![false; topo.len()];
+    let mut order: Vec<Idx> = Vec::new();
+    for f in findings {
+        for &i in &f.entities {
+            if let Some(slot) = named.get_mut(i as usize)
+                && !*slot
+            {
+                *slot = true;
+                order.push(i);
+            }
+        }
+    }
+    order.sort_unstable_by(|&a, &b| topo_id(topo, a).cmp(topo_id(topo, b)));
+    let mut ranks = vec![0u32; topo.len()];
+    let mut rank = 0u32;
+    let mut prev: Option<&str> = None;
+    for i in order {
+        let id = topo_id(topo, i);
+        if prev.is_some_and(|p| p != id) {
+            rank += 1;
+        }
+        prev = Some(id);
+        if let Some(slot) = ranks.get_mut(i as usize) {
+            *slot = rank;
+        }
+    }
+    ranks
+}
+
+/// Reorder `items` so that position `k` holds the item that was at `from[k]` (a
+/// permutation), by swaps along its cycles.
+fn permute<T>(items: &mut [T], from: Vec<usize>) {
+    let mut done = vec![false; from.len()];
+    for start in 0..from.len() {
+        let mut j = start;
+        while let Some(slot) = done.get_mut(j)
+            && !*slot
+        {
+            *slot = true;
+            let Some(&k) = from.get(j) else { break };
+            if k == start || k >= items.len() {
+                break;
+            }
+            items.swap(j, k);
+            j = k;
+        }
+    }
 }
 
 /// Counts by severity.
@@ -235,5 +351,66 @@ mod tests {
         );
         let empty: Box<[Idx]> = Box::default();
         assert_eq!(std::mem::size_of_val(&*empty), 0);
+    }
+
+    #[test]
+    fn sorting_by_ranks_orders_as_comparing_ids() {
+        // Ids whose index order differs from their text order; rules given out of order,
+        // two of them with the same id; findings with no, one or several entities, and
+        // many equal ones (their order must be kept).
+        let topology = "version: 1
+nodes:
+  - {id: S9, kind: server, product: exchange, version: '5.5'}
+  - {id: S10, kind: server, product: exchange, version: '5.5'}
+  - {id: A, kind: server, product: exchange, version: '5.5'}
+  - {id: a, kind: server, product: exchange, version: '5.5'}
+  - {id: AB, kind: server, product: exchange, version: '5.5'}
+";
+        let rule = |id: &str| {
+            let text = format!(
+                "{{id: {id}, title: t, select: {{kind: server}}, severity: error, message: m}}"
+            );
+            crate::engine::tests::compiled_on(&text, topology)
+        };
+        let (b, topo) = rule("R-B");
+        let (a, _) = rule("R-A");
+        let (a2, _) = rule("R-A");
+        let (c, _) = rule("R-A1");
+        let rules = [&b.rules[0], &a.rules[0], &a2.rules[0], &c.rules[0]];
+        let mut seed = 7u64;
+        let mut next = |below: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % below
+        };
+        let mut findings = Vec::new();
+        for n in 0..2000 {
+            let rule = rules[next(4) as usize];
+            let entities = (0..next(4)).map(|_| next(5) as Idx).collect();
+            findings.push(Finding::new(
+                rule,
+                Level::Error,
+                n.to_string(),
+                entities,
+                Vec::new(),
+            ));
+        }
+        let mut expected = findings.clone();
+        expected.sort_by(|x, y| x.order(&topo, y, &topo));
+        sort(&mut findings, &topo);
+        let shown = |fs: &[Finding]| -> Vec<String> {
+            fs.iter()
+                .map(|f| format!("{} {}", f.rule_id(), f.message))
+                .collect()
+        };
+        assert_eq!(shown(&findings), shown(&expected));
+    }
+
+    #[test]
+    fn permuting_follows_every_cycle() {
+        let mut items = vec!['a', 'b', 'c', 'd', 'e', 'f'];
+        permute(&mut items, vec![2, 0, 1, 3, 5, 4]);
+        assert_eq!(items, vec!['c', 'a', 'b', 'd', 'f', 'e']);
     }
 }

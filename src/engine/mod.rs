@@ -7,6 +7,7 @@
 pub mod bindings;
 pub mod group;
 mod index;
+mod schedule;
 
 use crate::date::Date;
 use crate::finding::{Finding, Inconclusive};
@@ -198,24 +199,26 @@ pub fn evaluate_within(
         .min(checks.len())
         .max(1);
     let serial = || {
-        run_rules(
-            &checks,
-            topo,
-            &derived,
-            rules.inconclusive,
-            rule_done,
-            budget,
-        )
+        let mut worker = Worker::new(rules.inconclusive);
+        for rule in &checks {
+            worker.run(rule, topo, &derived, rule_done, budget);
+        }
+        worker.results
     };
     let mut results = if threads > 1 && topo.len() >= PARALLEL_FROM {
+        let work = schedule::Work::new(&checks, topo);
         let parts: Vec<Results> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
-                .map(|t| {
-                    let mine: Vec<&Rule> =
-                        checks.iter().skip(t).step_by(threads).copied().collect();
-                    let derived = &derived;
+                .map(|_| {
+                    let (derived, work) = (&derived, &work);
                     scope.spawn(move || {
-                        run_rules(&mine, topo, derived, rules.inconclusive, rule_done, budget)
+                        let mut worker = Worker::new(rules.inconclusive);
+                        while let Some(item) = work.next() {
+                            for rule in item {
+                                worker.run(rule, topo, derived, rule_done, budget);
+                            }
+                        }
+                        worker.results
                     })
                 })
                 .collect();
@@ -225,12 +228,7 @@ pub fn evaluate_within(
             // A thread that panicked would lose findings: fall back rather than pass.
             serial()
         } else {
-            let mut all = Results::default();
-            for p in parts {
-                all.findings.extend(p.findings);
-                all.inconclusive.extend(p.inconclusive);
-            }
-            all
+            merge(parts)
         }
     } else {
         serial()
@@ -243,40 +241,67 @@ pub fn evaluate_within(
     results
 }
 
+/// The threads' results as one, each list moved once into a list of its final size.
+fn merge(parts: Vec<Results>) -> Results {
+    let mut all = Results {
+        findings: Vec::with_capacity(parts.iter().map(|p| p.findings.len()).sum()),
+        inconclusive: Vec::with_capacity(parts.iter().map(|p| p.inconclusive.len()).sum()),
+        ..Results::default()
+    };
+    for p in parts {
+        all.findings.extend(p.findings);
+        all.inconclusive.extend(p.inconclusive);
+    }
+    all
+}
+
 /// Topologies at least this large are evaluated on several threads.
 const PARALLEL_FROM: usize = 20_000;
 
-fn run_rules(
-    rules: &[&Rule],
-    topo: &Topology,
-    derived: &DerivedStore,
-    inconclusive_for: crate::lang::InconclusiveFor,
-    rule_done: &(dyn Fn() + Sync),
-    budget: &Budget,
-) -> Results {
-    let mut results = Results {
-        inconclusive_for,
-        ..Results::default()
-    };
-    let mut components = group::Components::default();
-    let mut index = index::Index::default();
-    for rule in rules {
-        if budget.exceeded() {
-            break;
+/// One thread's evaluation: its results, and the caches its rules share (components and
+/// groupings, the value index).
+struct Worker {
+    results: Results,
+    components: group::Components,
+    index: index::Index,
+}
+
+impl Worker {
+    fn new(inconclusive_for: crate::lang::InconclusiveFor) -> Worker {
+        Worker {
+            results: Results {
+                inconclusive_for,
+                ..Results::default()
+            },
+            components: group::Components::default(),
+            index: index::Index::default(),
         }
-        let before = results.findings.len();
+    }
+
+    /// Evaluate `rule` unless the budget is already exceeded, and count its findings.
+    fn run(
+        &mut self,
+        rule: &Rule,
+        topo: &Topology,
+        derived: &DerivedStore,
+        rule_done: &(dyn Fn() + Sync),
+        budget: &Budget,
+    ) {
+        if budget.exceeded() {
+            return;
+        }
+        let before = self.results.findings.len();
         run_indexed(
             rule,
             topo,
             derived,
-            &mut components,
-            Some(&mut index),
-            &mut results,
+            &mut self.components,
+            Some(&mut self.index),
+            &mut self.results,
         );
-        budget.spend(results.findings.len() - before);
+        budget.spend(self.results.findings.len() - before);
         rule_done();
     }
-    results
 }
 
 /// Evaluate one check or group rule (derivations are applied beforehand by [`derive`]):
