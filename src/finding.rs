@@ -230,6 +230,22 @@ fn entity_ranks(findings: &[Finding], topo: &Topology) -> Vec<u32> {
             }
         }
     }
+    ranks_of(order, topo)
+}
+
+/// Every entity's rank in id order (equal ids share one), by entity index: comparing ranks
+/// orders entities as comparing their ids.
+pub fn id_ranks(topo: &Topology) -> Vec<u32> {
+    ranks_of(
+        (0..topo.len())
+            .filter_map(|i| Idx::try_from(i).ok())
+            .collect(),
+        topo,
+    )
+}
+
+/// The ranks in id order of the entities in `order` (by entity index; others 0).
+fn ranks_of(mut order: Vec<Idx>, topo: &Topology) -> Vec<u32> {
     order.sort_unstable_by(|&a, &b| topo_id(topo, a).cmp(topo_id(topo, b)));
     let mut ranks = vec![0u32; topo.len()];
     let mut rank = 0u32;
@@ -245,6 +261,21 @@ fn entity_ranks(findings: &[Finding], topo: &Topology) -> Vec<u32> {
         }
     }
     ranks
+}
+
+/// Sort the findings of one rule by the ids of their entities, findings equal in them kept
+/// in their order: by the ranks of [`id_ranks`] when given, else comparing ids.
+pub fn sort_run(findings: &mut [Finding], topo: &Topology, ranks: Option<&[u32]>) {
+    match ranks {
+        Some(ranks) => {
+            let rank = |i: &Idx| ranks.get(*i as usize).copied().unwrap_or(u32::MAX);
+            findings.sort_by(|a, b| a.entities.iter().map(rank).cmp(b.entities.iter().map(rank)));
+        }
+        None => findings.sort_by(|a, b| {
+            let id = |i: &Idx| topo_id(topo, *i);
+            a.entities.iter().map(id).cmp(b.entities.iter().map(id))
+        }),
+    }
 }
 
 /// Reorder `items` so that position `k` holds the item that was at `from[k]` (a
@@ -405,6 +436,21 @@ nodes:
                 .collect()
         };
         assert_eq!(shown(&findings), shown(&expected));
+        // One rule's findings: sorted by ranks of every entity, or comparing ids.
+        let run: Vec<Finding> = findings
+            .iter()
+            .filter(|f| f.rule_id() == "R-B")
+            .cloned()
+            .rev()
+            .collect();
+        let mut expected = run.clone();
+        expected.sort_by(|x, y| x.order(&topo, y, &topo));
+        let ranks = id_ranks(&topo);
+        for ranked in [Some(ranks.as_slice()), None] {
+            let mut run = run.clone();
+            sort_run(&mut run, &topo, ranked);
+            assert_eq!(shown(&run), shown(&expected));
+        }
     }
 
     #[test]

@@ -198,27 +198,29 @@ pub fn evaluate_within(
         .map_or(1, usize::from)
         .min(checks.len())
         .max(1);
+    // Entity ranks for sorting rules' findings, made once, by the first rule that needs them.
+    let ranks = std::sync::OnceLock::new();
     let serial = || {
-        let mut worker = Worker::new(rules.inconclusive);
+        let mut worker = Worker::new(rules.inconclusive, &ranks);
         for rule in &checks {
             worker.run(rule, topo, &derived, rule_done, budget);
         }
-        worker.results
+        vec![worker.done()]
     };
-    let mut results = if threads > 1 && topo.len() >= PARALLEL_FROM {
+    let results = if threads > 1 && topo.len() >= PARALLEL_FROM {
         let work = schedule::Work::new(&checks, topo);
-        let parts: Vec<Results> = std::thread::scope(|scope| {
+        let parts: Vec<Done> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
                 .map(|_| {
-                    let (derived, work) = (&derived, &work);
+                    let (derived, work, ranks) = (&derived, &work, &ranks);
                     scope.spawn(move || {
-                        let mut worker = Worker::new(rules.inconclusive);
+                        let mut worker = Worker::new(rules.inconclusive, ranks);
                         while let Some(item) = work.next() {
                             for rule in item {
                                 worker.run(rule, topo, derived, rule_done, budget);
                             }
                         }
-                        worker.results
+                        worker.done()
                     })
                 })
                 .collect();
@@ -228,53 +230,98 @@ pub fn evaluate_within(
             // A thread that panicked would lose findings: fall back rather than pass.
             serial()
         } else {
-            merge(parts)
+            parts
         }
     } else {
         serial()
     };
+    let mut results = merge(results, topo);
     if budget.exceeded() {
         return results;
     }
-    crate::finding::sort(&mut results.findings, topo);
     crate::finding::sort_inconclusive(&mut results.inconclusive, topo);
     results
 }
 
-/// The threads' results as one, each list moved once into a list of its final size.
-fn merge(parts: Vec<Results>) -> Results {
+/// What a worker gives: each rule's findings (sorted by entities), and the rest of its
+/// results.
+struct Done {
+    runs: Vec<Vec<Finding>>,
+    results: Results,
+}
+
+/// The workers' results as one, findings in the contract's order: each rule's run (sorted by
+/// its worker) in rule id order, every finding moved once into a list of its final size.
+fn merge(parts: Vec<Done>, topo: &Topology) -> Results {
     let mut all = Results {
-        findings: Vec::with_capacity(parts.iter().map(|p| p.findings.len()).sum()),
-        inconclusive: Vec::with_capacity(parts.iter().map(|p| p.inconclusive.len()).sum()),
+        inconclusive: Vec::with_capacity(parts.iter().map(|p| p.results.inconclusive.len()).sum()),
         ..Results::default()
     };
+    let mut runs = Vec::new();
     for p in parts {
-        all.findings.extend(p.findings);
-        all.inconclusive.extend(p.inconclusive);
+        all.inconclusive.extend(p.results.inconclusive);
+        all.inconclusive_for = p.results.inconclusive_for;
+        runs.extend(p.runs.into_iter().filter(|r| !r.is_empty()));
+    }
+    // Stable: a rule's runs keep their order.
+    runs.sort_by(|a, b| run_id(a).cmp(run_id(b)));
+    all.findings = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+    let shared_ids = runs
+        .windows(2)
+        .any(|w| w.first().map(|r| run_id(r)) == w.get(1).map(|r| run_id(r)));
+    for run in runs {
+        all.findings.extend(run);
+    }
+    // Two rules with one id: their findings interleave by entities.
+    if shared_ids {
+        crate::finding::sort(&mut all.findings, topo);
     }
     all
+}
+
+/// The rule id of a run of findings of one rule.
+fn run_id(run: &[Finding]) -> &str {
+    run.first().map_or("", |f| f.rule_id())
 }
 
 /// Topologies at least this large are evaluated on several threads.
 const PARALLEL_FROM: usize = 20_000;
 
+/// Rules with at least this many findings sort them by entity ranks (made once for the
+/// whole topology); fewer are sorted comparing ids.
+const RANKED_FROM: usize = 1024;
+
 /// One thread's evaluation: its results, and the caches its rules share (components and
 /// groupings, the value index).
-struct Worker {
+struct Worker<'s> {
     results: Results,
+    runs: Vec<Vec<Finding>>,
     components: group::Components,
     index: index::Index,
+    ranks: &'s std::sync::OnceLock<Vec<u32>>,
 }
 
-impl Worker {
-    fn new(inconclusive_for: crate::lang::InconclusiveFor) -> Worker {
+impl<'s> Worker<'s> {
+    fn new(
+        inconclusive_for: crate::lang::InconclusiveFor,
+        ranks: &'s std::sync::OnceLock<Vec<u32>>,
+    ) -> Worker<'s> {
         Worker {
             results: Results {
                 inconclusive_for,
                 ..Results::default()
             },
+            runs: Vec::new(),
             components: group::Components::default(),
             index: index::Index::default(),
+            ranks,
+        }
+    }
+
+    fn done(self) -> Done {
+        Done {
+            runs: self.runs,
+            results: self.results,
         }
     }
 
@@ -290,7 +337,6 @@ impl Worker {
         if budget.exceeded() {
             return;
         }
-        let before = self.results.findings.len();
         run_indexed(
             rule,
             topo,
@@ -299,7 +345,16 @@ impl Worker {
             Some(&mut self.index),
             &mut self.results,
         );
-        budget.spend(self.results.findings.len() - before);
+        let mut run = std::mem::take(&mut self.results.findings);
+        budget.spend(run.len());
+        // Sorted here, on the worker's thread, while the findings are in its cache.
+        let ranks = (run.len() >= RANKED_FROM).then(|| {
+            self.ranks
+                .get_or_init(|| crate::finding::id_ranks(topo))
+                .as_slice()
+        });
+        crate::finding::sort_run(&mut run, topo, ranks);
+        self.runs.push(run);
         rule_done();
     }
 }

@@ -294,16 +294,22 @@ impl Template {
         group: Option<&GroupInfo<'_>>,
         bound: &BTreeMap<String, Vec<Idx>>,
     ) -> String {
-        let mut out = String::new();
+        // A run may render millions of messages: room for the text and a few values at once.
+        let text: usize = self
+            .parts
+            .iter()
+            .map(|p| match p {
+                Part::Text(t) => t.len(),
+                _ => 0,
+            })
+            .sum();
+        let mut out = String::with_capacity(text + 32);
         for p in &self.parts {
             match p {
                 Part::Text(t) => out.push_str(t),
-                Part::Field(f) => match env.field(f) {
-                    Some(v) => out.push_str(&v.display()),
-                    None => out.push('?'),
-                },
+                Part::Field(f) => field_text(env, f, &mut out),
                 Part::Value(e) => match e.eval(env) {
-                    Out::Value(v) => out.push_str(&v.display()),
+                    Out::Value(v) => push_value(&mut out, &v),
                     Out::Unknown | Out::Invalid(_) => out.push('?'),
                 },
                 Part::Members => {
@@ -335,6 +341,32 @@ impl Template {
 
     pub fn is_empty(&self) -> bool {
         self.parts.is_empty()
+    }
+}
+
+/// Write a field's value for a placeholder (`?` when it is not set). An entity's id is
+/// written from the entity, without making a value of it first.
+fn field_text(env: &Env<'_>, f: &FieldRef, out: &mut String) {
+    if let [only] = f.path.as_slice()
+        && only == "id"
+    {
+        match env.target(f.target) {
+            Some(i) => out.push_str(&env.topo.entity(i).id),
+            None => out.push('?'),
+        }
+        return;
+    }
+    match env.field(f) {
+        Some(v) => push_value(out, &v),
+        None => out.push('?'),
+    }
+}
+
+/// Write a value as messages show it (text as it is, without a copy).
+fn push_value(out: &mut String, v: &crate::value::Value) {
+    match v {
+        crate::value::Value::Str(s) => out.push_str(s),
+        other => out.push_str(&other.display()),
     }
 }
 
