@@ -61,6 +61,8 @@ impl Values<'_> {
 #[derive(Debug, Default)]
 pub struct Index<'t> {
     values: HashMap<(Class, String, Vec<String>, bool), Values<'t>>,
+    /// Field tests answered once per distinct value (see [`super::decide`]).
+    pub exact: super::decide::Values,
 }
 
 /// One alternative under which a condition may hold: the field at `path` passes `lookup`.

@@ -5,6 +5,7 @@
 //! relations walk adjacency lists, so cost grows with the topology, not with its pairs.
 
 pub mod bindings;
+mod decide;
 pub mod group;
 mod index;
 mod schedule;
@@ -297,7 +298,7 @@ struct Worker<'s> {
     results: Results,
     runs: Vec<Vec<Finding>>,
     components: group::Components,
-    index: index::Index,
+    index: index::Index<'s>,
     ranks: &'s std::sync::OnceLock<Vec<u32>>,
 }
 
@@ -329,7 +330,7 @@ impl<'s> Worker<'s> {
     fn run(
         &mut self,
         rule: &Rule,
-        topo: &Topology,
+        topo: &'s Topology,
         derived: &DerivedStore,
         rule_done: &(dyn Fn() + Sync),
         budget: &Budget,
@@ -381,12 +382,26 @@ fn run_indexed<'t>(
     out: &mut Results,
 ) {
     match &rule.logic {
-        Logic::Check(cond) => {
-            let candidates = index
-                .and_then(|x| x.candidates(rule, topo))
-                .unwrap_or_else(|| RuleSet::candidates(rule, topo));
-            check(rule, cond.as_ref(), candidates, topo, derived, out);
-        }
+        Logic::Check(cond) => match index {
+            Some(x) => {
+                let candidates = x
+                    .candidates(rule, topo)
+                    .unwrap_or_else(|| RuleSet::candidates(rule, topo));
+                let decided = x.exact.decide(rule, topo, derived);
+                let given = Given {
+                    candidates,
+                    decided: decided.as_ref(),
+                };
+                check(rule, cond.as_ref(), given, topo, derived, out);
+            }
+            None => {
+                let given = Given {
+                    candidates: RuleSet::candidates(rule, topo),
+                    decided: None,
+                };
+                check(rule, cond.as_ref(), given, topo, derived, out);
+            }
+        },
         Logic::Group(spec) => {
             let mut undecided = Vec::new();
             group::run(
@@ -459,10 +474,17 @@ fn conflicts(
     }
 }
 
+/// The entities a check rule tests, and what shared value groups already answer of its
+/// condition.
+struct Given<'d> {
+    candidates: Vec<Idx>,
+    decided: Option<&'d decide::Decided<'d>>,
+}
+
 fn check(
     rule: &Rule,
     cond: Option<&cond::Cond>,
-    candidates: Vec<Idx>,
+    given: Given<'_>,
     topo: &Topology,
     derived: &DerivedStore,
     out: &mut Results,
@@ -471,7 +493,7 @@ fn check(
     let mut seen = std::collections::HashSet::new();
     // Relations this rule asks of every entity the same way are answered once for all.
     let closures = Closures::default();
-    for i in candidates {
+    for i in given.candidates {
         let uses = RefCell::new(Vec::new());
         let env = Env {
             closures: Some(&closures),
@@ -479,7 +501,9 @@ fn check(
         };
         // A check fires where selection and condition are both surely true; where neither is
         // false but one is unknown, the rule cannot be decided on the entity.
-        let truth = selection(rule, &env).and(cond.map_or(Truth::True, |c| c.eval(&env)));
+        let known = given.decided.and_then(|d| d.truth(i));
+        let truth = selection(rule, &env)
+            .and(known.unwrap_or_else(|| cond.map_or(Truth::True, |c| c.eval(&env))));
         match truth {
             Truth::False => continue,
             Truth::Unknown => {
