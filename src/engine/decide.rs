@@ -2,9 +2,10 @@
 //!
 //! A test of an entity's own field against a literal (`{field: version, version: ">=5.0"}`,
 //! `{field: product, equals: exchange}`, any operator without a field or computed operand)
-//! gives the same answer on every entity whose value is the same. Once a second rule asks
-//! about a field of a kind, the entities of that kind are grouped by their exact value
-//! (type and text) — one read per entity, kept for every later rule. A rule then tests each
+//! gives the same answer on every entity whose value is the same. Once rules have tested a
+//! field of a kind on twice as many entities as the kind has, the entities of that kind are
+//! grouped by their exact value (type and text) — one read per entity, kept for every later
+//! rule. A rule then tests each
 //! distinct value once, on one entity that has it, and its `all` / `any` / `not` over such
 //! tests is answered per entity by looking up the groups, without reading fields again.
 //!
@@ -35,12 +36,13 @@ struct Groups {
     first: Vec<Idx>,
 }
 
-/// Groupings by (class, kind, field path), made on a field's second use; how often each
-/// was asked for before.
+/// Groupings by (class, kind, field path), made once rules have tested the field on twice
+/// as many entities as the kind has (grouping reads each entity once: it then pays for
+/// itself); how many entities rules tested each field on before.
 #[derive(Debug, Default)]
 pub struct Values {
     groups: HashMap<(Class, String, Vec<String>), Groups>,
-    asked: HashMap<(Class, String, Vec<String>), usize>,
+    tested: HashMap<(Class, String, Vec<String>), usize>,
 }
 
 /// A rule's condition as far as the groups answer it.
@@ -130,13 +132,14 @@ impl Decided<'_> {
 
 impl Values {
     /// What the groups answer of `rule`'s condition, for a check rule selecting one kind
-    /// whose condition has at least one field test a grouping (already made, or made now
-    /// on its second use) answers.
+    /// whose condition has at least one field test a grouping (already made, or made now)
+    /// answers; the rule tests `candidates` entities.
     pub fn decide<'v>(
         &'v mut self,
         rule: &'v Rule,
         topo: &'v Topology,
         derived: &'v DerivedStore,
+        candidates: usize,
     ) -> Option<Decided<'v>> {
         let Logic::Check(Some(cond)) = &rule.logic else {
             return None;
@@ -154,11 +157,11 @@ impl Values {
                 ready = true;
                 continue;
             }
-            let asked = self.asked.entry(key.clone()).or_default();
-            *asked += 1;
-            if *asked >= 2 {
-                let made = group(topo, topo.of_kind(class, kind), path);
-                self.groups.insert(key, made);
+            let entities = topo.of_kind(class, kind);
+            let tested = self.tested.entry(key.clone()).or_default();
+            *tested += candidates;
+            if *tested >= 2 * entities.len() {
+                self.groups.insert(key, group(topo, entities, path));
                 ready = true;
             }
         }
@@ -298,6 +301,14 @@ nodes:
             "{id: D, title: t, select: {kind: postoffice}, when: {field: install.disk, equals: 2},
               derive: {set: {serial: '0799-99992'}}}"
                 .to_owned(),
+            // Rules testing every postoffice: `serial` and `name` are grouped from N3 on.
+            rule("N1", "postoffice", "{not: {field: serial, equals: '21-9'}}"),
+            rule(
+                "N2",
+                "postoffice",
+                "{not: {any: [{field: serial, equals: '21-8'}, {field: name, equals: Z}]}}",
+            ),
+            rule("N3", "postoffice", "{not: {field: name, equals: 'Y'}}"),
             rule(
                 "P1",
                 "postoffice",
@@ -313,7 +324,7 @@ nodes:
                 "postoffice",
                 "{all: [{field: serial, matches: '^21-'}, {not: {field: name, equals: C1}}]}",
             ),
-            // After P2 the fields are grouped: B's serial (derived) is read before its name.
+            // B's serial (derived) is read before its name.
             rule(
                 "P4",
                 "postoffice",
@@ -405,14 +416,15 @@ nodes:
     }
 
     #[test]
-    fn a_field_is_grouped_on_its_second_use_and_answers_per_value() {
+    fn a_field_is_grouped_once_tested_on_twice_its_kind_and_answers_per_value() {
         let texts = rules();
-        let (s1, topo) = compiled_on(&texts[5], TOPOLOGY);
-        let (s2, _) = compiled_on(&texts[6], TOPOLOGY);
+        let (s1, topo) = compiled_on(&texts[8], TOPOLOGY);
+        let (s2, _) = compiled_on(&texts[9], TOPOLOGY);
         let derived = crate::engine::derive(&s1, &topo);
         let mut values = Values::default();
-        assert!(values.decide(&s1.rules[0], &topo, &derived).is_none());
-        let decided = values.decide(&s2.rules[0], &topo, &derived).unwrap();
+        // Three of the four servers tested, then five more: the grouping is made (2 × 4).
+        assert!(values.decide(&s1.rules[0], &topo, &derived, 3).is_none());
+        let decided = values.decide(&s2.rules[0], &topo, &derived, 5).unwrap();
         use crate::lang::cond::Truth;
         let index_of = |id: &str| {
             (0..topo.len())

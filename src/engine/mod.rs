@@ -199,8 +199,7 @@ pub fn evaluate_within(
         .map_or(1, usize::from)
         .min(checks.len())
         .max(1);
-    // Entity ranks for sorting rules' findings, made once, by the first rule that needs them.
-    let ranks = std::sync::OnceLock::new();
+    let ranks = Ranks::default();
     let serial = || {
         let mut worker = Worker::new(rules.inconclusive, &ranks);
         for rule in &checks {
@@ -288,9 +287,29 @@ fn run_id(run: &[Finding]) -> &str {
 /// Topologies at least this large are evaluated on several threads.
 const PARALLEL_FROM: usize = 20_000;
 
-/// Rules with at least this many findings sort them by entity ranks (made once for the
-/// whole topology); fewer are sorted comparing ids.
-const RANKED_FROM: usize = 1024;
+/// Entity ranks for sorting each rule's findings, shared by the workers: made once the
+/// findings sorted so far outnumber the entities (sorting them comparing ids has then cost
+/// about what ranking every entity costs), used by every later rule.
+#[derive(Default)]
+struct Ranks {
+    sorted: std::sync::atomic::AtomicUsize,
+    ranks: std::sync::OnceLock<Vec<u32>>,
+}
+
+impl Ranks {
+    /// The ranks to sort a rule's `n` findings by, if they are made or worth making now.
+    fn for_run(&self, n: usize, topo: &Topology) -> Option<&[u32]> {
+        let sorted = self
+            .sorted
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed)
+            + n;
+        if sorted > topo.len() {
+            Some(self.ranks.get_or_init(|| crate::finding::id_ranks(topo)))
+        } else {
+            self.ranks.get().map(Vec::as_slice)
+        }
+    }
+}
 
 /// One thread's evaluation: its results, and the caches its rules share (components and
 /// groupings, the value index).
@@ -299,14 +318,11 @@ struct Worker<'s> {
     runs: Vec<Vec<Finding>>,
     components: group::Components,
     index: index::Index<'s>,
-    ranks: &'s std::sync::OnceLock<Vec<u32>>,
+    ranks: &'s Ranks,
 }
 
 impl<'s> Worker<'s> {
-    fn new(
-        inconclusive_for: crate::lang::InconclusiveFor,
-        ranks: &'s std::sync::OnceLock<Vec<u32>>,
-    ) -> Worker<'s> {
+    fn new(inconclusive_for: crate::lang::InconclusiveFor, ranks: &'s Ranks) -> Worker<'s> {
         Worker {
             results: Results {
                 inconclusive_for,
@@ -349,11 +365,7 @@ impl<'s> Worker<'s> {
         let mut run = std::mem::take(&mut self.results.findings);
         budget.spend(run.len());
         // Sorted here, on the worker's thread, while the findings are in its cache.
-        let ranks = (run.len() >= RANKED_FROM).then(|| {
-            self.ranks
-                .get_or_init(|| crate::finding::id_ranks(topo))
-                .as_slice()
-        });
+        let ranks = self.ranks.for_run(run.len(), topo);
         crate::finding::sort_run(&mut run, topo, ranks);
         self.runs.push(run);
         rule_done();
@@ -387,7 +399,7 @@ fn run_indexed<'t>(
                 let candidates = x
                     .candidates(rule, topo)
                     .unwrap_or_else(|| RuleSet::candidates(rule, topo));
-                let decided = x.exact.decide(rule, topo, derived);
+                let decided = x.exact.decide(rule, topo, derived, candidates.len());
                 let given = Given {
                     candidates,
                     decided: decided.as_ref(),
