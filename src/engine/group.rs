@@ -27,12 +27,13 @@ pub struct Components {
 
 /// The groups of a rule's selected entities, before its size range is applied.
 struct Grouping {
-    /// (scope, key) → slot in `buckets`.
-    groups: HashMap<(String, String), usize>,
+    /// (scope, key) → slot in `buckets`; a scope by its number in the order first seen (one
+    /// copy of its text per scope, not one per member).
+    groups: HashMap<(u32, String), usize>,
     /// (key, members, derived values read), in first-seen order.
     buckets: Vec<(String, Vec<Idx>, Vec<DerivedUse>)>,
     /// Members whose key is not set: scope, entity, the key fields it lacks.
-    unkeyed: Vec<(String, Idx, Vec<Vec<String>>)>,
+    unkeyed: Vec<(u32, Idx, Vec<Vec<String>>)>,
     /// Entities whose selection is unknown.
     unselected: Vec<Inconclusive>,
 }
@@ -281,10 +282,11 @@ fn group(
         _ => &[],
     };
     // (scope, key) → members, in first-seen order so output is deterministic.
-    let mut groups: HashMap<(String, String), usize> = HashMap::new();
+    let mut groups: HashMap<(u32, String), usize> = HashMap::new();
+    let mut scopes: HashMap<String, u32> = HashMap::new();
     let mut buckets: Vec<(String, Vec<Idx>, Vec<DerivedUse>)> = Vec::new();
     // Members whose key is not set, with their scope and the key fields they lack.
-    let mut unkeyed: Vec<(String, Idx, Vec<Vec<String>>)> = Vec::new();
+    let mut unkeyed: Vec<(u32, Idx, Vec<Vec<String>>)> = Vec::new();
     for i in RuleSet::candidates(rule, topo) {
         let uses = RefCell::new(Vec::new());
         let env = Env::new(topo, derived, i, &uses);
@@ -300,6 +302,8 @@ fn group(
         let Some(scope) = scope_key(topo, &spec.within, comps, i) else {
             continue;
         };
+        let next = u32::try_from(scopes.len()).unwrap_or(u32::MAX);
+        let scope = *scopes.entry(scope).or_insert(next);
         // The values each key field offers: one, or every element of an `each` list.
         let mut choices: Vec<Vec<String>> = Vec::with_capacity(spec.by.len());
         let mut no_value = false;
@@ -366,12 +370,10 @@ fn group(
         }
         let uses = uses.into_inner();
         for key in keys {
-            let slot = *groups
-                .entry((scope.clone(), key.clone()))
-                .or_insert_with(|| {
-                    buckets.push((key, Vec::new(), Vec::new()));
-                    buckets.len() - 1
-                });
+            let slot = *groups.entry((scope, key.clone())).or_insert_with(|| {
+                buckets.push((key, Vec::new(), Vec::new()));
+                buckets.len() - 1
+            });
             if let Some(b) = buckets.get_mut(slot) {
                 b.1.push(i);
                 b.2.extend(uses.iter().cloned());
@@ -400,23 +402,23 @@ fn undecided_members(
     rule: &Rule,
     spec: &GroupSpec,
     topo: &Topology,
-    groups: &HashMap<(String, String), usize>,
+    groups: &HashMap<(u32, String), usize>,
     buckets: &[(String, Vec<Idx>, Vec<DerivedUse>)],
-    unkeyed: Vec<(String, Idx, Vec<Vec<String>>)>,
+    unkeyed: Vec<(u32, Idx, Vec<Vec<String>>)>,
     undecided: &mut Vec<Inconclusive>,
 ) {
     if unkeyed.is_empty() {
         return;
     }
     // The first group of each scope whose firing one more member would change.
-    let mut decisive: HashMap<&str, usize> = HashMap::new();
+    let mut decisive: HashMap<u32, usize> = HashMap::new();
     for ((scope, _), &slot) in groups {
         let Some((_, members, _)) = buckets.get(slot) else {
             continue;
         };
         let size = members.len() as u64;
         if fires(spec, size) != fires(spec, size + 1) {
-            let best = decisive.entry(scope.as_str()).or_insert(slot);
+            let best = decisive.entry(*scope).or_insert(slot);
             // Deterministic choice: the lowest slot is the group seen first.
             if slot < *best {
                 *best = slot;
@@ -424,8 +426,7 @@ fn undecided_members(
         }
     }
     for (scope, i, lacking) in unkeyed {
-        let Some((key, members, _)) = decisive.get(scope.as_str()).and_then(|&s| buckets.get(s))
-        else {
+        let Some((key, members, _)) = decisive.get(&scope).and_then(|&s| buckets.get(s)) else {
             continue;
         };
         let mut members = members.clone();
