@@ -5,6 +5,7 @@
 //! column tracked incrementally, duplicate keys refused, nesting bounded.
 
 use crate::value::{ItemSink, Key, Name, Node, Pos, TopList, Value};
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 /// A JSON syntax error: what is wrong, where, and the diagnostic code.
@@ -77,7 +78,7 @@ fn read<'a>(
     Ok(node)
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn column(&mut self, at: usize) -> u32 {
         let (from, col) = if self.col_cache.0 >= self.line_start && self.col_cache.0 <= at {
             self.col_cache
@@ -156,7 +157,8 @@ impl Parser<'_> {
             Some(b'{') => self.object(),
             Some(b'[') => self.array(),
             Some(b'"') => {
-                let s = self.string()?;
+                // A value is kept: one allocation of its exact size.
+                let s = self.string()?.into_owned();
                 Ok(Node {
                     value: Value::Str(s),
                     pos: self.pos(start, self.i),
@@ -246,7 +248,8 @@ impl Parser<'_> {
         })
     }
 
-    fn string(&mut self) -> Result<String, JsonError> {
+    /// A string's text: borrowed from the document when it has no escapes (the usual case).
+    fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
         let open = self.i;
         self.i += 1; // the opening quote
         let mut out = String::new();
@@ -259,17 +262,17 @@ impl Parser<'_> {
                 .iter()
                 .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
             self.i = run.map_or(self.bytes.len(), |n| run_start + n);
-            let text = self.text.get(run_start..self.i).unwrap_or("");
-            // The usual string, without escapes: one allocation of its exact size.
+            let text: &'a str = self.text.get(run_start..self.i).unwrap_or("");
+            // The usual string, without escapes: the document's own text.
             if out.is_empty() && self.peek() == Some(b'"') {
                 self.i += 1;
-                return Ok(text.to_owned());
+                return Ok(Cow::Borrowed(text));
             }
             out.push_str(text);
             match self.peek() {
                 Some(b'"') => {
                     self.i += 1;
-                    return Ok(out);
+                    return Ok(Cow::Owned(out));
                 }
                 Some(b'\\') => {
                     let esc = self.i;
@@ -440,7 +443,7 @@ impl Parser<'_> {
         self.enter()?;
         self.i += 1;
         let first = self.entries.len();
-        let mut seen: Option<HashSet<String>> = None;
+        let mut seen: Option<HashSet<Name>> = None;
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.i += 1;
@@ -451,13 +454,14 @@ impl Parser<'_> {
                     return Err(self.expect_found("a quoted key"));
                 }
                 let kstart = self.i;
-                let name = self.string()?;
+                // A key is interned: no allocation when its name is known.
+                let name = Name::new(&self.string()?);
                 let kpos = self.pos(kstart, self.i);
                 // Small maps: a linear scan beats hashing for duplicate detection; a large
                 // map gets a set, so no map costs the square of its keys.
                 let siblings = self.entries.get(first..).unwrap_or_default();
                 if seen.is_none() && siblings.len() >= 16 {
-                    seen = Some(siblings.iter().map(|(k, _)| k.name.to_string()).collect());
+                    seen = Some(siblings.iter().map(|(k, _)| k.name.clone()).collect());
                 }
                 let duplicate = match &mut seen {
                     Some(set) => !set.insert(name.clone()),
@@ -488,13 +492,7 @@ impl Parser<'_> {
                         self.value()?
                     }
                 };
-                self.entries.push((
-                    Key {
-                        name: Name::new(&name),
-                        pos: kpos,
-                    },
-                    v,
-                ));
+                self.entries.push((Key { name, pos: kpos }, v));
                 self.skip_ws();
                 match self.peek() {
                     Some(b',') => self.i += 1,

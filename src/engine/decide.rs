@@ -21,6 +21,7 @@ use crate::lang::{Logic, Rule};
 use crate::topology::{Idx, Topology};
 use crate::value::Value;
 use crate::vocabulary::Class;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -239,13 +240,13 @@ fn leaf_paths<'c>(c: &'c Cond, out: &mut Vec<&'c [String]>) {
 
 /// The entities of `kind` grouped by their exact value at `path`.
 fn group(topo: &Topology, kind: &[Idx], path: &[String]) -> Groups {
-    let mut ids: HashMap<(u8, String), u32> = HashMap::new();
+    let mut ids: HashMap<(u8, Cow<'_, str>), u32> = HashMap::new();
     let mut out = Groups {
         group: Vec::with_capacity(kind.len()),
         first: Vec::new(),
     };
     for &i in kind {
-        let key = topo.get(i, path).and_then(|v| exact(&v));
+        let key = topo.get(i, path).and_then(exact);
         let g = match key {
             Some(key) => *ids.entry(key).or_insert_with(|| {
                 out.first.push(i);
@@ -258,15 +259,25 @@ fn group(topo: &Topology, kind: &[Idx], path: &[String]) -> Groups {
     out
 }
 
-/// A scalar's exact identity: its type and its text (`None` for values not grouped).
-fn exact(v: &Value) -> Option<(u8, String)> {
+/// A scalar's exact identity: its type and its text, borrowed from the topology where it is
+/// its own text (`None` for values not grouped).
+fn exact(v: Cow<'_, Value>) -> Option<(u8, Cow<'_, str>)> {
     match v {
-        Value::Str(s) => Some((0, s.clone())),
-        Value::Int(n) => Some((1, n.to_string())),
-        Value::Float(f) => Some((2, f.to_string())),
-        Value::Bool(b) => Some((3, b.to_string())),
-        Value::Null | Value::List(_) | Value::Map(_) => None,
+        Cow::Borrowed(Value::Str(s)) => Some((0, Cow::Borrowed(s.as_str()))),
+        Cow::Borrowed(v) => exact_owned(v),
+        Cow::Owned(v) => exact_owned(&v),
     }
+}
+
+fn exact_owned<'t>(v: &Value) -> Option<(u8, Cow<'t, str>)> {
+    let (tag, text) = match v {
+        Value::Str(s) => (0, s.clone()),
+        Value::Int(n) => (1, n.to_string()),
+        Value::Float(f) => (2, f.to_string()),
+        Value::Bool(b) => (3, b.to_string()),
+        Value::Null | Value::List(_) | Value::Map(_) => return None,
+    };
+    Some((tag, Cow::Owned(text)))
 }
 
 #[cfg(test)]
